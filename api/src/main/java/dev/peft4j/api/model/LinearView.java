@@ -1,0 +1,21 @@
+package dev.peft4j.api.model;
+
+import static org.apiguardian.api.API.Status.EXPERIMENTAL;
+
+import java.util.Optional;
+import java.util.OptionalInt;
+import org.apiguardian.api.API;
+
+/** A linear layer of the model as methods see it; {@code weight} is {@code [out, in]}. */
+@API(status = EXPERIMENTAL, since = "0.1")
+public interface LinearView extends LinearLayer {
+
+  /** The module's dotted name ({@code model.layers.0.self_attn.q_proj}). */
+  String name();
+
+  ParameterView weight();
+
+  Optional<ParameterView> bias();
+
+  OptionalInt layerIndex();
+}

@@ -1,0 +1,79 @@
+package dev.peft4j.method.badam;
+
+import static dev.peft4j.api.rules.Condition.chosen;
+import static dev.peft4j.api.rules.Condition.notChosen;
+import static dev.peft4j.api.rules.Condition.setting;
+
+import dev.peft4j.api.MethodCapability;
+import dev.peft4j.api.MethodContext;
+import dev.peft4j.api.MethodDescriptor;
+import dev.peft4j.api.MethodFactory;
+import dev.peft4j.api.MethodKind;
+import dev.peft4j.api.PeftMethod;
+import dev.peft4j.api.UnsupportedFeatureException;
+import dev.peft4j.api.config.SettingsReader;
+import dev.peft4j.api.model.ModelInfo;
+import dev.peft4j.api.rules.Condition.Fact;
+import dev.peft4j.api.rules.Condition.Op;
+import dev.peft4j.api.rules.Condition.RuntimeFact;
+import dev.peft4j.api.rules.Rule;
+import java.util.List;
+import java.util.Set;
+
+/** BAdam: Adam on one block of parameters at a time. */
+public final class BadamMethodFactory implements MethodFactory<BadamSettings> {
+
+  public static final String ID = "badam";
+
+  static final List<Rule> RULES = List.of(
+      Rule.error("needs-full",
+          "BAdam trains every weight, one block at a time: it needs the full selector. Use methods = [full, badam]",
+          chosen(ID), notChosen("full")),
+      Rule.error("ratio-single-device",
+          "BAdam's ratio mode works on a single device only: set training.devices = 1 or badam.mode = layer",
+          chosen(ID), setting("badam.mode", Op.EQUALS, "ratio"), setting("training.devices", Op.GREATER_THAN, 1)),
+      Rule.error("pure-bf16-where-supported",
+          "BAdam is designed for pure bf16 weights, and this device supports bf16: set training.precision = bf16",
+          chosen(ID), setting("training.precision", Op.NOT_EQUALS, "bf16"),
+          new Fact(RuntimeFact.DEVICE_SUPPORTS_BF16, true)),
+      Rule.warning("no-bf16-on-device",
+          "this device cannot compute in bf16, so BAdam keeps fp32 weights: expect about twice the weight memory "
+              + "of the BAdam paper's 2·M + 16·M/D",
+          chosen(ID), new Fact(RuntimeFact.DEVICE_SUPPORTS_BF16, false)));
+
+  @Override
+  public MethodDescriptor descriptor() {
+    return new MethodDescriptor(
+        ID,
+        Set.of(MethodKind.OPTIMIZER_HOOK),
+        MethodDescriptor.versionOf(BadamMethodFactory.class),
+        "Block-coordinate Adam (BAdam): full-parameter training, one block of layers at a time",
+        Set.of(MethodCapability.REPLACES_OPTIMIZER),
+        RULES);
+  }
+
+  @Override
+  public BadamSettings readSettings(SettingsReader reader) {
+    return BadamSettings.read(reader);
+  }
+
+  /** The start block must exist: blocks are the decoder layers, plus the embedding and head if asked. */
+  @Override
+  public void check(BadamSettings settings, ModelInfo model, SettingsReader reader) {
+    if (settings.startBlock().isEmpty() || model.layerCount().isEmpty()) {
+      return;
+    }
+    int blocks = model.layerCount().getAsInt()
+        + (settings.includeEmbedding() ? 1 : 0) + (settings.includeLmHead() ? 1 : 0);
+    if (settings.startBlock().getAsInt() >= blocks) {
+      reader.problem("start-block", "block " + settings.startBlock().getAsInt() + " does not exist: this model has "
+          + blocks + " blocks (0 to " + (blocks - 1) + ")");
+    }
+  }
+
+  @Override
+  public PeftMethod create(BadamSettings settings, MethodContext context) {
+    throw new UnsupportedFeatureException(
+        "training with badam is not implemented yet in this version (see the README, section 'What works')");
+  }
+}

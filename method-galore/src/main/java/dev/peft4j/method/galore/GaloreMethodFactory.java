@@ -1,0 +1,68 @@
+package dev.peft4j.method.galore;
+
+import static dev.peft4j.api.rules.Condition.chosen;
+import static dev.peft4j.api.rules.Condition.setting;
+
+import dev.peft4j.api.MethodCapability;
+import dev.peft4j.api.MethodContext;
+import dev.peft4j.api.MethodDescriptor;
+import dev.peft4j.api.MethodFactory;
+import dev.peft4j.api.MethodKind;
+import dev.peft4j.api.PeftMethod;
+import dev.peft4j.api.UnsupportedFeatureException;
+import dev.peft4j.api.config.SettingsReader;
+import dev.peft4j.api.model.ModelInfo;
+import dev.peft4j.api.rules.Condition.Op;
+import dev.peft4j.api.rules.Rule;
+import java.util.List;
+import java.util.Set;
+
+/** GaLore: Adam on low-rank projections of the gradients of full weight matrices. */
+public final class GaloreMethodFactory implements MethodFactory<GaloreSettings> {
+
+  public static final String ID = "galore";
+
+  static final List<Rule> RULES = List.of(
+      Rule.error("layerwise-without-accumulation",
+          "layer-wise GaLore steps each parameter as soon as its gradient is ready, so gradients cannot "
+              + "accumulate: set training.gradient-accumulation-steps = 1 or galore.layerwise = false",
+          chosen(ID), setting("galore.layerwise", Op.EQUALS, true),
+          setting("training.gradient-accumulation-steps", Op.GREATER_THAN, 1)),
+      Rule.error("layerwise-single-device",
+          "layer-wise GaLore does not support training on several devices: set training.devices = 1 "
+              + "or galore.layerwise = false",
+          chosen(ID), setting("galore.layerwise", Op.EQUALS, true), setting("training.devices", Op.GREATER_THAN, 1)));
+
+  @Override
+  public MethodDescriptor descriptor() {
+    return new MethodDescriptor(
+        ID,
+        Set.of(MethodKind.OPTIMIZER_HOOK),
+        MethodDescriptor.versionOf(GaloreMethodFactory.class),
+        "Gradient low-rank projection (GaLore): full-parameter training with low-rank optimizer state",
+        Set.of(MethodCapability.REPLACES_OPTIMIZER),
+        RULES);
+  }
+
+  @Override
+  public GaloreSettings readSettings(SettingsReader reader) {
+    return GaloreSettings.read(reader);
+  }
+
+  /** A target name must occur in the name of some linear layer (LLaMA-Factory matches by substring). */
+  @Override
+  public void check(GaloreSettings settings, ModelInfo model, SettingsReader reader) {
+    for (String target : settings.target()) {
+      if (!target.equals(GaloreSettings.ALL) && model.linearModules().stream().noneMatch(m -> m.contains(target))) {
+        reader.problem("target", "no linear layer of this " + model.modelType() + " model has \"" + target
+            + "\" in its name; use all, or parts of: " + String.join(", ", model.linearModules()));
+      }
+    }
+  }
+
+  @Override
+  public PeftMethod create(GaloreSettings settings, MethodContext context) {
+    throw new UnsupportedFeatureException(
+        "training with galore is not implemented yet in this version (see the README, section 'What works')");
+  }
+}

@@ -1,0 +1,111 @@
+package dev.peft4j.method.lora;
+
+import static dev.peft4j.api.rules.Condition.chosen;
+import static dev.peft4j.api.rules.Condition.isSet;
+import static dev.peft4j.api.rules.Condition.notChosen;
+import static dev.peft4j.api.rules.Condition.setting;
+
+import dev.peft4j.api.MethodCapability;
+import dev.peft4j.api.MethodContext;
+import dev.peft4j.api.MethodDescriptor;
+import dev.peft4j.api.MethodFactory;
+import dev.peft4j.api.MethodKind;
+import dev.peft4j.api.PeftMethod;
+import dev.peft4j.api.UnsupportedFeatureException;
+import dev.peft4j.api.config.SettingsReader;
+import dev.peft4j.api.model.ModelInfo;
+import dev.peft4j.api.rules.Condition.KindCount;
+import dev.peft4j.api.rules.Condition.Op;
+import dev.peft4j.api.rules.Rule;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/** LoRA and its variants (rsLoRA, DoRA, PiSSA, LoRA+, a 4-bit base). */
+public final class LoraMethodFactory implements MethodFactory<LoraSettings> {
+
+  public static final String ID = "lora";
+
+  private static final String PISSA = "pissa.*";
+
+  static final List<Rule> RULES = List.of(
+      Rule.error("not-with-galore",
+          "LoRA cannot be combined with GaLore: GaLore projects the gradients of the full weight matrices that "
+              + "LoRA freezes. Choose one of them in methods",
+          chosen(ID), chosen("galore")),
+      Rule.error("not-with-badam",
+          "LoRA cannot be combined with BAdam: BAdam trains blocks of full weights that LoRA freezes. "
+              + "Choose one of them in methods",
+          chosen(ID), chosen("badam")),
+      Rule.error("not-with-selector",
+          "LoRA decides itself what trains (its adapters, plus lora.modules-to-save): remove the selector "
+              + "(full, freeze) from methods",
+          chosen(ID), new KindCount(Set.of(MethodKind.SELECTOR), 1, Integer.MAX_VALUE)),
+      Rule.error("loraplus-needs-lora",
+          "lora.loraplus-lr-ratio is a LoRA+ option and LoRA is not chosen: add lora to methods or remove the setting",
+          notChosen(ID), isSet("lora.loraplus-lr-ratio")),
+      Rule.error("rslora-needs-lora",
+          "lora.use-rslora is a LoRA option and LoRA is not chosen: add lora to methods or remove the setting",
+          notChosen(ID), setting("lora.use-rslora", Op.EQUALS, true)),
+      Rule.error("dora-needs-lora",
+          "lora.use-dora is a LoRA option and LoRA is not chosen: add lora to methods or remove the setting",
+          notChosen(ID), setting("lora.use-dora", Op.EQUALS, true)),
+      Rule.error("pissa-needs-lora",
+          "lora.init = pissa is a LoRA option and LoRA is not chosen: add lora to methods or remove the setting",
+          notChosen(ID), setting("lora.init", Op.MATCHES, PISSA)),
+      Rule.error("pissa-not-on-quantized-base",
+          "PiSSA initialises from the SVD of full-precision weights and cannot start from a quantized base: "
+              + "set model.quantization = none, or lora.init = default",
+          chosen(ID), setting("lora.init", Op.MATCHES, PISSA), setting("model.quantization", Op.NOT_EQUALS, "none")));
+
+  @Override
+  public MethodDescriptor descriptor() {
+    return new MethodDescriptor(
+        ID,
+        Set.of(MethodKind.ADAPTER, MethodKind.OPTIMIZER_HOOK),
+        MethodDescriptor.versionOf(LoraMethodFactory.class),
+        "Low-rank adapters on linear layers (LoRA), with rsLoRA, DoRA, PiSSA, LoRA+ and a 4-bit base",
+        Set.of(MethodCapability.QUANTIZED_BASE, MethodCapability.MERGES),
+        RULES);
+  }
+
+  @Override
+  public LoraSettings readSettings(SettingsReader reader) {
+    return LoraSettings.read(reader);
+  }
+
+  /** Every name in {@code target}, {@code exclude-modules} and {@code layers-to-transform} must exist. */
+  @Override
+  public void check(LoraSettings settings, ModelInfo model, SettingsReader reader) {
+    if (model.layerCount().isEmpty()) {
+      return;
+    }
+    int layers = model.layerCount().getAsInt();
+    List<String> modules = new ArrayList<>();
+    for (int i = 0; i < layers; i++) {
+      for (String linear : model.linearModules()) {
+        modules.add("model.layers." + i + "." + linear);
+      }
+    }
+    model.otherModules().forEach(modules::add);
+    for (String name : settings.target().names()) {
+      if (modules.stream().noneMatch(m -> ModuleNames.matches(m, name))) {
+        reader.problem("target",
+            "no module of this " + model.modelType() + " model is named \"" + name + "\"; linear layers are "
+                + String.join(", ", model.linearModules()) + " (and " + String.join(", ", model.otherModules()) + ")");
+      }
+    }
+    for (int index : settings.layersToTransform()) {
+      if (index >= layers) {
+        reader.problem("layers-to-transform",
+            "layer " + index + " does not exist: the model has layers 0 to " + (layers - 1));
+      }
+    }
+  }
+
+  @Override
+  public PeftMethod create(LoraSettings settings, MethodContext context) {
+    throw new UnsupportedFeatureException(
+        "training with lora is not implemented yet in this version (see the README, section 'What works')");
+  }
+}
