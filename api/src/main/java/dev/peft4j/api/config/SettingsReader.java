@@ -39,15 +39,20 @@ public final class SettingsReader {
 
   private final Config root;
   private final String path;
-  private final List<SettingProblem> problems = new ArrayList<>();
+  private final List<SettingProblem> problems;
 
   /**
    * @param root the whole merged, resolved configuration
    * @param path the block to read, e.g. {@code peft4j.lora}
    */
   public SettingsReader(Config root, String path) {
+    this(root, path, new ArrayList<>());
+  }
+
+  private SettingsReader(Config root, String path, List<SettingProblem> problems) {
     this.root = Objects.requireNonNull(root, "root is null");
     this.path = Objects.requireNonNull(path, "path is null");
+    this.problems = problems;
   }
 
   /** The block this reader reads, e.g. {@code peft4j.lora}. */
@@ -55,9 +60,9 @@ public final class SettingsReader {
     return path;
   }
 
-  /** A reader of another block of the same configuration (for cross-block settings). */
+  /** A reader of another block of the same configuration that records its problems with this reader's. */
   public SettingsReader block(String otherPath) {
-    return new SettingsReader(root, otherPath);
+    return new SettingsReader(root, otherPath, problems);
   }
 
   public List<SettingProblem> problems() {

@@ -28,11 +28,12 @@ public record Violation(String declaredBy, Rule rule, List<String> methods, List
     return rule.severity();
   }
 
+  /** The message, then on a second line what broke the rule and where it was set. */
   @Override
   public String toString() {
     String who = methods.isEmpty() ? "" : "[" + String.join(", ", methods) + "] ";
-    return who + rule.message()
-        + (evidence.isEmpty() ? "" : " (" + String.join("; ", evidence) + ")")
+    return who + rule.message() + System.lineSeparator()
+        + "     because: " + (evidence.isEmpty() ? rule.describeConditions() : String.join("; ", evidence))
         + " [rule " + declaredBy + "/" + rule.name() + "]";
   }
 }

@@ -1,0 +1,19 @@
+package dev.peft4j.runtime.cli;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** The run file and its overrides, shared by the commands that take a run. */
+final class RunOptions {
+
+  @Parameters(index = "0", paramLabel = "RUN_FILE", description = "A HOCON run file (see examples/).")
+  Path runFile;
+
+  @Option(names = "--set", paramLabel = "KEY=VALUE",
+      description = "Override a setting, e.g. --set lora.rank=16 (repeatable; the peft4j. prefix is optional). "
+          + "-Dpeft4j.KEY=VALUE system properties work too.")
+  List<String> overrides = new ArrayList<>();
+}

@@ -1,0 +1,48 @@
+package dev.peft4j.runtime.cli;
+
+import dev.peft4j.api.rules.Violation;
+import dev.peft4j.runtime.Peft4j;
+import dev.peft4j.runtime.run.ValidationReport;
+import java.io.PrintWriter;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+/** {@code peft4j validate run.conf}: the settings and rule check alone; exit code 0 when the run could start. */
+@Command(name = "validate", mixinStandardHelpOptions = true,
+    description = {"Check a run file: unknown keys, types and values of every setting, the model's config.json,",
+        "and every rule between methods. Loads no weights. Exit code 0 when the run could start, 1 otherwise."})
+final class ValidateCommand implements Callable<Integer> {
+
+  @CommandLine.ParentCommand
+  Peft4jCommand parent;
+
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec spec;
+
+  @Mixin
+  RunOptions run;
+
+  @Override
+  public Integer call() {
+    Peft4j peft4j = parent.runtime(Optional.of(run.runFile));
+    ValidationReport report = peft4j.validate(run.runFile, run.overrides);
+    printWarnings(report, spec.commandLine().getErr());
+    report.orThrow();
+    PrintWriter out = spec.commandLine().getOut();
+    out.println(run.runFile + " is valid: methods " + String.join(", ", report.settings().keySet())
+        + report.model().map(m -> "; model " + m.modelType()
+            + m.layerCount().stream().mapToObj(n -> ", " + n + " layers").findFirst().orElse("")).orElse(""));
+    out.flush();
+    return 0;
+  }
+
+  static void printWarnings(ValidationReport report, PrintWriter err) {
+    for (Violation warning : report.warnings()) {
+      err.println("warning: " + warning);
+    }
+    err.flush();
+  }
+}

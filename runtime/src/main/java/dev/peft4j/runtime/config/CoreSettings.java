@@ -1,0 +1,80 @@
+package dev.peft4j.runtime.config;
+
+import com.typesafe.config.ConfigValue;
+import dev.peft4j.api.config.SettingsReader;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/** The runtime's own settings ({@code peft4j.model}, {@code .data}, {@code .training}, {@code .output}). */
+public record CoreSettings(
+    List<String> methods, List<Path> pluginDirs, Model model, Data data, Training training, Path outputDir) {
+
+  public enum Quantization { NONE, NF4 }
+
+  public enum DataFormat { ALPACA, SHAREGPT, TEXT }
+
+  public enum Scheduler { COSINE, LINEAR, CONSTANT }
+
+  public enum Precision { FP32, BF16 }
+
+  public record Model(Optional<Path> path, Quantization quantization, Optional<Path> adapterPath) {}
+
+  public record Data(Optional<Path> train, Optional<Path> eval, DataFormat format, int cutoffLen) {}
+
+  public record Training(
+      double learningRate, int epochs, int batchSize, int gradientAccumulationSteps, Scheduler lrScheduler,
+      int warmupSteps, double weightDecay, double maxGradNorm, long seed, Precision precision, int devices) {}
+
+  /** Reads {@code peft4j.*} but the methods' blocks; paths are resolved against the file that set them. */
+  public static CoreSettings read(SettingsReader root) {
+    SettingsReader model = root.block("peft4j.model");
+    SettingsReader data = root.block("peft4j.data");
+    SettingsReader training = root.block("peft4j.training");
+    SettingsReader output = root.block("peft4j.output");
+    double learningRate = training.number("learning-rate");
+    if (learningRate <= 0) {
+      training.problem("learning-rate", "must be positive, got " + learningRate);
+    }
+    double weightDecay = training.number("weight-decay");
+    if (weightDecay < 0) {
+      training.problem("weight-decay", "must not be negative, got " + weightDecay);
+    }
+    double maxGradNorm = training.number("max-grad-norm");
+    if (maxGradNorm < 0) {
+      training.problem("max-grad-norm", "must not be negative (0 disables clipping), got " + maxGradNorm);
+    }
+    CoreSettings settings = new CoreSettings(
+        root.strings("methods"),
+        root.strings("plugin-dirs").stream().map(dir -> resolve(root, "plugin-dirs", dir)).toList(),
+        new Model(optionalPath(model, "path"), model.choice("quantization", Quantization.class),
+            optionalPath(model, "adapter-path")),
+        new Data(optionalPath(data, "train"), optionalPath(data, "eval"), data.choice("format", DataFormat.class),
+            data.integerAtLeast("cutoff-len", 1)),
+        new Training(learningRate, training.integerAtLeast("epochs", 1), training.integerAtLeast("batch-size", 1),
+            training.integerAtLeast("gradient-accumulation-steps", 1), training.choice("lr-scheduler", Scheduler.class),
+            training.integerAtLeast("warmup-steps", 0), weightDecay, maxGradNorm, training.integer("seed"),
+            training.choice("precision", Precision.class), training.integerAtLeast("devices", 1)),
+        resolve(output, "dir", output.string("dir")));
+    return settings;
+  }
+
+  private static Optional<Path> optionalPath(SettingsReader reader, String key) {
+    return reader.optionalString(key).map(text -> resolve(reader, key, text));
+  }
+
+  /** A relative path set in a file is relative to that file's folder; one set on the command line, to the working folder. */
+  static Path resolve(SettingsReader reader, String key, String text) {
+    Path path = Path.of(text);
+    if (path.isAbsolute()) {
+      return path;
+    }
+    ConfigValue value = reader.raw(key);
+    String file = value == null ? null : value.origin().filename();
+    if (file == null) {
+      return path;
+    }
+    Path parent = Path.of(file).toAbsolutePath().getParent();
+    return parent == null ? path : parent.resolve(path).normalize();
+  }
+}

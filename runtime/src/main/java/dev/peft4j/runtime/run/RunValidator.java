@@ -1,0 +1,187 @@
+package dev.peft4j.runtime.run;
+
+import com.typesafe.config.ConfigList;
+import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueType;
+import dev.peft4j.api.MethodDescriptor;
+import dev.peft4j.api.MethodFactory;
+import dev.peft4j.api.config.Origins;
+import dev.peft4j.api.config.SettingProblem;
+import dev.peft4j.api.config.SettingsReader;
+import dev.peft4j.api.model.ModelInfo;
+import dev.peft4j.api.rules.Condition;
+import dev.peft4j.api.rules.Rule;
+import dev.peft4j.api.rules.Violation;
+import dev.peft4j.runtime.config.CoreSettings;
+import dev.peft4j.runtime.config.RunConfig;
+import dev.peft4j.runtime.config.Suggestions;
+import dev.peft4j.runtime.config.UnknownKeys;
+import dev.peft4j.runtime.model.ModelConfigException;
+import dev.peft4j.runtime.model.ModelConfigs;
+import dev.peft4j.runtime.plugin.DiscoveredMethod;
+import dev.peft4j.runtime.plugin.Discovery;
+import dev.peft4j.runtime.rules.ChosenMethods;
+import dev.peft4j.runtime.rules.CoreRules;
+import dev.peft4j.runtime.rules.DefaultRunFacts;
+import dev.peft4j.runtime.rules.RuleChecker;
+import dev.peft4j.runtime.rules.RunFacts;
+import jakarta.inject.Inject;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * Checks a run before anything heavy happens: unknown keys, every setting of the runtime and of the
+ * chosen methods, the model's config.json against the methods' settings, and every rule between
+ * methods. Nothing stops at the first problem; the report has them all.
+ */
+public final class RunValidator {
+
+  private final Discovery discovery;
+  private final Function<Optional<ModelInfo>, RunFacts> facts;
+
+  @Inject
+  public RunValidator(Discovery discovery) {
+    this(discovery, DefaultRunFacts::new);
+  }
+
+  /** With facts of the caller's choosing (tests pin the device's bf16 support). */
+  public RunValidator(Discovery discovery, Function<Optional<ModelInfo>, RunFacts> facts) {
+    this.discovery = discovery;
+    this.facts = facts;
+  }
+
+  public ValidationReport validate(RunConfig run) {
+    List<SettingProblem> problems = new ArrayList<>(new UnknownKeys(discovery.reference()).find(run.user()));
+    SettingsReader root = new SettingsReader(run.merged(), "peft4j");
+    CoreSettings core = CoreSettings.read(root);
+    problems.addAll(root.problems());
+
+    ChosenMethods chosen = chosenMethods(run, core, problems);
+    Map<String, Object> settings = new LinkedHashMap<>();
+    Map<String, SettingsReader> readers = new LinkedHashMap<>();
+    for (MethodDescriptor descriptor : chosen.descriptors()) {
+      SettingsReader reader = new SettingsReader(run.merged(), descriptor.configPath());
+      settings.put(descriptor.id(), discovery.methods().get(descriptor.id()).factory().readSettings(reader));
+      readers.put(descriptor.id(), reader);
+    }
+
+    Optional<ModelInfo> model = model(core, root, problems);
+    if (model.isPresent()) {
+      for (Map.Entry<String, Object> entry : settings.entrySet()) {
+        check(discovery.methods().get(entry.getKey()).factory(), entry.getValue(), model.get(), readers.get(entry.getKey()));
+      }
+    }
+    readers.values().forEach(reader -> problems.addAll(reader.problems()));
+
+    List<Violation> violations = new ArrayList<>();
+    boolean methodsKnown = chosen.descriptors().size() == core.methods().size();
+    if (methodsKnown && !core.methods().isEmpty()) {
+      List<MethodDescriptor> known = discovery.methods().values().stream().map(DiscoveredMethod::descriptor).toList();
+      violations.addAll(new RuleChecker(known).check(chosen, run.merged(), facts.apply(model)));
+      violations.addAll(unusedSettings(run, chosen, violations));
+    }
+    return new ValidationReport(run, core, settings, model, problems, violations);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <S> void check(MethodFactory<S> factory, Object settings, ModelInfo model, SettingsReader reader) {
+    factory.check((S) settings, model, reader);
+  }
+
+  private ChosenMethods chosenMethods(RunConfig run, CoreSettings core, List<SettingProblem> problems) {
+    ConfigValue list = run.merged().getValue("peft4j.methods");
+    String listOrigin = Origins.describe(list.origin());
+    if (core.methods().isEmpty()) {
+      problems.add(new SettingProblem("peft4j.methods", listOrigin,
+          "no method is chosen: set methods, e.g. methods = [lora]; `peft4j methods` lists them: "
+              + String.join(", ", discovery.methods().keySet())));
+    }
+    List<MethodDescriptor> descriptors = new ArrayList<>();
+    Map<String, String> origins = new LinkedHashMap<>();
+    for (int i = 0; i < core.methods().size(); i++) {
+      String id = core.methods().get(i);
+      String origin = list.valueType() == ConfigValueType.LIST ? Origins.describe(((ConfigList) list).get(i).origin()) : listOrigin;
+      DiscoveredMethod method = discovery.methods().get(id);
+      if (origins.containsKey(id)) {
+        problems.add(new SettingProblem("peft4j.methods", origin, "method '" + id + "' is chosen twice: remove one"));
+      } else if (method == null) {
+        problems.add(new SettingProblem("peft4j.methods", origin, unknownMethod(id)));
+      } else {
+        descriptors.add(method.descriptor());
+        origins.put(id, origin);
+      }
+    }
+    return new ChosenMethods(descriptors, origins, listOrigin);
+  }
+
+  private String unknownMethod(String id) {
+    StringBuilder message = new StringBuilder("unknown method '").append(id).append("'");
+    Suggestions.closest(id, discovery.methods().keySet())
+        .ifPresent(s -> message.append(": did you mean '").append(s).append("'?"));
+    message.append(" Known methods: ").append(String.join(", ", discovery.methods().keySet()));
+    if (!discovery.refused().isEmpty()) {
+      message.append(". Some plugins were refused (see `peft4j methods`)");
+    }
+    return message.toString();
+  }
+
+  private static Optional<ModelInfo> model(CoreSettings core, SettingsReader root, List<SettingProblem> problems) {
+    if (core.model().path().isEmpty()) {
+      problems.add(new SettingProblem("peft4j.model.path", Origins.DEFAULT,
+          "must be set to a Hugging Face model folder (config.json, *.safetensors, tokenizer.json)"));
+      return Optional.empty();
+    }
+    SettingsReader model = root.block("peft4j.model");
+    if (!Files.isDirectory(core.model().path().get())) {
+      problems.add(new SettingProblem("peft4j.model.path", model.originOf("path"),
+          "folder " + core.model().path().get() + " does not exist: check the path (relative paths in a run file are "
+              + "relative to the file's folder)"));
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(ModelConfigs.read(core.model().path().get()));
+    } catch (ModelConfigException e) {
+      problems.add(new SettingProblem("peft4j.model.path", model.originOf("path"), e.getMessage()));
+      return Optional.empty();
+    }
+  }
+
+  /**
+   * Settings the user wrote for a method the run does not choose have no effect: a warning, unless a
+   * rule already reported them (LoRA options without LoRA are errors).
+   */
+  private List<Violation> unusedSettings(RunConfig run, ChosenMethods chosen, List<Violation> reported) {
+    List<Violation> warnings = new ArrayList<>();
+    for (DiscoveredMethod method : discovery.methods().values()) {
+      String path = method.descriptor().configPath();
+      if (chosen.contains(method.id()) || !run.user().hasPath(path)) {
+        continue;
+      }
+      List<String> evidence = new ArrayList<>();
+      for (Map.Entry<String, ConfigValue> entry : run.user().getConfig(path).entrySet()) {
+        String key = method.id() + "." + entry.getKey();
+        if (!reportedByRule(reported, key)) {
+          evidence.add(key + " at " + Origins.describe(entry.getValue().origin()));
+        }
+      }
+      if (!evidence.isEmpty()) {
+        Rule rule = Rule.warning("settings-of-unchosen-method",
+            method.id() + " is not in methods, so its settings have no effect: add " + method.id()
+                + " to methods or remove them",
+            Condition.notChosen(method.id()));
+        warnings.add(new Violation(CoreRules.DECLARED_BY, rule, List.of(), evidence));
+      }
+    }
+    return warnings;
+  }
+
+  private static boolean reportedByRule(List<Violation> reported, String key) {
+    return reported.stream().flatMap(v -> v.rule().when().stream())
+        .anyMatch(c -> c instanceof Condition.Setting s && s.path().equals(key));
+  }
+}
