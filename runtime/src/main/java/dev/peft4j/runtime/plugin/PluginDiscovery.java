@@ -116,9 +116,7 @@ public final class PluginDiscovery {
       try {
         loadProvider(provider.get(), source, plugin);
       } catch (ServiceConfigurationError | RuntimeException | LinkageError e) {
-        Throwable cause = e instanceof ServiceConfigurationError && e.getCause() != null ? e.getCause() : e;
-        refused.add("plugin " + provider.type().getName() + " (" + source + ") failed and was skipped: "
-            + cause.getClass().getSimpleName() + (cause.getMessage() == null ? "" : ": " + cause.getMessage()));
+        refused.add("plugin " + provider.type().getName() + " (" + source + ") failed and was skipped: " + describe(e));
       }
     }
   }
@@ -208,6 +206,21 @@ public final class PluginDiscovery {
           + method.descriptor().configPath() + " {}");
       return true;
     });
+  }
+
+  /** The chain of causes, innermost last: "ExceptionInInitializerError, caused by IllegalStateException: broken". */
+  static String describe(Throwable failure) {
+    StringBuilder text = new StringBuilder();
+    for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof ServiceConfigurationError && t.getCause() != null) {
+        continue;
+      }
+      text.append(text.length() == 0 ? "" : ", caused by ").append(t.getClass().getSimpleName());
+      if (t.getMessage() != null) {
+        text.append(": ").append(t.getMessage());
+      }
+    }
+    return text.toString();
   }
 
   static String sourceOf(Class<?> type) {

@@ -28,11 +28,14 @@ import dev.peft4j.runtime.rules.RunFacts;
 import jakarta.inject.Inject;
 import java.nio.file.Files;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Checks a run before anything heavy happens: unknown keys, every setting of the runtime and of the
@@ -40,6 +43,13 @@ import java.util.function.Function;
  * methods. Nothing stops at the first problem; the report has them all.
  */
 public final class RunValidator {
+
+  private static final Pattern LINE = Pattern.compile("(.*):(\\d+)");
+
+  /** Problems set in a file first, by file and line; then those set elsewhere (overrides, defaults), as found. */
+  private static final Comparator<SettingProblem> IN_FILE_ORDER = Comparator
+      .comparing((SettingProblem p) -> fileAndLine(p.origin())[0])
+      .thenComparingInt(p -> Integer.parseInt(fileAndLine(p.origin())[1]));
 
   private final Discovery discovery;
   private final Function<Optional<ModelInfo>, RunFacts> facts;
@@ -85,7 +95,14 @@ public final class RunValidator {
       violations.addAll(new RuleChecker(known).check(chosen, run.merged(), facts.apply(model)));
       violations.addAll(unusedSettings(run, chosen, violations));
     }
+    problems.sort(IN_FILE_ORDER);
     return new ValidationReport(run, core, settings, model, problems, violations);
+  }
+
+
+  private static String[] fileAndLine(String origin) {
+    Matcher m = LINE.matcher(origin);
+    return m.matches() ? new String[] {m.group(1), m.group(2)} : new String[] {"\uffff", "0"};
   }
 
   @SuppressWarnings("unchecked")
