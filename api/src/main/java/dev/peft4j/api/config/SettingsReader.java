@@ -99,7 +99,7 @@ public final class SettingsReader {
   /** An integer that must be at least {@code min}. */
   public int integerAtLeast(String key, int min) {
     int value = integer(key);
-    if (value < min && isPresent(key, ConfigValueType.NUMBER)) {
+    if (value < min && !hasProblem(key)) {
       problem(key, "must be at least " + min + ", got " + value);
       return min;
     }
@@ -111,10 +111,28 @@ public final class SettingsReader {
     return value == null ? 0.0 : ((Number) value.unwrapped()).doubleValue();
   }
 
+  /** A number greater than zero. */
+  public double positiveNumber(String key) {
+    double value = number(key);
+    if (value <= 0 && !hasProblem(key)) {
+      problem(key, "must be positive, got " + value);
+    }
+    return value;
+  }
+
+  /** A number that must be at least {@code min}. */
+  public double numberAtLeast(String key, double min) {
+    double value = number(key);
+    if (value < min && !hasProblem(key)) {
+      problem(key, "must be at least " + min + ", got " + value);
+    }
+    return value;
+  }
+
   /** A number in {@code [min, max]}. */
   public double numberInRange(String key, double min, double max) {
     double value = number(key);
-    if ((value < min || value > max) && isPresent(key, ConfigValueType.NUMBER)) {
+    if ((value < min || value > max) && !hasProblem(key)) {
       problem(key, "must be between " + min + " and " + max + ", got " + value);
       return min;
     }
@@ -293,9 +311,10 @@ public final class SettingsReader {
     return null;
   }
 
-  private boolean isPresent(String key, ConfigValueType type) {
+  /** Whether a problem was recorded for {@code key} (so that range checks do not pile onto a type error). */
+  public boolean hasProblem(String key) {
     String full = full(key);
-    return root.hasPath(full) && problems.stream().noneMatch(p -> p.path().equals(full));
+    return !root.hasPath(full) || problems.stream().anyMatch(p -> p.path().equals(full));
   }
 
   private SettingProblem mismatch(String key, ConfigValue found, String expected) {

@@ -57,7 +57,7 @@ public sealed interface Condition {
 
     @Override
     public String describe() {
-      return range(min, max) + " chosen method(s) of kind " + kinds.stream().map(MethodKind::displayName).sorted().toList();
+      return range(min, max) + " chosen method(s) of kind " + String.join(" or ", kinds.stream().map(MethodKind::displayName).sorted().toList());
     }
   }
 

@@ -11,7 +11,7 @@ public record FreezeSettings(int trainableLayers, List<String> trainableModules,
 
   public static FreezeSettings read(SettingsReader r) {
     int layers = r.integer("trainable-layers");
-    if (layers == 0 && r.problems().isEmpty()) {
+    if (layers == 0 && !r.hasProblem("trainable-layers")) {
       r.problem("trainable-layers", "0 trains no layer: use n > 0 for the last n layers, n < 0 for the first |n|");
     }
     List<String> modules = r.strings("trainable-modules");

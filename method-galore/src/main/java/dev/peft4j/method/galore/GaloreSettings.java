@@ -18,10 +18,7 @@ public record GaloreSettings(
     if (target.isEmpty()) {
       r.problem("target", "is empty: use [all] or name modules such as [mlp, self_attn]");
     }
-    double scale = r.number("scale");
-    if (scale <= 0) {
-      r.problem("scale", "must be positive, got " + scale);
-    }
+    double scale = r.positiveNumber("scale");
     return new GaloreSettings(
         target, r.integerAtLeast("rank", 1), r.integerAtLeast("update-interval", 1), scale,
         r.choice("proj-type", ProjectionType.class), r.bool("layerwise"));

@@ -13,6 +13,7 @@ import dev.peft4j.api.MethodKind;
 import dev.peft4j.api.PeftMethod;
 import dev.peft4j.api.UnsupportedFeatureException;
 import dev.peft4j.api.config.SettingsReader;
+import dev.peft4j.api.config.Suggestions;
 import dev.peft4j.api.model.ModelInfo;
 import dev.peft4j.api.rules.Condition.KindCount;
 import dev.peft4j.api.rules.Condition.Op;
@@ -90,8 +91,11 @@ public final class LoraMethodFactory implements MethodFactory<LoraSettings> {
     model.otherModules().forEach(modules::add);
     for (String name : settings.target().names()) {
       if (modules.stream().noneMatch(m -> ModuleNames.matches(m, name))) {
+        List<String> shortNames = new ArrayList<>();
+        model.linearModules().forEach(m -> shortNames.add(m.substring(m.lastIndexOf('.') + 1)));
+        String hint = Suggestions.closest(name, shortNames).map(s -> "did you mean \"" + s + "\"? ").orElse("");
         reader.problem("target",
-            "no module of this " + model.modelType() + " model is named \"" + name + "\"; linear layers are "
+            "no module of this " + model.modelType() + " model is named \"" + name + "\": " + hint + "linear layers are "
                 + String.join(", ", model.linearModules()) + " (and " + String.join(", ", model.otherModules()) + ")");
       }
     }

@@ -58,10 +58,7 @@ public record LoraSettings(
 
   public static LoraSettings read(SettingsReader r) {
     int rank = r.integerAtLeast("rank", 1);
-    double alpha = r.number("alpha");
-    if (alpha <= 0) {
-      r.problem("alpha", "must be positive, got " + alpha);
-    }
+    double alpha = r.positiveNumber("alpha");
     double dropout = r.numberInRange("dropout", 0.0, 0.999);
     Target target = readTarget(r);
     List<Integer> layers = r.integers("layers-to-transform");
@@ -79,10 +76,7 @@ public record LoraSettings(
     if (ratio.isPresent() && ratio.getAsDouble() <= 0) {
       r.problem("loraplus-lr-ratio", "must be positive (typically 16), got " + ratio.getAsDouble());
     }
-    double embeddingLr = r.number("loraplus-lr-embedding");
-    if (embeddingLr < 0) {
-      r.problem("loraplus-lr-embedding", "must not be negative, got " + embeddingLr);
-    }
+    double embeddingLr = r.numberAtLeast("loraplus-lr-embedding", 0);
     return new LoraSettings(
         rank, alpha, dropout, target,
         r.strings("exclude-modules"), layers, rankPattern, alphaPattern,

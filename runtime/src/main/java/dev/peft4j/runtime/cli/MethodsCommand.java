@@ -11,6 +11,7 @@ import dev.peft4j.runtime.Peft4j;
 import dev.peft4j.runtime.plugin.DiscoveredMethod;
 import dev.peft4j.runtime.plugin.Discovery;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -52,7 +53,9 @@ final class MethodsCommand implements Runnable {
     out.println(d.id() + " " + d.version() + " — " + String.join(", ", d.kinds().stream()
         .sorted().map(MethodKind::displayName).toList()));
     out.println("  " + d.description());
-    out.println("  jar: " + method.source() + (method.builtIn() ? " (classpath)" : " (plugin folder)"));
+    // Built-in jars by name (their folder is the installation's); plugin jars by full path.
+    out.println("  jar: " + (method.builtIn() ? Path.of(method.source()).getFileName() + " (classpath)"
+        : method.source() + " (plugin folder)"));
     if (!d.capabilities().isEmpty()) {
       out.println("  capabilities: " + String.join(", ", d.capabilities().stream().sorted()
           .map(MethodCapability::displayName).toList()));

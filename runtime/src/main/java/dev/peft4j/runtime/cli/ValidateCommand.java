@@ -12,8 +12,8 @@ import picocli.CommandLine.Mixin;
 
 /** {@code peft4j validate run.conf}: the settings and rule check alone; exit code 0 when the run could start. */
 @Command(name = "validate", mixinStandardHelpOptions = true,
-    description = {"Check a run file: unknown keys, types and values of every setting, the model's config.json,",
-        "and every rule between methods. Loads no weights. Exit code 0 when the run could start, 1 otherwise."})
+    description = "Check a run file: unknown keys, types and values of every setting, the model's config.json, "
+        + "and every rule between methods. Loads no weights. Exit code 0 when the run could start, 1 otherwise.")
 final class ValidateCommand implements Callable<Integer> {
 
   @CommandLine.ParentCommand

@@ -17,8 +17,20 @@ final class Values {
       case STRING -> word((String) value.unwrapped());
       case LIST -> ((ConfigList) value).stream().map(Values::render).collect(Collectors.joining(", ", "[", "]"));
       case OBJECT -> ((ConfigObject) value).isEmpty() ? "{}" : value.render(ConfigRenderOptions.concise());
+      case NUMBER -> number((Number) value.unwrapped());
       default -> String.valueOf(value.unwrapped());
     };
+  }
+
+  /** As a run file would say it: 8, 2.0, 0.05, 1e-6. */
+  static String number(Number n) {
+    if (!(n instanceof Double d)) {
+      return n.toString();
+    }
+    if (d == Math.rint(d) && Math.abs(d) < 1e15) {
+      return String.format(java.util.Locale.ROOT, "%.1f", d);
+    }
+    return new java.math.BigDecimal(Double.toString(d)).stripTrailingZeros().toString().toLowerCase(java.util.Locale.ROOT);
   }
 
   private static String word(String text) {

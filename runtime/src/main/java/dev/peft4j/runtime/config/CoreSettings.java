@@ -32,18 +32,9 @@ public record CoreSettings(
     SettingsReader data = root.block("peft4j.data");
     SettingsReader training = root.block("peft4j.training");
     SettingsReader output = root.block("peft4j.output");
-    double learningRate = training.number("learning-rate");
-    if (learningRate <= 0) {
-      training.problem("learning-rate", "must be positive, got " + learningRate);
-    }
-    double weightDecay = training.number("weight-decay");
-    if (weightDecay < 0) {
-      training.problem("weight-decay", "must not be negative, got " + weightDecay);
-    }
-    double maxGradNorm = training.number("max-grad-norm");
-    if (maxGradNorm < 0) {
-      training.problem("max-grad-norm", "must not be negative (0 disables clipping), got " + maxGradNorm);
-    }
+    double learningRate = training.positiveNumber("learning-rate");
+    double weightDecay = training.numberAtLeast("weight-decay", 0);
+    double maxGradNorm = training.numberAtLeast("max-grad-norm", 0);
     CoreSettings settings = new CoreSettings(
         root.strings("methods"),
         root.strings("plugin-dirs").stream().map(dir -> resolve(root, "plugin-dirs", dir)).toList(),

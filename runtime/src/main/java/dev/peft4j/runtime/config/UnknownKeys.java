@@ -7,6 +7,7 @@ import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
 import dev.peft4j.api.config.Origins;
 import dev.peft4j.api.config.SettingProblem;
+import dev.peft4j.api.config.Suggestions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

@@ -14,7 +14,7 @@ import dev.peft4j.api.rules.Rule;
 import dev.peft4j.api.rules.Violation;
 import dev.peft4j.runtime.config.CoreSettings;
 import dev.peft4j.runtime.config.RunConfig;
-import dev.peft4j.runtime.config.Suggestions;
+import dev.peft4j.api.config.Suggestions;
 import dev.peft4j.runtime.config.UnknownKeys;
 import dev.peft4j.runtime.model.ModelConfigException;
 import dev.peft4j.runtime.model.ModelConfigs;

@@ -1,9 +1,13 @@
-package dev.peft4j.runtime.config;
+package dev.peft4j.api.config;
+
+import static org.apiguardian.api.API.Status.MAINTAINED;
 
 import java.util.Collection;
 import java.util.Optional;
+import org.apiguardian.api.API;
 
-/** "Did you mean …?" for misspelt keys and method ids. */
+/** "Did you mean …?" for misspelt keys, method ids and module names. */
+@API(status = MAINTAINED, since = "0.1")
 public final class Suggestions {
 
   private Suggestions() {}
