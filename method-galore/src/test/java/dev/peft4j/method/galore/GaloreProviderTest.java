@@ -1,0 +1,40 @@
+package dev.peft4j.method.galore;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.typesafe.config.ConfigFactory;
+import dev.peft4j.api.ApiVersion;
+import dev.peft4j.api.MethodProvider;
+import java.util.List;
+import java.util.ServiceLoader;
+import org.junit.jupiter.api.Test;
+
+class GaloreProviderTest {
+
+  private static MethodProvider loaded() {
+    List<MethodProvider> providers = ServiceLoader.load(MethodProvider.class).stream()
+        .map(ServiceLoader.Provider::get)
+        .filter(GaloreProvider.class::isInstance)
+        .toList();
+    assertThat(providers).as("GaloreProvider registered in META-INF/services").hasSize(1);
+    return providers.get(0);
+  }
+
+  @Test
+  void isFoundByTheServiceLoaderAndReportsTheCurrentApiVersion() {
+    assertThat(loaded().apiVersion()).isEqualTo(ApiVersion.CURRENT);
+  }
+
+  @Test
+  void providesGaloreOnly() {
+    assertThat(loaded().methods()).extracting(m -> m.descriptor().id()).containsExactly("galore");
+  }
+
+  @Test
+  void theReferenceConfDefinesTheMethodsBlock() {
+    String path = loaded().methods().get(0).descriptor().configPath();
+
+    assertThat(path).isEqualTo("peft4j.galore");
+    assertThat(ConfigFactory.defaultReference().hasPath(path)).isTrue();
+  }
+}

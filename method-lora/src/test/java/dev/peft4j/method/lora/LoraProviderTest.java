@@ -1,0 +1,45 @@
+package dev.peft4j.method.lora;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.typesafe.config.ConfigFactory;
+import dev.peft4j.api.ApiVersion;
+import dev.peft4j.api.MethodProvider;
+import java.util.List;
+import java.util.ServiceLoader;
+import org.junit.jupiter.api.Test;
+
+class LoraProviderTest {
+
+  private static MethodProvider loaded() {
+    List<MethodProvider> providers = ServiceLoader.load(MethodProvider.class).stream()
+        .map(ServiceLoader.Provider::get)
+        .filter(LoraProvider.class::isInstance)
+        .toList();
+    assertThat(providers).as("LoraProvider registered in META-INF/services").hasSize(1);
+    return providers.get(0);
+  }
+
+  @Test
+  void isFoundByTheServiceLoader() {
+    assertThat(loaded()).isInstanceOf(LoraProvider.class);
+  }
+
+  @Test
+  void reportsTheCurrentApiVersion() {
+    assertThat(loaded().apiVersion()).isEqualTo(ApiVersion.CURRENT);
+  }
+
+  @Test
+  void providesLoraOnly() {
+    assertThat(loaded().methods()).extracting(m -> m.descriptor().id()).containsExactly("lora");
+  }
+
+  @Test
+  void theReferenceConfDefinesTheMethodsBlock() {
+    String path = loaded().methods().get(0).descriptor().configPath();
+
+    assertThat(path).isEqualTo("peft4j.lora");
+    assertThat(ConfigFactory.defaultReference().hasPath(path)).isTrue();
+  }
+}
