@@ -36,7 +36,7 @@ public final class ApiVersion {
   static int[] parse(String version) {
     Objects.requireNonNull(version, "version is null");
     String[] parts = version.split("\\.");
-    if (parts.length != 2) {
+    if (parts.length != 2 || !version.matches("\\d+\\.\\d+")) {
       throw new IllegalArgumentException("API version '" + version + "' is not of the form major.minor");
     }
     try {

@@ -18,14 +18,15 @@ public final class Origins {
     if (origin == null) {
       return "unknown origin";
     }
-    if (origin.filename() != null) {
-      return origin.lineNumber() >= 0 ? origin.filename() + ":" + origin.lineNumber() : origin.filename();
-    }
+    // A reference.conf is a resource whether it comes from a jar or a classes folder (which also has a filename).
     if (origin.resource() != null || (origin.url() != null && origin.url().toString().endsWith("reference.conf"))) {
       return DEFAULT;
     }
+    if (origin.filename() != null) {
+      return origin.lineNumber() >= 0 ? origin.filename() + ":" + origin.lineNumber() : origin.filename();
+    }
     String description = origin.description();
-    // Typesafe Config appends ": <line>" to string origins; a one-line override needs no line.
-    return description.replaceFirst(": 1$", "");
+    // Typesafe Config appends ": <line>" to string origins: a one-line override needs no line, others read file:line.
+    return description.replaceFirst(": 1$", "").replaceFirst(": (\\d+)$", ":$1");
   }
 }

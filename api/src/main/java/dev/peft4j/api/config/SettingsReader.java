@@ -198,7 +198,8 @@ public final class SettingsReader {
     List<Integer> result = new ArrayList<>();
     for (ConfigValue element : (ConfigList) value) {
       Object unwrapped = element.unwrapped();
-      if (!(unwrapped instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue())) {
+      if (!(unwrapped instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue())
+          || n.doubleValue() > Integer.MAX_VALUE || n.doubleValue() < Integer.MIN_VALUE) {
         problems.add(mismatch(key, element, "a list of integers"));
         return List.of();
       }
@@ -207,7 +208,10 @@ public final class SettingsReader {
     return List.copyOf(result);
   }
 
-  /** A map from string keys (quoted in HOCON when they hold dots or regex characters) to numbers. */
+  /**
+   * A map from string keys (quoted in HOCON when they hold dots or regex characters) to numbers, in
+   * the order the user wrote them (first by file, then by line), since the first matching pattern wins.
+   */
   public Map<String, Double> numberMap(String key) {
     ConfigValue value = raw(key);
     if (value == null) {
@@ -218,8 +222,12 @@ public final class SettingsReader {
       return Map.of();
     }
     Map<String, Double> result = new LinkedHashMap<>();
-    for (Map.Entry<String, ConfigValue> entry : ((ConfigObject) value).entrySet()) {
-      if (!(entry.getValue().unwrapped() instanceof Number n)) {
+    List<Map.Entry<String, ConfigValue>> entries = new ArrayList<>(((ConfigObject) value).entrySet());
+    entries.sort(java.util.Comparator
+        .comparing((Map.Entry<String, ConfigValue> e) -> String.valueOf(e.getValue().origin().filename()))
+        .thenComparingInt(e -> e.getValue().origin().lineNumber()));
+    for (Map.Entry<String, ConfigValue> entry : entries) {
+      if (!(entry.getValue().unwrapped() instanceof Number n) || !Double.isFinite(n.doubleValue())) {
         problems.add(mismatch(key + "." + quote(entry.getKey()), entry.getValue(), "a number"));
         continue;
       }
@@ -293,7 +301,7 @@ public final class SettingsReader {
     if (value.valueType() == ConfigValueType.STRING) {
       String text = ((String) value.unwrapped()).trim();
       try {
-        if (type == ConfigValueType.NUMBER) {
+        if (type == ConfigValueType.NUMBER && Double.isFinite(Double.parseDouble(text))) {
           return ConfigValueFactory.fromAnyRef(Double.valueOf(text), value.origin().description());
         }
         if (type == ConfigValueType.BOOLEAN && (text.equals("true") || text.equals("false"))) {
@@ -311,7 +319,10 @@ public final class SettingsReader {
     return null;
   }
 
-  /** Whether a problem was recorded for {@code key} (so that range checks do not pile onto a type error). */
+  /**
+   * Whether {@code key} has no usable value: a problem was recorded for it, or it is unset. Range
+   * checks ask this so that they do not pile onto a type error.
+   */
   public boolean hasProblem(String key) {
     String full = full(key);
     return !root.hasPath(full) || problems.stream().anyMatch(p -> p.path().equals(full));

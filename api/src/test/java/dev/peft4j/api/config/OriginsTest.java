@@ -13,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -62,9 +61,6 @@ class OriginsTest {
     }
   }
 
-  @Disabled("Bug: Origins.describe checks origin.filename() before origin.resource(); Typesafe Config gives a "
-      + "filename to resources loaded from a file: URL (a class directory such as target/classes), so a "
-      + "reference.conf default is described as '/.../target/classes/reference.conf:5' instead of 'default'")
   @Test
   void aReferenceConfInAClassDirectoryIsTheDefault() throws IOException {
     Path classes = dir.resolve("classes");

@@ -27,15 +27,15 @@ public record BadamSettings(
       start = OptionalInt.of(r.integerAtLeast("start-block", 0));
     }
     int interval = r.integer("switch-interval");
-    if (interval == 0 || interval < -1) {
+    if ((interval == 0 || interval < -1) && !r.hasProblem("switch-interval")) {
       r.problem("switch-interval", "must be a positive number of steps, or -1 to never switch; got " + interval);
     }
     double ratio = r.number("update-ratio");
-    if (!(ratio > 0 && ratio <= 1)) {
+    if (!(ratio > 0 && ratio <= 1) && !r.hasProblem("update-ratio")) {
       r.problem("update-ratio", "must be in (0, 1], got " + ratio);
     }
     int verbose = r.integer("verbose");
-    if (verbose < 0 || verbose > 2) {
+    if ((verbose < 0 || verbose > 2) && !r.hasProblem("verbose")) {
       r.problem("verbose", "must be 0, 1 or 2, got " + verbose);
     }
     return new BadamSettings(

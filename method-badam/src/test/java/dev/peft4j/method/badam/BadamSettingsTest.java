@@ -10,7 +10,6 @@ import dev.peft4j.method.badam.BadamSettings.MaskMode;
 import dev.peft4j.method.badam.BadamSettings.Mode;
 import dev.peft4j.method.badam.BadamSettings.SwitchMode;
 import java.util.OptionalInt;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -117,9 +116,6 @@ class BadamSettingsTest {
         "must be one of adjacent, scatter, got \"random\"");
   }
 
-  @Disabled("Bug: BadamSettings.read range-checks the placeholder 0 / 0.0 that integer()/number() return for a "
-      + "wrong type, so switch-interval = often and update-ratio = half are each reported twice, the second time "
-      + "as a misleading 'got 0' (LoRA and GaLore now use positiveNumber/hasProblem to avoid this)")
   @Test
   void reportsAWronglyTypedValueOnce() {
     read("peft4j.badam { switch-interval = often, update-ratio = half }");

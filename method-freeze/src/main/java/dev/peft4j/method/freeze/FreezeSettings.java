@@ -15,7 +15,7 @@ public record FreezeSettings(int trainableLayers, List<String> trainableModules,
       r.problem("trainable-layers", "0 trains no layer: use n > 0 for the last n layers, n < 0 for the first |n|");
     }
     List<String> modules = r.strings("trainable-modules");
-    if (modules.isEmpty()) {
+    if (modules.isEmpty() && !r.hasProblem("trainable-modules")) {
       r.problem("trainable-modules", "is empty: use [all] or name modules such as [mlp, self_attn]");
     }
     return new FreezeSettings(layers, modules, r.strings("extra-modules"));

@@ -7,7 +7,6 @@ import com.typesafe.config.ConfigFactory;
 import dev.peft4j.api.config.SettingProblem;
 import dev.peft4j.api.config.SettingsReader;
 import java.util.List;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 class FreezeSettingsTest {
@@ -82,9 +81,6 @@ class FreezeSettingsTest {
     assertThat(onlyProblem().message()).startsWith("is empty");
   }
 
-  @Disabled("Bug: FreezeSettings.read (like GaloreSettings.read for target and LoraSettings.readTarget) adds "
-      + "'is empty' after strings() has already reported a wrong type and returned its placeholder List.of(), "
-      + "so trainable-modules = 5 is reported twice, the second time wrongly as empty")
   @Test
   void aWronglyTypedTrainableModulesIsReportedOnce() {
     read("peft4j.freeze.trainable-modules = 5");

@@ -15,7 +15,7 @@ public record GaloreSettings(
 
   public static GaloreSettings read(SettingsReader r) {
     List<String> target = r.strings("target");
-    if (target.isEmpty()) {
+    if (target.isEmpty() && !r.hasProblem("target")) {
       r.problem("target", "is empty: use [all] or name modules such as [mlp, self_attn]");
     }
     double scale = r.positiveNumber("scale");

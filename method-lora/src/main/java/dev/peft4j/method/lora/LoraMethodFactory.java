@@ -99,6 +99,12 @@ public final class LoraMethodFactory implements MethodFactory<LoraSettings> {
                 + String.join(", ", model.linearModules()) + " (and " + String.join(", ", model.otherModules()) + ")");
       }
     }
+    for (String name : settings.excludeModules()) {
+      if (modules.stream().noneMatch(m -> ModuleNames.matches(m, name))) {
+        reader.problem("exclude-modules", "no module of this " + model.modelType() + " model is named \"" + name
+            + "\"; linear layers are " + String.join(", ", model.linearModules()));
+      }
+    }
     for (int index : settings.layersToTransform()) {
       if (index >= layers) {
         reader.problem("layers-to-transform",

@@ -70,8 +70,8 @@ public record LoraSettings(
         .ifPresent(i -> r.problem("layers-to-transform", "layer indices start at 0, got " + i));
     Map<String, Double> rankPattern = r.numberMap("rank-pattern");
     Map<String, Double> alphaPattern = r.numberMap("alpha-pattern");
-    checkPatterns(r, "rank-pattern", rankPattern);
-    checkPatterns(r, "alpha-pattern", alphaPattern);
+    checkPatterns(r, "rank-pattern", rankPattern, true);
+    checkPatterns(r, "alpha-pattern", alphaPattern, false);
     OptionalDouble ratio = r.optionalNumber("loraplus-lr-ratio");
     if (ratio.isPresent() && ratio.getAsDouble() <= 0) {
       r.problem("loraplus-lr-ratio", "must be positive (typically 16), got " + ratio.getAsDouble());
@@ -106,7 +106,7 @@ public record LoraSettings(
       }
     }
     List<String> names = r.strings("target");
-    if (names.isEmpty() && value != null) {
+    if (names.isEmpty() && !r.hasProblem("target")) {
       r.problem("target", "is empty: name the linear layers to adapt, e.g. [q_proj, v_proj], or \"all-linear\"");
     }
     return Target.ofNames(names);
@@ -122,18 +122,21 @@ public record LoraSettings(
       default:
         Matcher m = PISSA.matcher(text);
         if (m.matches()) {
-          int iterations = m.group(1) == null ? 0 : Integer.parseInt(m.group(1));
-          if (m.group(1) != null && iterations < 1) {
-            r.problem("init", "pissa_niter_N needs N >= 1 power iterations, got " + iterations);
+          if (m.group(1) == null) {
+            return new Init(Init.Kind.PISSA, 0);
           }
-          return new Init(Init.Kind.PISSA, iterations);
+          if (m.group(1).length() > 4 || Integer.parseInt(m.group(1)) < 1) {
+            r.problem("init", "pissa_niter_N needs 1 <= N <= 9999 power iterations, got " + m.group(1));
+            return new Init(Init.Kind.PISSA, 1);
+          }
+          return new Init(Init.Kind.PISSA, Integer.parseInt(m.group(1)));
         }
         r.problem("init", "must be one of default, gaussian, pissa, pissa_niter_N (N >= 1), got \"" + text + "\"");
         return new Init(Init.Kind.DEFAULT, 0);
     }
   }
 
-  private static void checkPatterns(SettingsReader r, String key, Map<String, Double> patterns) {
+  private static void checkPatterns(SettingsReader r, String key, Map<String, Double> patterns, boolean integral) {
     patterns.forEach((regex, value) -> {
       try {
         Pattern.compile(regex);
@@ -142,6 +145,8 @@ public record LoraSettings(
       }
       if (value <= 0) {
         r.problem(key, "value for \"" + regex + "\" must be positive, got " + value);
+      } else if (integral && value != Math.rint(value)) {
+        r.problem(key, "value for \"" + regex + "\" is a rank and must be an integer, got " + value);
       }
     });
   }
