@@ -22,9 +22,13 @@ public record CoreSettings(
 
   public record Data(Optional<Path> train, Optional<Path> eval, DataFormat format, int cutoffLen) {}
 
+  public enum OnNonFinite { STOP, SKIP }
+
   public record Training(
       double learningRate, int epochs, int batchSize, int gradientAccumulationSteps, Scheduler lrScheduler,
-      int warmupSteps, double weightDecay, double maxGradNorm, long seed, Precision precision, int devices) {}
+      int warmupSteps, double weightDecay, double maxGradNorm, long seed, Precision precision, int devices,
+      int maxSteps, int loggingSteps, int evalSteps, int saveSteps, OnNonFinite onNonFinite,
+      double adamBeta1, double adamBeta2, double adamEpsilon, int threads) {}
 
   /** Reads {@code peft4j.*} but the methods' blocks; paths are resolved against the file that set them. */
   public static CoreSettings read(SettingsReader root) {
@@ -45,7 +49,12 @@ public record CoreSettings(
         new Training(learningRate, training.integerAtLeast("epochs", 1), training.integerAtLeast("batch-size", 1),
             training.integerAtLeast("gradient-accumulation-steps", 1), training.choice("lr-scheduler", Scheduler.class),
             training.integerAtLeast("warmup-steps", 0), weightDecay, maxGradNorm, training.integer("seed"),
-            training.choice("precision", Precision.class), training.integerAtLeast("devices", 1)),
+            training.choice("precision", Precision.class), training.integerAtLeast("devices", 1),
+            training.integerAtLeast("max-steps", -1), training.integerAtLeast("logging-steps", 1),
+            training.integerAtLeast("eval-steps", 0), training.integerAtLeast("save-steps", 0),
+            training.choice("on-nonfinite", OnNonFinite.class), training.numberInRange("adam-beta1", 0, 0.999999),
+            training.numberInRange("adam-beta2", 0, 0.999999999), training.positiveNumber("adam-epsilon"),
+            training.integerAtLeast("threads", 0)),
         resolve(output, "dir", output.string("dir")));
     return settings;
   }

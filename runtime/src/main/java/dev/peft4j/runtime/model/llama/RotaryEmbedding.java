@@ -1,0 +1,73 @@
+package dev.peft4j.runtime.model.llama;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+
+/**
+ * Rotary position embeddings as transformers computes them ({@code rotate_half} convention), with
+ * {@code rope_theta} and Llama 3's {@code rope_scaling}.
+ */
+final class RotaryEmbedding {
+
+  private final float[] inverseFrequencies;
+
+  RotaryEmbedding(LlamaConfig config) {
+    int dim = config.headDim();
+    inverseFrequencies = new float[dim / 2];
+    for (int i = 0; i < dim / 2; i++) {
+      // As transformers: in float32, base ** (arange(0, dim, 2) / dim).
+      float exponent = (float) (2 * i) / dim;
+      inverseFrequencies[i] = (float) (1.0 / Math.pow(config.ropeTheta(), exponent));
+    }
+    config.ropeScaling().ifPresent(this::scaleLikeLlama3);
+  }
+
+  private void scaleLikeLlama3(LlamaConfig.RopeScaling s) {
+    double lowFreqWavelen = s.originalMaxPositions() / s.lowFreqFactor();
+    double highFreqWavelen = s.originalMaxPositions() / s.highFreqFactor();
+    for (int i = 0; i < inverseFrequencies.length; i++) {
+      double freq = inverseFrequencies[i];
+      double wavelen = 2 * Math.PI / freq;
+      double scaled = wavelen > lowFreqWavelen ? freq / s.factor() : freq;
+      if (!(wavelen < highFreqWavelen) && !(wavelen > lowFreqWavelen)) {
+        double smooth = (s.originalMaxPositions() / wavelen - s.lowFreqFactor()) / (s.highFreqFactor() - s.lowFreqFactor());
+        scaled = (1 - smooth) * scaled / s.factor() + smooth * scaled;
+      }
+      inverseFrequencies[i] = (float) scaled;
+    }
+  }
+
+  /** {cos, sin}, each {@code [1, 1, T, headDim]}, for positions {@code 0..T-1}. */
+  NDArray[] cosSin(NDManager manager, int length) {
+    int half = inverseFrequencies.length;
+    float[] cos = new float[length * half * 2];
+    float[] sin = new float[length * half * 2];
+    for (int t = 0; t < length; t++) {
+      for (int i = 0; i < half; i++) {
+        float angle = (float) t * inverseFrequencies[i];
+        float c = (float) Math.cos(angle);
+        float s = (float) Math.sin(angle);
+        int row = t * half * 2;
+        cos[row + i] = c;
+        cos[row + half + i] = c;
+        sin[row + i] = s;
+        sin[row + half + i] = s;
+      }
+    }
+    Shape shape = new Shape(1, 1, length, half * 2);
+    return new NDArray[] {manager.create(cos, shape), manager.create(sin, shape)};
+  }
+
+  /** {@code x·cos + rotate_half(x)·sin} for {@code x} of shape {@code [B, H, T, D]}. */
+  static NDArray apply(NDArray x, NDArray cos, NDArray sin) {
+    long half = x.getShape().get(3) / 2;
+    NDArray first = x.get(new NDIndex("..., :{}", half));
+    NDArray second = x.get(new NDIndex("..., {}:", half));
+    NDArray rotated = NDArrays.concat(new NDList(second.neg(), first), -1);
+    return x.mul(cos).add(rotated.mul(sin));
+  }
+}

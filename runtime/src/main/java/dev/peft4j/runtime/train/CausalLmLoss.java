@@ -1,0 +1,33 @@
+package dev.peft4j.runtime.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+
+/** Next-token cross-entropy over the positions whose label is not {@value #IGNORE} (prompt and padding are). */
+public final class CausalLmLoss {
+
+  /** The label of a position that does not count, as in transformers. */
+  public static final int IGNORE = -100;
+
+  private CausalLmLoss() {}
+
+  /**
+   * @param logits {@code [B, T, V]}
+   * @param labels {@code [B, T]} INT64: the token each position should be followed by is the label one to the right
+   * @return the mean over counted positions, and their number (a scalar each)
+   */
+  public static NDArray[] meanAndCount(NDArray logits, NDArray labels) {
+    long length = logits.getShape().get(1);
+    NDArray shiftedLogits = logits.get(new NDIndex(":, :{}, :", length - 1));
+    NDArray shiftedLabels = labels.get(new NDIndex(":, 1:"));
+    NDArray counted = shiftedLabels.neq(IGNORE);
+    NDArray safeLabels = shiftedLabels.mul(counted.toType(DataType.INT64, false));
+    NDArray logProbabilities = shiftedLogits.logSoftmax(-1);
+    NDArray picked = logProbabilities.gather(safeLabels.expandDims(-1), -1).squeeze(-1);
+    NDArray weights = counted.toType(DataType.FLOAT32, false);
+    NDArray count = weights.sum();
+    NDArray total = picked.mul(weights).sum().neg();
+    return new NDArray[] {total.div(count.maximum(1f)), count};
+  }
+}

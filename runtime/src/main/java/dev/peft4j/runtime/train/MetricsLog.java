@@ -1,0 +1,87 @@
+package dev.peft4j.runtime.train;
+
+import com.google.gson.Gson;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** Metrics as JSON lines ({@code metrics.jsonl}), one object a line, flushed as written. */
+public final class MetricsLog implements AutoCloseable {
+
+  private static final Gson GSON = new com.google.gson.GsonBuilder().serializeNulls().create();
+
+  private final Path file;
+  private final BufferedWriter writer;
+
+  /**
+   * Opens the log; when resuming from {@code resumedStep}, lines of later steps (written after that
+   * checkpoint by the interrupted run) are dropped first, so the log reads as one run.
+   */
+  public MetricsLog(Path file, long resumedStep) {
+    this.file = file;
+    try {
+      Files.createDirectories(file.toAbsolutePath().getParent());
+      if (resumedStep > 0 && Files.exists(file)) {
+        List<String> kept = new ArrayList<>();
+        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+          if (!line.isBlank() && JsonParser.parseString(line).getAsJsonObject().get("step").getAsLong() <= resumedStep) {
+            kept.add(line);
+          }
+        }
+        Files.write(file, kept, StandardCharsets.UTF_8);
+      } else {
+        Files.deleteIfExists(file);
+      }
+      writer = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write metrics to " + file, e);
+    }
+  }
+
+  public Path file() {
+    return file;
+  }
+
+  /** Writes one line; a non-finite number (JSON has none) is written as null. */
+  public void write(Map<String, ?> values) {
+    JsonObject json = new JsonObject();
+    values.forEach((key, value) -> json.add(key, value instanceof Number n && !Double.isFinite(n.doubleValue())
+        ? com.google.gson.JsonNull.INSTANCE : GSON.toJsonTree(value)));
+    try {
+      writer.write(GSON.toJson(json));
+      writer.newLine();
+      writer.flush();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write metrics to " + file, e);
+    }
+  }
+
+  /** Every line of a metrics file, parsed. */
+  public static List<JsonObject> read(Path file) throws IOException {
+    List<JsonObject> lines = new ArrayList<>();
+    for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+      if (!line.isBlank()) {
+        lines.add(JsonParser.parseString(line).getAsJsonObject());
+      }
+    }
+    return lines;
+  }
+
+  @Override
+  public void close() {
+    try {
+      writer.close();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

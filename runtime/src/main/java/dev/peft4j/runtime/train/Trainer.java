@@ -1,0 +1,256 @@
+package dev.peft4j.runtime.train;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.training.GradientCollector;
+import dev.peft4j.runtime.config.CoreSettings;
+import dev.peft4j.runtime.config.CoreSettings.OnNonFinite;
+import dev.peft4j.runtime.model.llama.LlamaForCausalLM;
+import dev.peft4j.runtime.nn.Parameter;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.OptionalDouble;
+
+/**
+ * The one training loop every method shares: batches, forward, masked cross-entropy, backward with
+ * gradient accumulation, clipping, AdamW, the learning-rate schedule, evaluation, metrics and
+ * checkpoints. Every step runs inside an {@link NDScope}, so native memory stays flat.
+ */
+public final class Trainer {
+
+  private final LlamaForCausalLM model;
+  private final Map<String, Parameter> trainable = new LinkedHashMap<>();
+  private final TrainingData train;
+  private final TrainingData eval;
+  private final CoreSettings.Training settings;
+  private final Checkpoints checkpoints;
+  private final MetricsLog metrics;
+  private final Progress progress;
+  private final NDManager manager;
+  private final AdamW optimizer;
+
+  /** What a run did. */
+  public record Result(long steps, int skippedSteps, OptionalDouble evalLossBefore, OptionalDouble evalLossAfter,
+      double lastLoss, Path lastCheckpoint) {}
+
+  /**
+   * @param eval held-out data, or null
+   * @param terminal whether {@code out} is a terminal (a redrawn progress bar) or a log (plain lines)
+   */
+  public Trainer(LlamaForCausalLM model, TrainingData train, TrainingData eval, CoreSettings.Training settings,
+      Checkpoints checkpoints, MetricsLog metrics, PrintStream out, boolean terminal, NDManager manager) {
+    this.model = model;
+    model.namedParameters().forEach((name, p) -> {
+      if (p.trainable()) {
+        trainable.put(name, p);
+      }
+    });
+    if (trainable.isEmpty()) {
+      throw new TrainingException("no parameter trains: the chosen methods froze every weight");
+    }
+    this.train = train;
+    this.eval = eval;
+    this.settings = settings;
+    this.checkpoints = checkpoints;
+    this.metrics = metrics;
+    this.manager = manager;
+    this.optimizer = new AdamW(settings.adamBeta1(), settings.adamBeta2(), settings.adamEpsilon(), manager);
+    this.progress = new Progress(out, terminal, totalSteps(), settings.loggingSteps());
+  }
+
+  /** Optimizer steps of the whole run. */
+  public long totalSteps() {
+    long microBatches = (long) settings.epochs() * train.batchesPerEpoch();
+    long steps = (microBatches + settings.gradientAccumulationSteps() - 1) / settings.gradientAccumulationSteps();
+    return settings.maxSteps() >= 0 ? Math.min(steps, settings.maxSteps()) : steps;
+  }
+
+  /** Trains from the start, or from {@code resume} when given. */
+  public Result run(Checkpoints.Saved resume) {
+    long total = totalSteps();
+    LearningRateSchedule schedule = new LearningRateSchedule(settings.learningRate(), settings.warmupSteps(), total,
+        settings.lrScheduler());
+    long step = 0;
+    int skipped = 0;
+    if (resume != null) {
+      restore(resume);
+      step = resume.state().step();
+      skipped = resume.state().skippedSteps();
+      progress.line("resuming from " + resume.folder() + " at step " + step + "/" + total);
+    }
+    OptionalDouble before = evaluate(step);
+    Path lastCheckpoint = resume == null ? null : resume.folder();
+    double lastLoss = Double.NaN;
+    long started = System.nanoTime();
+    long tokens = 0;
+    while (step < total) {
+      StepOutcome outcome = step(step, schedule.at(step));
+      if (!outcome.finite()) {
+        if (settings.onNonFinite() == OnNonFinite.STOP) {
+          throw new TrainingException(String.format(Locale.ROOT,
+              "step %d: the %s is not finite (%s); training stopped. %s Lower training.learning-rate, check the data, "
+                  + "or set training.on-nonfinite = skip to drop such steps",
+              step + 1, outcome.what(), outcome.value(),
+              lastCheckpoint == null ? "No checkpoint was written yet." : "The last good checkpoint is " + lastCheckpoint + "."));
+        }
+        skipped++;
+        progress.line("step " + (step + 1) + ": " + outcome.what() + " is not finite; step skipped (" + skipped + " so far)");
+      } else {
+        lastLoss = outcome.loss();
+      }
+      step++;
+      tokens += outcome.tokens();
+      double seconds = (System.nanoTime() - started) / 1e9;
+      progress.step(step, lastLoss, schedule.at(step - 1), tokens / Math.max(seconds, 1e-9));
+      if (step % settings.loggingSteps() == 0 || step == total) {
+        Map<String, Object> line = new LinkedHashMap<>();
+        line.put("step", step);
+        line.put("loss", outcome.finite() ? outcome.loss() : null);
+        line.put("lr", schedule.at(step - 1));
+        line.put("grad_norm", outcome.gradNorm());
+        line.put("tokens_per_second", tokens / Math.max(seconds, 1e-9));
+        line.put("skipped_steps", skipped);
+        metrics.write(line);
+      }
+      if (settings.evalSteps() > 0 && step % settings.evalSteps() == 0 && step < total) {
+        evaluate(step);
+      }
+      if ((settings.saveSteps() > 0 && step % settings.saveSteps() == 0) || step == total) {
+        lastCheckpoint = save(step, total, skipped);
+      }
+    }
+    OptionalDouble after = evaluate(step);
+    return new Result(step, skipped, before, after, lastLoss, lastCheckpoint);
+  }
+
+  private record StepOutcome(boolean finite, String what, double value, double loss, double gradNorm, long tokens) {}
+
+  private StepOutcome step(long step, double learningRate) {
+    Engine engine = manager.getEngine();
+    try (NDScope scope = new NDScope()) {
+      engine.setRandomSeed((int) (settings.seed() + step));
+      int accumulation = settings.gradientAccumulationSteps();
+      double lossSum = 0;
+      int microBatches = 0;
+      long tokens = 0;
+      long first = step * accumulation;
+      long available = (long) settings.epochs() * train.batchesPerEpoch();
+      for (long micro = first; micro < first + accumulation && micro < available; micro++) {
+        TokenBatch batch = train.batch((int) (micro / train.batchesPerEpoch()), (int) (micro % train.batchesPerEpoch()));
+        tokens += batch.tokens();
+        try (GradientCollector collector = engine.newGradientCollector()) {
+          NDArray loss = CausalLmLoss.meanAndCount(model.forward(batch.inputIds(manager), batch.attentionMask()),
+              batch.labels(manager))[0];
+          collector.backward(loss.div(accumulation));
+          lossSum += loss.getFloat();
+          microBatches++;
+        }
+      }
+      double loss = lossSum / Math.max(1, microBatches);
+      if (!Double.isFinite(loss)) {
+        zeroGradients();
+        return new StepOutcome(false, "loss", loss, loss, Double.NaN, tokens);
+      }
+      double norm = clipGradients();
+      if (!Double.isFinite(norm)) {
+        zeroGradients();
+        return new StepOutcome(false, "gradient norm", norm, loss, norm, tokens);
+      }
+      for (Map.Entry<String, Parameter> entry : trainable.entrySet()) {
+        NDArray weights = entry.getValue().data();
+        boolean decays = weights.getShape().dimension() >= 2;
+        optimizer.step(entry.getKey(), weights, weights.getGradient(), learningRate, decays ? settings.weightDecay() : 0);
+      }
+      zeroGradients();
+      return new StepOutcome(true, "loss", loss, loss, norm, tokens);
+    }
+  }
+
+  /** Scales every gradient so that their global L2 norm is at most max-grad-norm; returns the norm before. */
+  private double clipGradients() {
+    double squares = 0;
+    for (Parameter p : trainable.values()) {
+      squares += p.data().getGradient().square().sum().getFloat();
+    }
+    double norm = Math.sqrt(squares);
+    double max = settings.maxGradNorm();
+    if (max > 0 && norm > max && Double.isFinite(norm)) {
+      float factor = (float) (max / (norm + 1e-6));
+      for (Parameter p : trainable.values()) {
+        p.data().getGradient().muli(factor);
+      }
+    }
+    return norm;
+  }
+
+  private void zeroGradients() {
+    for (Parameter p : trainable.values()) {
+      p.data().getGradient().set(new NDIndex("..."), 0);
+    }
+  }
+
+  /** Mean loss over every counted token of the eval data, written to the metrics; empty without eval data. */
+  private OptionalDouble evaluate(long step) {
+    if (eval == null || eval.batchesPerEpoch() == 0) {
+      return OptionalDouble.empty();
+    }
+    double total = 0;
+    double count = 0;
+    for (int i = 0; i < eval.batchesPerEpoch(); i++) {
+      try (NDScope scope = new NDScope()) {
+        TokenBatch batch = eval.batch(0, i);
+        NDArray[] meanAndCount = CausalLmLoss.meanAndCount(
+            model.forward(batch.inputIds(manager), batch.attentionMask()), batch.labels(manager));
+        double n = meanAndCount[1].getFloat();
+        total += meanAndCount[0].getFloat() * n;
+        count += n;
+      }
+    }
+    double loss = total / Math.max(1, count);
+    Map<String, Object> line = new LinkedHashMap<>();
+    line.put("step", step);
+    line.put("eval_loss", loss);
+    line.put("eval_perplexity", Math.exp(loss));
+    metrics.write(line);
+    progress.line(String.format(Locale.ROOT, "step %d: eval loss %.4f, perplexity %.2f", step, loss, Math.exp(loss)));
+    return OptionalDouble.of(loss);
+  }
+
+  private Path save(long step, long total, int skipped) {
+    Map<String, NDArray> weights = new LinkedHashMap<>();
+    trainable.forEach((name, p) -> weights.put(name, p.data()));
+    TrainerState state = new TrainerState(step, total, settings.seed(), skipped, optimizer.stepCounts());
+    Path folder = checkpoints.save(state, weights, optimizer.stateTensors());
+    if (folder != null) {
+      progress.line("step " + step + ": checkpoint " + folder);
+    }
+    return folder;
+  }
+
+  private void restore(Checkpoints.Saved saved) {
+    for (Map.Entry<String, Parameter> entry : trainable.entrySet()) {
+      NDArray values = saved.trainable().get(entry.getKey());
+      if (values == null) {
+        throw new TrainingException("checkpoint " + saved.folder() + " has no weights for " + entry.getKey()
+            + ": it was written by a run with other methods; start a new output.dir or choose the same methods");
+      }
+      NDArray copy = values.duplicate();
+      copy.attach(manager);
+      NDScope.unregister(copy);
+      entry.getValue().set(copy);
+    }
+    optimizer.restore(saved.optimizer(), saved.state().optimizerSteps());
+  }
+
+  /** The parameters that train, by name. */
+  public List<String> trainableNames() {
+    return List.copyOf(trainable.keySet());
+  }
+}

@@ -1,0 +1,87 @@
+package dev.peft4j.runtime.train;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDManager;
+import dev.peft4j.runtime.config.CoreSettings;
+import dev.peft4j.runtime.config.CoreSettings.OnNonFinite;
+import dev.peft4j.runtime.config.CoreSettings.Precision;
+import dev.peft4j.runtime.config.CoreSettings.Scheduler;
+import dev.peft4j.runtime.model.llama.LlamaForCausalLM;
+import dev.peft4j.runtime.model.llama.TinyLlamas;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TrainerTest {
+
+  @TempDir
+  Path dir;
+
+  private final NDManager manager = Engine.getEngine("PyTorch").newBaseManager();
+  private final ByteArrayOutputStream output = new ByteArrayOutputStream();
+
+  @AfterEach
+  void close() {
+    manager.close();
+  }
+
+  static CoreSettings.Training settings(int epochs, int accumulation, double lr, OnNonFinite onNonFinite) {
+    return new CoreSettings.Training(lr, epochs, 4, accumulation, Scheduler.COSINE, 2, 0.0, 1.0, 7, Precision.FP32, 1,
+        -1, 5, 0, 0, onNonFinite, 0.9, 0.999, 1e-8, 0);
+  }
+
+  private Trainer trainer(LlamaForCausalLM model, CoreSettings.Training settings) {
+    model.namedParameters().values().forEach(p -> p.setTrainable(true));
+    return new Trainer(model, new CountingData(8, 4, 12, 40, 1), new CountingData(2, 4, 12, 40, 99), settings,
+        Checkpoints.NONE, new MetricsLog(dir.resolve("metrics.jsonl"), 0), new PrintStream(output, true), false, manager);
+  }
+
+  @Test
+  void fullFineTuningLowersTheEvalLoss() throws Exception {
+    LlamaForCausalLM model = TinyLlamas.random(manager, TinyLlamas.config("llama", false), 5);
+
+    Trainer.Result result = trainer(model, settings(6, 1, 1e-2, OnNonFinite.STOP)).run(null);
+
+    assertThat(result.steps()).isEqualTo(48);
+    assertThat(result.evalLossAfter().getAsDouble()).isLessThan(result.evalLossBefore().getAsDouble() * 0.5);
+    assertThat(MetricsLog.read(dir.resolve("metrics.jsonl")))
+        .anySatisfy(line -> assertThat(line.has("loss")).isTrue())
+        .anySatisfy(line -> assertThat(line.has("eval_perplexity")).isTrue());
+    assertThat(output.toString()).contains("step 5/48", "eval loss");
+  }
+
+  @Test
+  void gradientAccumulationTakesFewerSteps() {
+    LlamaForCausalLM model = TinyLlamas.random(manager, TinyLlamas.config("llama", false), 5);
+
+    assertThat(trainer(model, settings(2, 4, 1e-3, OnNonFinite.STOP)).totalSteps()).isEqualTo(4);
+  }
+
+  @Test
+  void aNonFiniteLossStopsTheRunWithAClearMessage() {
+    LlamaForCausalLM model = TinyLlamas.random(manager, TinyLlamas.config("llama", false), 5);
+    model.namedParameters().get("model.norm.weight").data().set(new ai.djl.ndarray.index.NDIndex("0"), Float.NaN);
+
+    assertThatThrownBy(() -> trainer(model, settings(1, 1, 1e-3, OnNonFinite.STOP)).run(null))
+        .isInstanceOf(TrainingException.class)
+        .hasMessageContaining("step 1: the loss is not finite (NaN)")
+        .hasMessageContaining("training.on-nonfinite = skip");
+  }
+
+  @Test
+  void nonFiniteStepsCanBeSkippedAndCounted() {
+    LlamaForCausalLM model = TinyLlamas.random(manager, TinyLlamas.config("llama", false), 5);
+    model.namedParameters().get("model.norm.weight").data().set(new ai.djl.ndarray.index.NDIndex("0"), Float.NaN);
+
+    Trainer.Result result = trainer(model, settings(1, 1, 1e-3, OnNonFinite.SKIP)).run(null);
+
+    assertThat(result.skippedSteps()).isEqualTo(8);
+    assertThat(output.toString()).contains("loss is not finite; step skipped (8 so far)");
+  }
+}
