@@ -7,7 +7,6 @@ import dev.peft4j.api.MethodDescriptor;
 import dev.peft4j.api.MethodFactory;
 import dev.peft4j.api.MethodKind;
 import dev.peft4j.api.PeftMethod;
-import dev.peft4j.api.UnsupportedFeatureException;
 import dev.peft4j.api.config.SettingsReader;
 import dev.peft4j.api.model.ModelInfo;
 import dev.peft4j.api.rules.Condition.Fact;
@@ -68,7 +67,6 @@ public final class FreezeMethodFactory implements MethodFactory<FreezeSettings> 
 
   @Override
   public PeftMethod create(FreezeSettings settings, MethodContext context) {
-    throw new UnsupportedFeatureException(
-        "training with freeze is not implemented yet in this version (see the README, section 'What works')");
+    return new FreezeSelector(settings);
   }
 }

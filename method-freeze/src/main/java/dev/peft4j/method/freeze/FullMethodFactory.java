@@ -5,8 +5,9 @@ import dev.peft4j.api.MethodDescriptor;
 import dev.peft4j.api.MethodFactory;
 import dev.peft4j.api.MethodKind;
 import dev.peft4j.api.PeftMethod;
-import dev.peft4j.api.UnsupportedFeatureException;
+import dev.peft4j.api.ParameterSelector;
 import dev.peft4j.api.config.SettingsReader;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 
@@ -36,7 +37,10 @@ public final class FullMethodFactory implements MethodFactory<FullMethodFactory.
 
   @Override
   public PeftMethod create(Settings settings, MethodContext context) {
-    throw new UnsupportedFeatureException(
-        "training with full is not implemented yet in this version (see the README, section 'What works')");
+    return (ParameterSelector) model -> {
+      Set<String> all = new LinkedHashSet<>();
+      model.parameters().forEach(p -> all.add(p.name()));
+      return all;
+    };
   }
 }

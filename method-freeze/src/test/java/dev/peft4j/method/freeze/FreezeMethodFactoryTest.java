@@ -7,7 +7,6 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.peft4j.api.MethodDescriptor;
 import dev.peft4j.api.MethodKind;
-import dev.peft4j.api.UnsupportedFeatureException;
 import dev.peft4j.api.config.SettingProblem;
 import dev.peft4j.api.config.SettingsReader;
 import dev.peft4j.api.model.ModelInfo;
@@ -123,12 +122,34 @@ class FreezeMethodFactoryTest {
   }
 
   @Test
-  void createSaysTrainingWithFreezeIsNotImplementedYet() {
-    FreezeSettings defaults = factory.readSettings(new SettingsReader(ConfigFactory.defaultReference(), "peft4j.freeze"));
-
-    assertThatThrownBy(() -> factory.create(defaults, null))
-        .isInstanceOf(UnsupportedFeatureException.class)
-        .hasMessageContaining("freeze")
-        .hasMessageContaining("not implemented yet");
+  void trainsTheLastLayersByDefault() {
+    assertThat(select("peft4j.freeze {}")).allMatch(n -> n.startsWith("model.layers.2.") || n.startsWith("model.layers.3."))
+        .hasSize(2 * 9);
   }
+
+  @Test
+  void aNegativeCountTrainsTheFirstLayers() {
+    assertThat(select("peft4j.freeze.trainable-layers = -1")).allMatch(n -> n.startsWith("model.layers.0.")).hasSize(9);
+  }
+
+  @Test
+  void trainsOnlyTheNamedModulesOfTheChosenLayers() {
+    assertThat(select("peft4j.freeze { trainable-layers = 1, trainable-modules = [mlp] }")).containsExactly(
+        "model.layers.3.mlp.gate_proj.weight", "model.layers.3.mlp.up_proj.weight", "model.layers.3.mlp.down_proj.weight");
+  }
+
+  @Test
+  void extraModulesAreWholeNamesOutsideTheLayers() {
+    assertThat(select("peft4j.freeze { trainable-layers = 1, trainable-modules = [self_attn], extra-modules = [norm, lm_head] }"))
+        .contains("model.layers.3.self_attn.q_proj.weight", "model.norm.weight", "lm_head.weight")
+        .doesNotContain("model.layers.3.input_layernorm.weight", "model.layers.0.input_layernorm.weight")
+        .hasSize(4 + 2);
+  }
+
+  private java.util.Set<String> select(String settings) {
+    FreezeSettings read = factory.readSettings(new SettingsReader(
+        ConfigFactory.parseString(settings).withFallback(ConfigFactory.defaultReference()), "peft4j.freeze"));
+    return ((dev.peft4j.api.ParameterSelector) factory.create(read, null)).trainable(FakeLlama.withLayers(4));
+  }
+
 }

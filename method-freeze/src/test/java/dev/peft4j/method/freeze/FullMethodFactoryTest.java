@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.typesafe.config.ConfigFactory;
 import dev.peft4j.api.MethodDescriptor;
 import dev.peft4j.api.MethodKind;
-import dev.peft4j.api.UnsupportedFeatureException;
 import dev.peft4j.api.config.SettingsReader;
 import org.junit.jupiter.api.Test;
 
@@ -34,10 +33,11 @@ class FullMethodFactoryTest {
   }
 
   @Test
-  void createSaysTrainingWithFullIsNotImplementedYet() {
-    assertThatThrownBy(() -> factory.create(new FullMethodFactory.Settings(), null))
-        .isInstanceOf(UnsupportedFeatureException.class)
-        .hasMessageContaining("full")
-        .hasMessageContaining("not implemented yet");
+  void everyParameterTrains() {
+    dev.peft4j.api.model.ModelView model = FakeLlama.withLayers(2);
+
+    assertThat(((dev.peft4j.api.ParameterSelector) factory.create(new FullMethodFactory.Settings(), null)).trainable(model))
+        .hasSize(model.parameters().size()).contains("model.embed_tokens.weight", "lm_head.weight");
   }
+
 }

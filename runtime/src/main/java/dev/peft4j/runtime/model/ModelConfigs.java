@@ -69,10 +69,15 @@ public final class ModelConfigs {
       }
     }
     boolean tied = json.has("tie_word_embeddings") && json.get("tie_word_embeddings").getAsBoolean();
+    return info(type, layers, tied);
+  }
+
+  /** The structure of a Llama-family model with {@code layers} decoder layers. */
+  public static ModelInfo info(String modelType, OptionalInt layers, boolean tiedEmbeddings) {
     List<String> other = new ArrayList<>(List.of("embed_tokens", "norm"));
-    if (!tied) {
+    if (!tiedEmbeddings) {
       other.add("lm_head");
     }
-    return new ModelInfo(type, layers, LAYER_MODULES, LINEAR_MODULES, other);
+    return new ModelInfo(modelType, layers, LAYER_MODULES, LINEAR_MODULES, other);
   }
 }

@@ -1,0 +1,136 @@
+package dev.peft4j.runtime.model.llama;
+
+import ai.djl.ndarray.NDArray;
+import dev.peft4j.api.model.LinearLayer;
+import dev.peft4j.api.model.LinearView;
+import dev.peft4j.api.model.ModelInfo;
+import dev.peft4j.api.model.ModelView;
+import dev.peft4j.api.model.ParameterView;
+import dev.peft4j.runtime.model.ModelConfigs;
+
+import dev.peft4j.runtime.nn.Module;
+import dev.peft4j.runtime.nn.Parameter;
+import dev.peft4j.runtime.nn.WrappedLinear;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** The model as methods see it (the API's {@link ModelView}), over the runtime's module tree. */
+public final class LlamaModelView implements ModelView {
+
+  private static final Pattern LAYER = Pattern.compile("model\\.layers\\.(\\d+)\\..*");
+
+  private final LlamaForCausalLM model;
+
+  public LlamaModelView(LlamaForCausalLM model) {
+    this.model = model;
+  }
+
+  @Override
+  public ModelInfo info() {
+    LlamaConfig c = model.config();
+    return ModelConfigs.info(c.modelType(), OptionalInt.of(c.numLayers()), c.tieWordEmbeddings());
+  }
+
+  @Override
+  public List<ParameterView> parameters() {
+    List<ParameterView> views = new ArrayList<>();
+    model.namedParameters().forEach((name, p) -> views.add(new View(name, p)));
+    return views;
+  }
+
+  @Override
+  public List<LinearView> linearLayers() {
+    List<LinearView> views = new ArrayList<>();
+    model.namedModules().forEach((name, module) -> {
+      if (module instanceof LinearLayer linear && module.ownParameters().containsKey("weight")) {
+        views.add(new LinearModuleView(name, module, linear));
+      }
+    });
+    return views;
+  }
+
+  @Override
+  public void replaceLinear(String name, LinearLayer replacement, List<ParameterView> addedParameters) {
+    int dot = name.lastIndexOf('.');
+    Module parent = dot < 0 ? model : model.namedModules().get(name.substring(0, dot));
+    String childName = name.substring(dot + 1);
+    if (parent == null || !parent.children().containsKey(childName)) {
+      throw new NoSuchElementException("no module named " + name);
+    }
+    Map<String, Parameter> added = new LinkedHashMap<>();
+    for (ParameterView view : addedParameters) {
+      Parameter parameter = new Parameter(view.data());
+      parameter.setTrainable(view.trainable());
+      added.put(view.name(), parameter);
+    }
+    parent.replaceChild(childName, new WrappedLinear(replacement, parent.child(childName), added));
+  }
+
+  static OptionalInt layerOf(String name) {
+    Matcher m = LAYER.matcher(name);
+    return m.matches() ? OptionalInt.of(Integer.parseInt(m.group(1))) : OptionalInt.empty();
+  }
+
+  private record View(String name, Parameter parameter) implements ParameterView {
+    @Override
+    public NDArray data() {
+      return parameter.data();
+    }
+
+    @Override
+    public boolean trainable() {
+      return parameter.trainable();
+    }
+
+    @Override
+    public void setTrainable(boolean trainable) {
+      parameter.setTrainable(trainable);
+    }
+
+    @Override
+    public OptionalInt layerIndex() {
+      return layerOf(name);
+    }
+  }
+
+  private record LinearModuleView(String name, Module module, LinearLayer linear) implements LinearView {
+    @Override
+    public int inFeatures() {
+      return linear.inFeatures();
+    }
+
+    @Override
+    public int outFeatures() {
+      return linear.outFeatures();
+    }
+
+    @Override
+    public NDArray forward(NDArray input) {
+      return linear.forward(input);
+    }
+
+    @Override
+    public ParameterView weight() {
+      return new View(name + ".weight", module.ownParameters().get("weight"));
+    }
+
+    @Override
+    public Optional<ParameterView> bias() {
+      Parameter bias = module.ownParameters().get("bias");
+      return bias == null ? Optional.empty() : Optional.of(new View(name + ".bias", bias));
+    }
+
+    @Override
+    public OptionalInt layerIndex() {
+      return layerOf(name + ".weight");
+    }
+  }
+
+}
