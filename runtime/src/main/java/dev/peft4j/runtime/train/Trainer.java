@@ -8,7 +8,11 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.training.GradientCollector;
 import dev.peft4j.runtime.config.CoreSettings;
 import dev.peft4j.runtime.config.CoreSettings.OnNonFinite;
+import dev.peft4j.api.OptimizerHook;
+import dev.peft4j.api.model.ModelView;
+import dev.peft4j.api.model.ParameterView;
 import dev.peft4j.runtime.model.llama.LlamaForCausalLM;
+import dev.peft4j.runtime.model.llama.LlamaModelView;
 import dev.peft4j.runtime.nn.Parameter;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -26,7 +30,9 @@ import java.util.OptionalDouble;
 public final class Trainer {
 
   private final LlamaForCausalLM model;
-  private final Map<String, Parameter> trainable = new LinkedHashMap<>();
+  private final ModelView view;
+  private final List<OptimizerHook> hooks;
+  private Map<String, Parameter> trainable;
   private final TrainingData train;
   private final TrainingData eval;
   private final CoreSettings.Training settings;
@@ -44,14 +50,13 @@ public final class Trainer {
    * @param eval held-out data, or null
    * @param terminal whether {@code out} is a terminal (a redrawn progress bar) or a log (plain lines)
    */
-  public Trainer(LlamaForCausalLM model, TrainingData train, TrainingData eval, CoreSettings.Training settings,
-      Checkpoints checkpoints, MetricsLog metrics, PrintStream out, boolean terminal, NDManager manager) {
+  public Trainer(LlamaForCausalLM model, List<OptimizerHook> hooks, TrainingData train, TrainingData eval,
+      CoreSettings.Training settings, Checkpoints checkpoints, MetricsLog metrics, PrintStream out, boolean terminal,
+      NDManager manager) {
     this.model = model;
-    model.namedParameters().forEach((name, p) -> {
-      if (p.trainable()) {
-        trainable.put(name, p);
-      }
-    });
+    this.view = new LlamaModelView(model);
+    this.hooks = List.copyOf(hooks);
+    this.trainable = trainableNow();
     if (trainable.isEmpty()) {
       throw new TrainingException("no parameter trains: the chosen methods froze every weight");
     }
@@ -130,12 +135,25 @@ public final class Trainer {
     return new Result(step, skipped, before, after, lastLoss, lastCheckpoint);
   }
 
+  private Map<String, Parameter> trainableNow() {
+    Map<String, Parameter> now = new LinkedHashMap<>();
+    model.namedParameters().forEach((name, p) -> {
+      if (p.trainable()) {
+        now.put(name, p);
+      }
+    });
+    return now;
+  }
+
   private record StepOutcome(boolean finite, String what, double value, double loss, double gradNorm, long tokens) {}
 
   private StepOutcome step(long step, double learningRate) {
     Engine engine = manager.getEngine();
     try (NDScope scope = new NDScope()) {
       engine.setRandomSeed((int) (settings.seed() + step));
+      OptimizerHook.StepInfo info = new OptimizerHook.StepInfo(step, learningRate);
+      hooks.forEach(hook -> hook.beforeStep(info, view));
+      trainable = trainableNow();
       int accumulation = settings.gradientAccumulationSteps();
       double lossSum = 0;
       int microBatches = 0;
@@ -163,10 +181,20 @@ public final class Trainer {
         zeroGradients();
         return new StepOutcome(false, "gradient norm", norm, loss, norm, tokens);
       }
-      for (Map.Entry<String, Parameter> entry : trainable.entrySet()) {
-        NDArray weights = entry.getValue().data();
+      for (ParameterView parameter : view.parameters()) {
+        if (!parameter.trainable()) {
+          continue;
+        }
+        NDArray weights = parameter.data();
+        OptimizerHook owner = hooks.stream().filter(h -> h.ownsUpdate(parameter)).findFirst().orElse(null);
+        if (owner != null) {
+          owner.update(parameter, weights.getGradient(), info);
+          continue;
+        }
+        double scale = hooks.stream().mapToDouble(h -> h.learningRateScale(parameter)).reduce(1.0, (a, b) -> a * b);
         boolean decays = weights.getShape().dimension() >= 2;
-        optimizer.step(entry.getKey(), weights, weights.getGradient(), learningRate, decays ? settings.weightDecay() : 0);
+        optimizer.step(parameter.name(), weights, weights.getGradient(), learningRate * scale,
+            decays ? settings.weightDecay() : 0);
       }
       zeroGradients();
       return new StepOutcome(true, "loss", loss, loss, norm, tokens);

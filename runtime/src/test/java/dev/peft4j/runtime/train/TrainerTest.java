@@ -38,7 +38,7 @@ class TrainerTest {
 
   private Trainer trainer(LlamaForCausalLM model, CoreSettings.Training settings) {
     model.namedParameters().values().forEach(p -> p.setTrainable(true));
-    return new Trainer(model, new CountingData(8, 4, 12, 40, 1), new CountingData(2, 4, 12, 40, 99), settings,
+    return new Trainer(model, java.util.List.of(), new CountingData(8, 4, 12, 40, 1), new CountingData(2, 4, 12, 40, 99), settings,
         Checkpoints.NONE, new MetricsLog(dir.resolve("metrics.jsonl"), 0), new PrintStream(output, true), false, manager);
   }
 

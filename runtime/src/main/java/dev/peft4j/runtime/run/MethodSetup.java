@@ -1,0 +1,104 @@
+package dev.peft4j.runtime.run;
+
+import dev.peft4j.api.AdapterMethod;
+import dev.peft4j.api.MethodContext;
+import dev.peft4j.api.MethodDescriptor;
+import dev.peft4j.api.MethodFactory;
+import dev.peft4j.api.MethodKind;
+import dev.peft4j.api.OptimizerHook;
+import dev.peft4j.api.ParameterSelector;
+import dev.peft4j.api.PeftMethod;
+import dev.peft4j.api.PluginException;
+import dev.peft4j.api.model.ModelView;
+import dev.peft4j.api.model.ParameterView;
+import dev.peft4j.runtime.plugin.DiscoveredMethod;
+import dev.peft4j.runtime.plugin.Discovery;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * Creates a validated run's methods and applies them to the model: every parameter starts frozen,
+ * adapters attach (and unfreeze what they add), selectors unfreeze what they choose.
+ */
+public final class MethodSetup {
+
+  private MethodSetup() {}
+
+  /** The created methods, in the order of {@code methods}; the caller closes them. */
+  public record Applied(List<PeftMethod> methods, List<OptimizerHook> hooks) {}
+
+  public static Applied apply(ValidationReport report, Discovery discovery, ModelView model, MethodContext context) {
+    model.parameters().forEach(p -> p.setTrainable(false));
+    List<PeftMethod> created = new ArrayList<>();
+    List<OptimizerHook> hooks = new ArrayList<>();
+    for (Map.Entry<String, Object> entry : report.settings().entrySet()) {
+      DiscoveredMethod method = discovery.methods().get(entry.getKey());
+      PeftMethod instance = create(method.factory(), entry.getValue(), context);
+      requireKinds(method, instance);
+      created.add(instance);
+      if (instance instanceof AdapterMethod adapter) {
+        adapter.apply(model);
+      }
+      if (instance instanceof ParameterSelector selector) {
+        select(method.descriptor(), selector.trainable(model), model);
+      }
+      if (instance instanceof OptimizerHook hook && method.descriptor().is(MethodKind.OPTIMIZER_HOOK)) {
+        hooks.add(hook);
+      }
+    }
+    return new Applied(created, hooks);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <S> PeftMethod create(MethodFactory<S> factory, Object settings, MethodContext context) {
+    return factory.create((S) settings, context);
+  }
+
+  private static void requireKinds(DiscoveredMethod method, PeftMethod instance) {
+    MethodDescriptor d = method.descriptor();
+    List<String> missing = new ArrayList<>();
+    if (d.is(MethodKind.ADAPTER) && !(instance instanceof AdapterMethod)) {
+      missing.add("AdapterMethod");
+    }
+    if (d.is(MethodKind.SELECTOR) && !(instance instanceof ParameterSelector)) {
+      missing.add("ParameterSelector");
+    }
+    if (d.is(MethodKind.OPTIMIZER_HOOK) && !(instance instanceof OptimizerHook)) {
+      missing.add("OptimizerHook");
+    }
+    if (!missing.isEmpty()) {
+      throw new PluginException("method " + d.id() + " (" + method.source() + ") declares kinds " + d.kinds()
+          + " but its create() returned a " + instance.getClass().getName() + " that does not implement "
+          + String.join(", ", missing) + ": this is a bug of the plugin");
+    }
+  }
+
+  private static void select(MethodDescriptor method, Set<String> names, ModelView model) {
+    Map<String, ParameterView> byName = model.parameters().stream()
+        .collect(Collectors.toMap(ParameterView::name, p -> p));
+    for (String name : names) {
+      ParameterView parameter = byName.get(name);
+      if (parameter == null) {
+        throw new PluginException("method " + method.id() + " selected parameter " + name
+            + ", which the model does not have: this is a bug of the plugin");
+      }
+      parameter.setTrainable(true);
+    }
+  }
+
+  /** PEFT's line: {@code trainable params: 4,194,304 || all params: 6,742,609,920 || trainable%: 0.0622}. */
+  public static String trainableLine(ModelView model) {
+    long trainable = 0;
+    long all = 0;
+    for (ParameterView p : model.parameters()) {
+      long n = p.data().getShape().size();
+      all += n;
+      trainable += p.trainable() ? n : 0;
+    }
+    return String.format(java.util.Locale.ROOT, "trainable params: %,d || all params: %,d || trainable%%: %.4f",
+        trainable, all, 100.0 * trainable / all);
+  }
+}

@@ -1,0 +1,31 @@
+package dev.peft4j.runtime.run;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import dev.peft4j.api.MethodContext;
+import dev.peft4j.api.UnsupportedFeatureException;
+
+/** The runtime's side of {@link MethodContext}. */
+record RuntimeMethodContext(NDManager manager, long seed) implements MethodContext {
+
+  @Override
+  public Device device() {
+    return manager.getDevice();
+  }
+
+  @Override
+  public LinearAlgebra linearAlgebra() {
+    return new LinearAlgebra() {
+      @Override
+      public Svd svd(NDArray a) {
+        throw new UnsupportedFeatureException("SVD is not available yet in this version (it arrives with PiSSA and GaLore)");
+      }
+
+      @Override
+      public NDArray[] qr(NDArray a) {
+        throw new UnsupportedFeatureException("QR is not available yet in this version (it arrives with GaLore)");
+      }
+    };
+  }
+}
