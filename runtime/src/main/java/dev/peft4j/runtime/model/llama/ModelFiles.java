@@ -1,0 +1,60 @@
+package dev.peft4j.runtime.model.llama;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import dev.peft4j.runtime.io.AtomicFolders;
+import dev.peft4j.runtime.io.safetensors.SafetensorsCheckpoint;
+import dev.peft4j.runtime.io.safetensors.SafetensorsWriter;
+import dev.peft4j.runtime.nn.Parameter;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Reads and writes Hugging Face model folders: {@code config.json}, safetensors weights, tokenizer files. */
+public final class ModelFiles {
+
+  /** Tokenizer files copied along with a model so that the folder stays usable by transformers. */
+  public static final List<String> TOKENIZER_FILES = List.of(
+      "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "generation_config.json");
+
+  private ModelFiles() {}
+
+  /** Loads the model in {@code folder}, weights converted to float32 on {@code manager}. */
+  public static LlamaForCausalLM load(Path folder, NDManager manager) {
+    LlamaConfig config = LlamaConfig.read(folder);
+    try (SafetensorsCheckpoint checkpoint = SafetensorsCheckpoint.open(folder)) {
+      return LlamaForCausalLM.create(config, (name, shape) -> checkpoint.read(name, manager, shape));
+    }
+  }
+
+  /**
+   * Writes {@code model} as a Hugging Face folder (config, {@code model.safetensors}, the tokenizer files
+   * found in {@code tokenizerSource}); the folder appears whole or not at all.
+   */
+  public static void save(LlamaForCausalLM model, Path folder, Path tokenizerSource) {
+    Map<String, NDArray> tensors = new LinkedHashMap<>();
+    for (Map.Entry<String, Parameter> entry : model.namedParameters().entrySet()) {
+      tensors.put(entry.getKey(), entry.getValue().data());
+    }
+    AtomicFolders.write(folder, target -> {
+      Files.writeString(target.resolve("config.json"), model.config().toJson(), StandardCharsets.UTF_8);
+      SafetensorsWriter.write(target.resolve("model.safetensors"), tensors, Map.of("format", "pt"));
+      copyTokenizer(tokenizerSource, target);
+    });
+  }
+
+  static void copyTokenizer(Path from, Path to) throws IOException {
+    if (from == null) {
+      return;
+    }
+    for (String name : TOKENIZER_FILES) {
+      if (Files.isRegularFile(from.resolve(name))) {
+        Files.copy(from.resolve(name), to.resolve(name));
+      }
+    }
+  }
+}
