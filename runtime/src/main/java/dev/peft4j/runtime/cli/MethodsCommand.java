@@ -11,6 +11,7 @@ import dev.peft4j.runtime.Peft4j;
 import dev.peft4j.runtime.plugin.DiscoveredMethod;
 import dev.peft4j.runtime.plugin.Discovery;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
@@ -47,6 +48,18 @@ final class MethodsCommand implements Runnable {
     out.flush();
   }
 
+  /**
+   * A built-in jar's file name; a build's classes folder (a run inside the source tree, such as
+   * {@code mvn test}) by its module, e.g. {@code method-lora/target/classes}, since "classes" alone says nothing.
+   */
+  static String builtInName(String source) {
+    Path path = Path.of(source);
+    if (Files.isDirectory(path) && path.getNameCount() >= 3) {
+      return path.subpath(path.getNameCount() - 3, path.getNameCount()).toString();
+    }
+    return String.valueOf(path.getFileName());
+  }
+
   private static void print(PrintWriter out, DiscoveredMethod method, Discovery discovery) {
     MethodDescriptor d = method.descriptor();
     out.println();
@@ -54,7 +67,7 @@ final class MethodsCommand implements Runnable {
         .sorted().map(MethodKind::displayName).toList()));
     out.println("  " + d.description());
     // Built-in jars by name (their folder is the installation's); plugin jars by full path.
-    out.println("  jar: " + (method.builtIn() ? Path.of(method.source()).getFileName() + " (classpath)"
+    out.println("  jar: " + (method.builtIn() ? builtInName(method.source()) + " (classpath)"
         : method.source() + " (plugin folder)"));
     if (!d.capabilities().isEmpty()) {
       out.println("  capabilities: " + String.join(", ", d.capabilities().stream().sorted()
