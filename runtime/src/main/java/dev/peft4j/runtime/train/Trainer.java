@@ -277,6 +277,10 @@ public final class Trainer {
     optimizer.restore(saved.optimizer(), saved.state().optimizerSteps());
   }
 
+  public LlamaForCausalLM model() {
+    return model;
+  }
+
   /** The parameters that train, by name. */
   public List<String> trainableNames() {
     return List.copyOf(trainable.keySet());

@@ -1,0 +1,131 @@
+package dev.peft4j.runtime.train;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDManager;
+import com.google.gson.JsonObject;
+import dev.peft4j.runtime.config.CoreSettings;
+import dev.peft4j.runtime.config.CoreSettings.OnNonFinite;
+import dev.peft4j.runtime.config.CoreSettings.Precision;
+import dev.peft4j.runtime.config.CoreSettings.Scheduler;
+import dev.peft4j.runtime.model.llama.LlamaForCausalLM;
+import dev.peft4j.runtime.model.llama.TinyLlamas;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A run interrupted and resumed from its checkpoint has exactly the loss curve of an uninterrupted one. */
+class ResumeTest {
+
+  @TempDir
+  Path dir;
+
+  private final NDManager manager = Engine.getEngine("PyTorch").newBaseManager();
+
+  @AfterEach
+  void close() {
+    manager.close();
+  }
+
+  private static CoreSettings.Training settings() {
+    return new CoreSettings.Training(5e-3, 2, 4, 2, Scheduler.COSINE, 2, 0.01, 1.0, 11, Precision.FP32, 1,
+        -1, 1, 0, 3, OnNonFinite.STOP, 0.9, 0.999, 1e-8, 0);
+  }
+
+  /** Training data that fails at a chosen micro-batch, like a machine that goes down. */
+  private static TrainingData failingAt(TrainingData data, long failAt) {
+    return new TrainingData() {
+      @Override
+      public int batchesPerEpoch() {
+        return data.batchesPerEpoch();
+      }
+
+      @Override
+      public TokenBatch batch(int epoch, int index) {
+        if ((long) epoch * batchesPerEpoch() + index == failAt) {
+          throw new IllegalStateException("the machine went down");
+        }
+        return data.batch(epoch, index);
+      }
+    };
+  }
+
+  private Trainer trainer(Path out, TrainingData data) {
+    LlamaForCausalLM model = TinyLlamas.random(manager, TinyLlamas.config("llama", false), 21);
+    model.namedParameters().forEach((name, p) -> p.setTrainable(!name.contains("embed")));
+    return new Trainer(model, List.of(), data, null, settings(), new FileCheckpoints(out.resolve("checkpoints"), 0),
+        new MetricsLog(out.resolve("metrics.jsonl"), resumedStep(out)), new PrintStream(new ByteArrayOutputStream()),
+        false, manager);
+  }
+
+  private long resumedStep(Path out) {
+    return new FileCheckpoints(out.resolve("checkpoints"), 0).latest(manager).map(s -> s.state().step()).orElse(0L);
+  }
+
+  @Test
+  void aResumedRunHasTheLossCurveOfAnUninterruptedOne() throws IOException {
+    CountingData data = new CountingData(6, 4, 10, 40, 3);
+    Path straight = dir.resolve("straight");
+    Path interrupted = dir.resolve("interrupted");
+
+    trainer(straight, data).run(null);
+    assertThatThrownBy(() -> trainer(interrupted, failingAt(data, 8)).run(null)).hasMessageContaining("went down");
+    assertThat(steps(interrupted)).containsExactly("step-000003");
+    Checkpoints checkpoints = new FileCheckpoints(interrupted.resolve("checkpoints"), 0);
+    trainer(interrupted, data).run(checkpoints.latest(manager).orElseThrow());
+
+    List<Double> expected = losses(straight);
+    assertThat(expected).hasSize(6);
+    assertThat(losses(interrupted)).containsExactlyElementsOf(expected);
+    assertThat(steps(interrupted)).containsExactly("step-000003", "step-000006");
+  }
+
+  private static List<Double> losses(Path out) throws IOException {
+    return MetricsLog.read(out.resolve("metrics.jsonl")).stream()
+        .filter(line -> line.has("loss")).map(line -> line.get("loss").getAsDouble()).toList();
+  }
+
+  private static List<String> steps(Path out) throws IOException {
+    try (Stream<Path> list = Files.list(out.resolve("checkpoints"))) {
+      return list.map(p -> p.getFileName().toString()).sorted().toList();
+    }
+  }
+
+  @Test
+  void aNonFiniteLossKeepsTheLastGoodCheckpointAndSaysWhere() {
+    CountingData data = new CountingData(6, 4, 10, 40, 3);
+    Path out = dir.resolve("nan");
+    LlamaForCausalLM[] model = new LlamaForCausalLM[1];
+    TrainingData poisoned = new TrainingData() {
+      @Override
+      public int batchesPerEpoch() {
+        return data.batchesPerEpoch();
+      }
+
+      @Override
+      public TokenBatch batch(int epoch, int index) {
+        if (epoch * 6 + index == 8) {
+          model[0].namedParameters().get("model.norm.weight").data().set(new ai.djl.ndarray.index.NDIndex("0"), Float.NaN);
+        }
+        return data.batch(epoch, index);
+      }
+    };
+    Trainer trainer = trainer(out, poisoned);
+    model[0] = trainer.model();
+
+    assertThatThrownBy(() -> trainer.run(null))
+        .isInstanceOf(TrainingException.class)
+        .hasMessageContaining("step 5: the loss is not finite")
+        .hasMessageContaining("The last good checkpoint is " + out.resolve("checkpoints").resolve("step-000003"));
+    assertThat(out.resolve("checkpoints/step-000003/trainable.safetensors")).exists();
+  }
+}
