@@ -57,6 +57,17 @@ class TrainerTest {
   }
 
   @Test
+  void aTrainedModelContinuesTheCountGreedily() {
+    LlamaForCausalLM model = TinyLlamas.random(manager, TinyLlamas.config("llama", false), 5);
+    trainer(model, settings(6, 1, 1e-2, OnNonFinite.STOP)).run(null);
+
+    int[] generated = new dev.peft4j.runtime.generate.Generator(model, manager)
+        .generate(new int[] {5, 6, 7, 8}, 39, dev.peft4j.runtime.generate.Generator.Sampling.greedy(4));
+
+    assertThat(generated).containsExactly(9, 10, 11, 12);
+  }
+
+  @Test
   void gradientAccumulationTakesFewerSteps() {
     LlamaForCausalLM model = TinyLlamas.random(manager, TinyLlamas.config("llama", false), 5);
 
