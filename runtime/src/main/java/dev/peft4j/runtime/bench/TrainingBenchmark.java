@@ -1,0 +1,183 @@
+package dev.peft4j.runtime.bench;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import dev.peft4j.runtime.config.CoreSettings;
+import dev.peft4j.runtime.model.llama.LlamaConfig;
+import dev.peft4j.runtime.model.llama.LlamaForCausalLM;
+import dev.peft4j.runtime.model.llama.ModelSizes;
+import dev.peft4j.runtime.nn.Parameter;
+import dev.peft4j.runtime.train.CausalLmLoss;
+import dev.peft4j.runtime.train.Checkpoints;
+import dev.peft4j.runtime.train.MetricsLog;
+import dev.peft4j.runtime.train.TokenBatch;
+import dev.peft4j.runtime.train.Trainer;
+import dev.peft4j.runtime.train.TrainingData;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * Measures training on a named model size, one configuration per JVM (so that peak RSS belongs to it):
+ * median step time, tokens per second, peak RSS, and — in the same process — the throughput of a
+ * plain matrix product of the model's sizes. Run by {@code bench/run}; prints one JSON line.
+ *
+ * <pre>java … TrainingBenchmark SIZE METHOD BATCH LENGTH STEPS [RSS_AT_STEPS…]</pre>
+ *
+ * METHOD is {@code full} or {@code freeze} (the last 2 layers). With RSS_AT_STEPS the resident set
+ * size is recorded after those steps (memory staying flat over a long run).
+ */
+public final class TrainingBenchmark {
+
+  private TrainingBenchmark() {}
+
+  public static void main(String[] args) throws IOException {
+    ModelSizes size = ModelSizes.valueOf(args[0].toUpperCase(Locale.ROOT));
+    String method = args[1];
+    int batch = Integer.parseInt(args[2]);
+    int length = Integer.parseInt(args[3]);
+    int steps = Integer.parseInt(args[4]);
+    List<Long> rssAt = Arrays.stream(args).skip(5).map(Long::parseLong).toList();
+    int vocab = 256;
+    Engine engine = Engine.getEngine("PyTorch");
+    try (NDManager manager = engine.newBaseManager()) {
+      LlamaConfig config = size.config(vocab, Map.of("bos_token_id", 1, "eos_token_id", 2, "pad_token_id", 0));
+      LlamaForCausalLM model = LlamaForCausalLM.create(config, LlamaForCausalLM.randomWeights(manager, 0.02, 1));
+      long parameters = model.namedParameters().values().stream().mapToLong(Parameter::size).sum();
+      int layers = config.numLayers();
+      model.namedParameters().forEach((name, p) -> p.setTrainable(method.equals("full")
+          || name.contains(".layers." + (layers - 1) + ".") || name.contains(".layers." + (layers - 2) + ".")));
+      long trainable = model.namedParameters().values().stream().filter(Parameter::trainable).mapToLong(Parameter::size).sum();
+
+      List<Double> stepMillis = new ArrayList<>();
+      List<long[]> rss = new ArrayList<>();
+      TrainingData data = new RandomTokens(batch, length, vocab, stepMillis, rss, rssAt);
+      CoreSettings.Training settings = new CoreSettings.Training(1e-4, 1, batch, 1, CoreSettings.Scheduler.CONSTANT, 0,
+          0.0, 1.0, 1, CoreSettings.Precision.FP32, 1, steps, steps, 0, 0, CoreSettings.OnNonFinite.STOP,
+          0.9, 0.999, 1e-8, 0);
+      Path metrics = Files.createTempFile("peft4j-bench", ".jsonl");
+      try (MetricsLog log = new MetricsLog(metrics, 0)) {
+        new Trainer(model, List.of(), data, null, settings, Checkpoints.NONE, log,
+            new PrintStream(OutputStream.nullOutputStream()), false, manager).run(null);
+      } finally {
+        Files.deleteIfExists(metrics);
+      }
+      double medianStep = median(stepMillis.subList(Math.min(3, stepMillis.size() - 1), stepMillis.size()));
+      double tokensPerSecond = batch * (double) length / (medianStep / 1000);
+      double matmulGflops = matmulGflops(manager, batch * length, config.hiddenSize(), config.intermediateSize());
+      // Training costs about 6 flops per parameter per token (2 forward, 4 backward) for full fine-tuning.
+      double trainingGflops = 6.0 * parameters * tokensPerSecond / 1e9;
+      StringBuilder json = new StringBuilder();
+      json.append(String.format(Locale.ROOT,
+          "{\"size\": \"%s\", \"method\": \"%s\", \"batch\": %d, \"length\": %d, \"steps\": %d, \"parameters\": %d, "
+              + "\"trainable\": %d, \"median_step_ms\": %.1f, \"tokens_per_second\": %.1f, \"peak_rss_mb\": %.1f, "
+              + "\"matmul_gflops\": %.2f, \"training_gflops\": %.2f, \"threads\": %s",
+          size.displayName(), method, batch, length, steps, parameters, trainable, medianStep, tokensPerSecond,
+          kilobytes("VmHWM") / 1024.0, matmulGflops, trainingGflops, System.getProperty("ai.djl.pytorch.num_threads", "default")));
+      for (long[] at : rss) {
+        json.append(String.format(Locale.ROOT, ", \"rss_mb_at_step_%d\": %.1f", at[0], at[1] / 1024.0));
+      }
+      System.out.println(json.append('}'));
+    }
+  }
+
+  /** GFLOP/s of {@code [m, k] · [n, k]ᵀ}, the shape of an MLP projection of the model, median of 20. */
+  static double matmulGflops(NDManager manager, int m, int k, int n) {
+    NDArray a = manager.randomNormal(new Shape(m, k), DataType.FLOAT32);
+    NDArray b = manager.randomNormal(new Shape(n, k), DataType.FLOAT32);
+    List<Double> seconds = new ArrayList<>();
+    for (int i = 0; i < 25; i++) {
+      try (NDScope scope = new NDScope()) {
+        long start = System.nanoTime();
+        a.matMul(b.transpose()).getFloat(0, 0);
+        if (i >= 5) {
+          seconds.add((System.nanoTime() - start) / 1e9);
+        }
+      }
+    }
+    return 2.0 * m * k * n / median(seconds) / 1e9;
+  }
+
+  static double median(List<Double> values) {
+    List<Double> sorted = new ArrayList<>(values);
+    sorted.sort(null);
+    int n = sorted.size();
+    return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+  }
+
+  static long kilobytes(String field) {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (line.startsWith(field + ":")) {
+          return Long.parseLong(line.replaceAll("[^0-9]", ""));
+        }
+      }
+    } catch (IOException e) {
+      return -1;
+    }
+    return -1;
+  }
+
+  /** Random token batches; each request marks the end of the previous step, so step times come out of it. */
+  private static final class RandomTokens implements TrainingData {
+    private final int batch;
+    private final int length;
+    private final int vocab;
+    private final List<Double> stepMillis;
+    private final List<long[]> rss;
+    private final List<Long> rssAt;
+    private long last = System.nanoTime();
+    private long served;
+
+    RandomTokens(int batch, int length, int vocab, List<Double> stepMillis, List<long[]> rss, List<Long> rssAt) {
+      this.batch = batch;
+      this.length = length;
+      this.vocab = vocab;
+      this.stepMillis = stepMillis;
+      this.rss = rss;
+      this.rssAt = rssAt;
+    }
+
+    @Override
+    public int batchesPerEpoch() {
+      return Integer.MAX_VALUE / 2;
+    }
+
+    @Override
+    public TokenBatch batch(int epoch, int index) {
+      long now = System.nanoTime();
+      if (served > 0) {
+        stepMillis.add((now - last) / 1e6);
+      }
+      if (rssAt.contains(served)) {
+        rss.add(new long[] {served, kilobytes("VmRSS")});
+      }
+      served++;
+      last = now;
+      Random random = new Random(index);
+      int[][] ids = new int[batch][length];
+      int[][] labels = new int[batch][length];
+      int[][] mask = new int[batch][length];
+      for (int b = 0; b < batch; b++) {
+        for (int t = 0; t < length; t++) {
+          ids[b][t] = random.nextInt(vocab);
+          labels[b][t] = t == 0 ? CausalLmLoss.IGNORE : ids[b][t];
+          mask[b][t] = 1;
+        }
+      }
+      return new TokenBatch(ids, labels, mask);
+    }
+  }
+}
