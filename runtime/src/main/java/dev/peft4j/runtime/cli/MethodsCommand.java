@@ -47,6 +47,15 @@ final class MethodsCommand implements Runnable {
     out.flush();
   }
 
+  /** A jar by its name; a classes folder of a build (tests, an IDE) by its module: method-lora/target/classes. */
+  private static String builtInName(Path source) {
+    Path target = source.getParent();
+    if (target != null && target.getParent() != null && target.getFileName().toString().equals("target")) {
+      return target.getParent().getFileName() + "/target/" + source.getFileName();
+    }
+    return String.valueOf(source.getFileName());
+  }
+
   private static void print(PrintWriter out, DiscoveredMethod method, Discovery discovery) {
     MethodDescriptor d = method.descriptor();
     out.println();
@@ -54,7 +63,7 @@ final class MethodsCommand implements Runnable {
         .sorted().map(MethodKind::displayName).toList()));
     out.println("  " + d.description());
     // Built-in jars by name (their folder is the installation's); plugin jars by full path.
-    out.println("  jar: " + (method.builtIn() ? Path.of(method.source()).getFileName() + " (classpath)"
+    out.println("  jar: " + (method.builtIn() ? builtInName(Path.of(method.source())) + " (classpath)"
         : method.source() + " (plugin folder)"));
     if (!d.capabilities().isEmpty()) {
       out.println("  capabilities: " + String.join(", ", d.capabilities().stream().sorted()
