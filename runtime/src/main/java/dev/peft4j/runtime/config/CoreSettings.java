@@ -20,7 +20,16 @@ public record CoreSettings(
 
   public record Model(Optional<Path> path, Quantization quantization, Optional<Path> adapterPath) {}
 
-  public record Data(Optional<Path> train, Optional<Path> eval, DataFormat format, int cutoffLen) {}
+  /**
+   * @param train training data, JSON lines
+   * @param eval held-out data, JSON lines
+   * @param format how each line is read (see {@code dev.peft4j.runtime.data.DataReader})
+   * @param cutoffLen the longest example in tokens; longer ones keep their start
+   * @param packing concatenate examples into sequences of up to {@code cutoffLen} tokens
+   * @param skipBadLines count and skip bad lines instead of stopping at the first
+   */
+  public record Data(Optional<Path> train, Optional<Path> eval, DataFormat format, int cutoffLen, boolean packing,
+      boolean skipBadLines) {}
 
   public enum OnNonFinite { STOP, SKIP }
 
@@ -45,7 +54,7 @@ public record CoreSettings(
         new Model(optionalPath(model, "path"), model.choice("quantization", Quantization.class),
             optionalPath(model, "adapter-path")),
         new Data(optionalPath(data, "train"), optionalPath(data, "eval"), data.choice("format", DataFormat.class),
-            data.integerAtLeast("cutoff-len", 1)),
+            data.integerAtLeast("cutoff-len", 1), data.bool("packing"), data.bool("skip-bad-lines")),
         new Training(learningRate, training.integerAtLeast("epochs", 1), training.integerAtLeast("batch-size", 1),
             training.integerAtLeast("gradient-accumulation-steps", 1), training.choice("lr-scheduler", Scheduler.class),
             training.integerAtLeast("warmup-steps", 0), weightDecay, maxGradNorm, training.integer("seed"),

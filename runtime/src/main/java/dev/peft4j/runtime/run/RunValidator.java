@@ -27,6 +27,7 @@ import dev.peft4j.runtime.rules.RuleChecker;
 import dev.peft4j.runtime.rules.RunFacts;
 import jakarta.inject.Inject;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -70,6 +71,7 @@ public final class RunValidator {
     SettingsReader root = new SettingsReader(run.merged(), "peft4j");
     CoreSettings core = CoreSettings.read(root);
     problems.addAll(root.problems());
+    dataFiles(core.data(), root.block("peft4j.data"), problems);
 
     ChosenMethods chosen = chosenMethods(run, core, problems);
     Map<String, Object> settings = new LinkedHashMap<>();
@@ -165,6 +167,19 @@ public final class RunValidator {
     } catch (ModelConfigException e) {
       problems.add(new SettingProblem("peft4j.model.path", model.originOf("path"), e.getMessage()));
       return Optional.empty();
+    }
+  }
+
+  /** data.train and data.eval, when set, must be files that exist. */
+  private static void dataFiles(CoreSettings.Data data, SettingsReader reader, List<SettingProblem> problems) {
+    for (Map.Entry<String, Optional<Path>> file : List.of(Map.entry("train", data.train()), Map.entry("eval", data.eval()))) {
+      Optional<Path> path = file.getValue();
+      if (path.isPresent() && !Files.isRegularFile(path.get())) {
+        problems.add(new SettingProblem("peft4j.data." + file.getKey(), reader.originOf(file.getKey()),
+            (Files.isDirectory(path.get()) ? path.get() + " is a folder: expected a JSON-lines file"
+                : "file " + path.get() + " does not exist") + ": check the path (relative paths in a run file are relative "
+                + "to the file's folder)"));
+      }
     }
   }
 

@@ -1,0 +1,312 @@
+package dev.peft4j.runtime.data;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import com.google.gson.Strictness;
+import com.google.gson.stream.JsonReader;
+import com.google.gson.stream.JsonToken;
+import dev.peft4j.runtime.config.CoreSettings.DataFormat;
+import java.io.BufferedReader;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.StringReader;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Reads a JSON-lines data file (UTF-8, one JSON object a line; blank lines are ignored) in one of three formats:
+ *
+ * <ul>
+ *   <li>{@code alpaca}: {@code {"instruction": ..., "input": ... (optional), "output": ..., "system": ... (optional),
+ *       "history": [[instruction, output], ...] (optional, earlier turns)}}. The user's turn is the instruction and
+ *       the input joined by a newline.
+ *   <li>{@code sharegpt}: {@code {"conversations": [{"from": "human" | "gpt" | "system", "value": ...}, ...],
+ *       "system": ... (optional)}}, or the OpenAI style {@code {"messages": [{"role": "user" | "assistant" | "system",
+ *       "content": ...}, ...]}}.
+ *   <li>{@code text}: {@code {"text": ...}}, for continued pre-training.
+ * </ul>
+ *
+ * <p>A bad line (not JSON, a field missing or of the wrong type, an empty conversation or answer, turns out of
+ * order) is reported as {@code file:line: what is wrong}. It stops the read with a {@link DataException}, unless bad
+ * lines are skipped: then they are counted in {@link SampleFile#badLines()}.
+ */
+public final class DataReader {
+
+  private static final Map<String, Role> SHAREGPT_ROLES = Map.of(
+      "human", Role.USER, "user", Role.USER, "gpt", Role.ASSISTANT, "assistant", Role.ASSISTANT, "system", Role.SYSTEM);
+  private static final Map<String, Role> OPENAI_ROLES = Map.of(
+      "user", Role.USER, "assistant", Role.ASSISTANT, "system", Role.SYSTEM);
+  private static final Pattern COLUMN = Pattern.compile("line 1 column (\\d+)");
+  private static final List<String> TOOL_ROLES = List.of("function_call", "observation", "tool", "function");
+
+  private DataReader() {}
+
+  /**
+   * Reads every line of {@code file}.
+   *
+   * @throws DataException when the file cannot be read, has no usable line, or has a bad line and
+   *     {@code skipBadLines} is off
+   */
+  public static SampleFile read(Path file, DataFormat format, boolean skipBadLines) {
+    List<DataLine> lines = new ArrayList<>();
+    BadLines bad = BadLines.NONE;
+    int number = 0;
+    try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+      for (String line = reader.readLine(); line != null; line = reader.readLine()) {
+        number++;
+        if (number == 1 && line.startsWith("\uFEFF")) {
+          line = line.substring(1);
+        }
+        if (line.isBlank()) {
+          continue;
+        }
+        try {
+          lines.add(new DataLine(number, parse(line, format)));
+        } catch (BadLine e) {
+          String reason = file + ":" + number + ": " + e.getMessage();
+          if (!skipBadLines) {
+            throw new DataException(reason + ". Fix the line, or set data.skip-bad-lines = true to skip bad lines");
+          }
+          bad = bad.plus(reason);
+        }
+      }
+    } catch (NoSuchFileException e) {
+      throw new DataException(file + " does not exist: check the path (relative paths in a run file are relative to the "
+          + "file's folder)");
+    } catch (CharacterCodingException e) {
+      throw new DataException(file + ":" + (number + 1) + ": not UTF-8 text: save the file as UTF-8");
+    } catch (IOException e) {
+      throw new DataException(file + " cannot be read: " + e);
+    }
+    if (lines.isEmpty()) {
+      throw new DataException(file + " has no " + format.name().toLowerCase(Locale.ROOT) + " examples"
+          + (bad.count() == 0 ? ": the file is empty" : ": all " + bad.count() + " lines are bad; the first: "
+              + bad.firstReasons().get(0)));
+    }
+    return new SampleFile(file, lines, bad);
+  }
+
+  /** One line's sample; a {@link BadLine} says what is wrong with it. */
+  static Sample parse(String line, DataFormat format) {
+    JsonObject json = object(line);
+    return switch (format) {
+      case ALPACA -> alpaca(json);
+      case SHAREGPT -> sharegpt(json);
+      case TEXT -> new PlainText(nonEmpty(json, "text", "there is no text to learn"));
+    };
+  }
+
+  private static JsonObject object(String line) {
+    JsonElement element;
+    JsonReader reader = new JsonReader(new StringReader(line));
+    reader.setStrictness(Strictness.STRICT);
+    try {
+      element = JsonParser.parseReader(reader);
+    } catch (JsonParseException e) {
+      throw new BadLine("not valid JSON: " + gsonMessage(e));
+    }
+    try {
+      if (reader.peek() != JsonToken.END_DOCUMENT) {
+        throw new IOException();
+      }
+    } catch (IOException e) {
+      throw new BadLine("not valid JSON: text after the end of the JSON value" + column(e)
+          + ": a line holds one object");
+    }
+    if (!element.isJsonObject()) {
+      throw new BadLine("expected a JSON object, got " + describe(element));
+    }
+    return element.getAsJsonObject();
+  }
+
+  private static Sample alpaca(JsonObject json) {
+    String instruction = string(json, "instruction");
+    String input = optionalString(json, "input").orElse("");
+    String output = nonEmpty(json, "output", "there is no answer to learn");
+    Optional<String> system = optionalString(json, "system").filter(s -> !s.isEmpty());
+    List<Turn> turns = new ArrayList<>();
+    system.ifPresent(s -> turns.add(Turn.system(s)));
+    JsonElement history = json.get("history");
+    if (history != null && !history.isJsonNull()) {
+      if (!history.isJsonArray()) {
+        throw new BadLine("\"history\" must be a list of [instruction, output] pairs, got " + describe(history));
+      }
+      JsonArray pairs = history.getAsJsonArray();
+      for (int i = 0; i < pairs.size(); i++) {
+        JsonElement pair = pairs.get(i);
+        if (!pair.isJsonArray() || pair.getAsJsonArray().size() != 2 || !isString(pair.getAsJsonArray().get(0))
+            || !isString(pair.getAsJsonArray().get(1))) {
+          throw new BadLine("\"history\"[" + i + "] must be a pair of strings [instruction, output], got " + describe(pair));
+        }
+        turns.add(Turn.user(pair.getAsJsonArray().get(0).getAsString()));
+        turns.add(Turn.assistant(pair.getAsJsonArray().get(1).getAsString()));
+      }
+    }
+    if (instruction.isEmpty() && input.isEmpty()) {
+      throw new BadLine("\"instruction\" and \"input\" are both empty: there is no prompt");
+    }
+    turns.add(Turn.user(instruction.isEmpty() ? input : input.isEmpty() ? instruction : instruction + "\n" + input));
+    turns.add(Turn.assistant(output));
+    return conversation(turns);
+  }
+
+  private static Sample sharegpt(JsonObject json) {
+    boolean openAi = !json.has("conversations") && json.has("messages");
+    String key = openAi ? "messages" : "conversations";
+    JsonElement list = json.get(key);
+    if (list == null || list.isJsonNull()) {
+      throw new BadLine("\"conversations\" (ShareGPT) or \"messages\" (OpenAI style) is missing");
+    }
+    if (!list.isJsonArray()) {
+      throw new BadLine("\"" + key + "\" must be a list of turns, got " + describe(list));
+    }
+    String roleKey = openAi ? "role" : "from";
+    String contentKey = openAi ? "content" : "value";
+    Map<String, Role> roles = openAi ? OPENAI_ROLES : SHAREGPT_ROLES;
+    List<Turn> turns = new ArrayList<>();
+    Optional<String> system = optionalString(json, "system").filter(s -> !s.isEmpty());
+    system.ifPresent(s -> turns.add(Turn.system(s)));
+    JsonArray array = list.getAsJsonArray();
+    for (int i = 0; i < array.size(); i++) {
+      String where = "\"" + key + "\"[" + i + "]";
+      if (!array.get(i).isJsonObject()) {
+        throw new BadLine(where + " must be an object {\"" + roleKey + "\": ..., \"" + contentKey + "\": ...}, got "
+            + describe(array.get(i)));
+      }
+      JsonObject turn = array.get(i).getAsJsonObject();
+      String roleName = string(turn, roleKey, where);
+      Role role = roles.get(roleName);
+      if (role == null) {
+        throw new BadLine(where + ": " + (TOOL_ROLES.contains(roleName)
+            ? "tool turns (\"" + roleName + "\") are not supported yet"
+            : "unknown " + roleKey + " \"" + roleName + "\": expected " + String.join(", ", openAi
+                ? List.of("user", "assistant", "system") : List.of("human", "gpt", "system"))));
+      }
+      if (role == Role.SYSTEM && system.isPresent()) {
+        throw new BadLine(where + " is a system turn, and the line has a \"system\" field too: keep one of them");
+      }
+      String content = string(turn, contentKey, where);
+      if (role == Role.ASSISTANT && content.isBlank()) {
+        throw new BadLine(where + " is an empty assistant turn: there is no answer to learn");
+      }
+      turns.add(new Turn(role, content));
+    }
+    if (array.isEmpty()) {
+      throw new BadLine("\"" + key + "\" is empty: there is no conversation");
+    }
+    return conversation(turns);
+  }
+
+  private static Conversation conversation(List<Turn> turns) {
+    Optional<String> problem = Conversation.problem(turns, Role.ASSISTANT);
+    if (problem.isPresent()) {
+      throw new BadLine(problem.get());
+    }
+    return new Conversation(turns);
+  }
+
+  private static String string(JsonObject json, String key) {
+    return string(json, key, null);
+  }
+
+  private static String string(JsonObject json, String key, String where) {
+    String name = where == null ? "\"" + key + "\"" : where + "." + key;
+    JsonElement value = json.get(key);
+    if (value == null) {
+      throw new BadLine(name + " is missing");
+    }
+    if (!isString(value)) {
+      throw new BadLine(name + " must be a string, got " + describe(value));
+    }
+    return value.getAsString();
+  }
+
+  private static Optional<String> optionalString(JsonObject json, String key) {
+    JsonElement value = json.get(key);
+    if (value == null || value.isJsonNull()) {
+      return Optional.empty();
+    }
+    if (!isString(value)) {
+      throw new BadLine("\"" + key + "\" must be a string, got " + describe(value));
+    }
+    return Optional.of(value.getAsString());
+  }
+
+  private static String nonEmpty(JsonObject json, String key, String why) {
+    String value = string(json, key);
+    if (value.isBlank()) {
+      throw new BadLine("\"" + key + "\" is empty: " + why);
+    }
+    return value;
+  }
+
+  private static boolean isString(JsonElement value) {
+    return value.isJsonPrimitive() && value.getAsJsonPrimitive().isString();
+  }
+
+  private static String describe(JsonElement value) {
+    if (value.isJsonNull()) {
+      return "null";
+    }
+    if (value.isJsonArray()) {
+      return "a list";
+    }
+    if (value.isJsonObject()) {
+      return "an object";
+    }
+    if (value.getAsJsonPrimitive().isBoolean()) {
+      return "the boolean " + value.getAsBoolean();
+    }
+    if (value.getAsJsonPrimitive().isNumber()) {
+      return "the number " + value.getAsString();
+    }
+    return "a string";
+  }
+
+  /** What Gson found, in words for a person who edits the file. */
+  private static String gsonMessage(Exception e) {
+    Throwable cause = e.getCause() != null ? e.getCause() : e;
+    String message = String.valueOf(cause.getMessage());
+    if (cause instanceof EOFException || message.contains("End of input")) {
+      return "the line ends inside the JSON value" + column(cause) + " (cut short, or one object split over several "
+          + "lines)";
+    }
+    if (message.contains("setStrictness") || message.contains("malformed JSON")) {
+      return "malformed JSON" + column(cause) + " (keys and strings need double quotes; no comments, no trailing "
+          + "commas)";
+    }
+    int link = message.indexOf("\nSee https://");
+    if (link >= 0) {
+      message = message.substring(0, link);
+    }
+    return message.replaceFirst(" at line 1 column (\\d+)", " at column $1").replaceFirst(" path \\$.*$", "").trim();
+  }
+
+  /** " at column N" from Gson's message, or nothing. */
+  private static String column(Throwable e) {
+    Matcher m = COLUMN.matcher(String.valueOf(e.getMessage()));
+    return m.find() ? " at column " + m.group(1) : "";
+  }
+
+  /** What is wrong with a line; becomes {@code file:line: message}. */
+  private static final class BadLine extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    BadLine(String message) {
+      super(message, null, false, false);
+    }
+  }
+}

@@ -1,0 +1,123 @@
+package dev.peft4j.runtime.data;
+
+import dev.peft4j.runtime.tokenizer.Tokenizer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * From a data file to examples: read the lines ({@link DataReader}), encode each (conversations through the
+ * {@link ChatTemplate}, texts whole), cut to {@code cutoff-len}, optionally pack.
+ *
+ * <p>Texts ({@code format = text}) start with the beginning-of-sequence token when the tokenizer adds one
+ * ({@link Tokenizer#addBosToken()}) and always end with the end-of-sequence token, so that the model learns where a
+ * document ends (as LLaMA-Factory does for pre-training); every token is learned.
+ *
+ * <p>Cutting keeps the start of an example. An example whose learned tokens all lie beyond {@code cutoff-len} is
+ * dropped and counted ({@link PreparedData#dropped()}).
+ */
+public final class Datasets {
+
+  private Datasets() {}
+
+  /**
+   * The examples of {@code file}.
+   *
+   * @throws DataException when the file cannot be read, has no usable line, or has a bad line (one the chat template
+   *     refuses included) and bad lines are not skipped
+   */
+  public static PreparedData prepare(Path file, DataOptions options, Tokenizer tokenizer) {
+    Objects.requireNonNull(options, "options is null");
+    SampleFile read = DataReader.read(file, options.format(), options.skipBadLines());
+    ChatTemplate template = ChatTemplate.of(tokenizer);
+    BadLines bad = read.badLines();
+    List<Example> examples = new ArrayList<>();
+    int truncated = 0;
+    int dropped = 0;
+    int samples = 0;
+    for (DataLine line : read.lines()) {
+      Example example;
+      try {
+        example = encode(line.sample(), template, tokenizer);
+      } catch (ChatTemplateException e) {
+        String reason = file + ":" + line.number() + ": " + e.getMessage();
+        if (!options.skipBadLines()) {
+          throw new DataException(reason, e);
+        }
+        bad = bad.plus(reason);
+        continue;
+      }
+      samples++;
+      boolean cut = example.length() > options.cutoffLen();
+      example = example.truncate(options.cutoffLen());
+      if (example.predictedTokens() == 0) {
+        dropped++;
+        continue;
+      }
+      if (cut) {
+        truncated++;
+      }
+      examples.add(example);
+    }
+    if (examples.isEmpty()) {
+      throw new DataException(file + ": no example is left to learn from" + (dropped > 0 ? ": cutoff-len "
+          + options.cutoffLen() + " cut away the answers of all " + dropped + "; raise data.cutoff-len" : "")
+          + (bad.count() > 0 ? "\n" + bad.summary() : ""));
+    }
+    List<Example> result = options.packing() ? pack(examples, options.cutoffLen()) : examples;
+    return new PreparedData(file, result, samples, truncated, dropped, bad);
+  }
+
+  /** One sample's example, not yet cut to any length. */
+  public static Example encode(Sample sample, ChatTemplate template, Tokenizer tokenizer) {
+    if (sample instanceof Conversation conversation) {
+      return template.encode(conversation);
+    }
+    return encodeText(((PlainText) sample).text(), tokenizer);
+  }
+
+  /** A text, all learned: {@code <s>} if the tokenizer adds it, the text, {@code </s>}. */
+  public static Example encodeText(String text, Tokenizer tokenizer) {
+    Segments segments = new Segments();
+    if (tokenizer.addBosToken()) {
+      segments.add(tokenizer.bosId().getAsInt(), true);
+    }
+    return segments.add(tokenizer.encode(text), true).add(tokenizer.eosId(), true).example();
+  }
+
+  /**
+   * Concatenates examples, in order, into sequences of at most {@code cutoffLen} tokens (each example goes whole into
+   * one sequence). Labels stay those of each example, except that the first token of an example after the first of a
+   * sequence is not learned: it would be predicted from the end of another example.
+   *
+   * @throws IllegalArgumentException when an example is longer than {@code cutoffLen}
+   */
+  public static List<Example> pack(List<Example> examples, int cutoffLen) {
+    List<Example> packed = new ArrayList<>();
+    int[] ids = new int[cutoffLen];
+    int[] labels = new int[cutoffLen];
+    int length = 0;
+    for (Example example : examples) {
+      if (example.length() > cutoffLen) {
+        throw new IllegalArgumentException("an example of " + example.length() + " tokens is longer than cutoffLen "
+            + cutoffLen + ": cut it first");
+      }
+      if (length + example.length() > cutoffLen) {
+        packed.add(new Example(Arrays.copyOf(ids, length), Arrays.copyOf(labels, length)));
+        length = 0;
+      }
+      System.arraycopy(example.inputIds(), 0, ids, length, example.length());
+      System.arraycopy(example.labels(), 0, labels, length, example.length());
+      if (length > 0) {
+        labels[length] = Example.IGNORE;
+      }
+      length += example.length();
+    }
+    if (length > 0) {
+      packed.add(new Example(Arrays.copyOf(ids, length), Arrays.copyOf(labels, length)));
+    }
+    return packed;
+  }
+}
