@@ -1,5 +1,6 @@
 package dev.peft4j.runtime.bench;
 
+import dev.peft4j.runtime.data.Batch;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -14,12 +15,11 @@ import dev.peft4j.runtime.nn.Parameter;
 import dev.peft4j.runtime.train.CausalLmLoss;
 import dev.peft4j.runtime.train.Checkpoints;
 import dev.peft4j.runtime.train.MetricsLog;
-import dev.peft4j.runtime.train.TokenBatch;
 import dev.peft4j.runtime.train.Trainer;
 import dev.peft4j.runtime.train.TrainingData;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -70,7 +70,7 @@ public final class TrainingBenchmark {
       Path metrics = Files.createTempFile("peft4j-bench", ".jsonl");
       try (MetricsLog log = new MetricsLog(metrics, 0)) {
         new Trainer(model, List.of(), data, null, settings, Checkpoints.NONE, log,
-            new PrintStream(OutputStream.nullOutputStream()), false, manager).run(null);
+            new PrintWriter(OutputStream.nullOutputStream()), false, manager).run(null);
       } finally {
         Files.deleteIfExists(metrics);
       }
@@ -156,7 +156,7 @@ public final class TrainingBenchmark {
     }
 
     @Override
-    public TokenBatch batch(int epoch, int index) {
+    public Batch batch(int epoch, int index) {
       long now = System.nanoTime();
       if (served > 0) {
         stepMillis.add((now - last) / 1e6);
@@ -177,7 +177,7 @@ public final class TrainingBenchmark {
           mask[b][t] = 1;
         }
       }
-      return new TokenBatch(ids, labels, mask);
+      return new Batch(ids, labels, mask);
     }
   }
 }

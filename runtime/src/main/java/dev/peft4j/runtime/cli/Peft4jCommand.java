@@ -20,7 +20,8 @@ import picocli.CommandLine.ScopeType;
     mixinStandardHelpOptions = true,
     versionProvider = Peft4jCommand.Version.class,
     description = "Parameter-efficient fine-tuning of language models on the JVM; every method is a plugin.",
-    subcommands = {MethodsCommand.class, ValidateCommand.class, TrainCommand.class, CommandLine.HelpCommand.class},
+    subcommands = {MethodsCommand.class, ValidateCommand.class, TrainCommand.class, InitModelCommand.class,
+        GenerateCommand.class, EvaluateCommand.class, CommandLine.HelpCommand.class},
     footer = {"", "Run `peft4j COMMAND --help` for the options of a command. Plugin folders also come from the "
         + "PEFT4J_PLUGINS environment variable (folders separated by ':', ';' on Windows) and a run file's plugin-dirs."})
 public final class Peft4jCommand implements Runnable {
@@ -74,6 +75,11 @@ public final class Peft4jCommand implements Runnable {
     }
     runFile.ifPresent(file -> folders.addAll(Peft4j.pluginFoldersOf(file)));
     return Peft4j.builder().pluginFolders(folders).build();
+  }
+
+  /** Whether standard output is a terminal (a redrawn progress bar) rather than a log or a pipe. */
+  static boolean onTerminal() {
+    return System.console() != null;
   }
 
   /** {@code peft4j --version}. */

@@ -20,36 +20,58 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * Creates a validated run's methods and applies them to the model: every parameter starts frozen,
+ * Creates a validated run's methods, then applies them to the model: every parameter starts frozen,
  * adapters attach (and unfreeze what they add), selectors unfreeze what they choose.
  */
 public final class MethodSetup {
 
   private MethodSetup() {}
 
-  /** The created methods, in the order of {@code methods}; the caller closes them. */
-  public record Applied(List<PeftMethod> methods, List<OptimizerHook> hooks) {}
+  /** The created methods, in the order of {@code methods}, with their descriptors; the caller closes them. */
+  public record Created(List<DiscoveredMethod> descriptions, List<PeftMethod> methods) {
+    /** The optimizer hooks among them. */
+    public List<OptimizerHook> hooks() {
+      List<OptimizerHook> hooks = new ArrayList<>();
+      for (int i = 0; i < methods.size(); i++) {
+        if (descriptions.get(i).descriptor().is(MethodKind.OPTIMIZER_HOOK)) {
+          hooks.add((OptimizerHook) methods.get(i));
+        }
+      }
+      return hooks;
+    }
+  }
 
-  public static Applied apply(ValidationReport report, Discovery discovery, ModelView model, MethodContext context) {
-    model.parameters().forEach(p -> p.setTrainable(false));
+  /** Creates every chosen method — cheap, so that one that cannot run fails before weights are loaded. */
+  public static Created create(ValidationReport report, Discovery discovery, MethodContext context) {
+    List<DiscoveredMethod> descriptions = new ArrayList<>();
     List<PeftMethod> created = new ArrayList<>();
-    List<OptimizerHook> hooks = new ArrayList<>();
-    for (Map.Entry<String, Object> entry : report.settings().entrySet()) {
-      DiscoveredMethod method = discovery.methods().get(entry.getKey());
-      PeftMethod instance = create(method.factory(), entry.getValue(), context);
-      requireKinds(method, instance);
-      created.add(instance);
+    try {
+      for (Map.Entry<String, Object> entry : report.settings().entrySet()) {
+        DiscoveredMethod method = discovery.methods().get(entry.getKey());
+        PeftMethod instance = create(method.factory(), entry.getValue(), context);
+        requireKinds(method, instance);
+        descriptions.add(method);
+        created.add(instance);
+      }
+    } catch (RuntimeException e) {
+      created.forEach(PeftMethod::close);
+      throw e;
+    }
+    return new Created(descriptions, created);
+  }
+
+  /** Applies created methods: every parameter starts frozen, adapters attach, selectors unfreeze what they choose. */
+  public static void apply(Created created, ModelView model) {
+    model.parameters().forEach(p -> p.setTrainable(false));
+    for (int i = 0; i < created.methods().size(); i++) {
+      PeftMethod instance = created.methods().get(i);
       if (instance instanceof AdapterMethod adapter) {
         adapter.apply(model);
       }
       if (instance instanceof ParameterSelector selector) {
-        select(method.descriptor(), selector.trainable(model), model);
-      }
-      if (instance instanceof OptimizerHook hook && method.descriptor().is(MethodKind.OPTIMIZER_HOOK)) {
-        hooks.add(hook);
+        select(created.descriptions().get(i).descriptor(), selector.trainable(model), model);
       }
     }
-    return new Applied(created, hooks);
   }
 
   @SuppressWarnings("unchecked")

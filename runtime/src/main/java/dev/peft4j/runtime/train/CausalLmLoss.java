@@ -8,7 +8,7 @@ import ai.djl.ndarray.types.DataType;
 public final class CausalLmLoss {
 
   /** The label of a position that does not count, as in transformers. */
-  public static final int IGNORE = -100;
+  public static final int IGNORE = dev.peft4j.runtime.data.Example.IGNORE;
 
   private CausalLmLoss() {}
 

@@ -1,18 +1,18 @@
 package dev.peft4j.runtime.train;
 
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.util.Locale;
 
 /** A progress bar redrawn in place on a terminal; plain lines every few steps otherwise (logs, CI). */
 final class Progress {
 
-  private final PrintStream out;
+  private final PrintWriter out;
   private final boolean terminal;
   private final long total;
   private final int every;
   private final long started = System.nanoTime();
 
-  Progress(PrintStream out, boolean terminal, long total, int every) {
+  Progress(PrintWriter out, boolean terminal, long total, int every) {
     this.out = out;
     this.terminal = terminal;
     this.total = total;

@@ -1,5 +1,7 @@
 package dev.peft4j.runtime.train;
 
+import dev.peft4j.runtime.data.Batch;
+import dev.peft4j.runtime.data.BatchArrays;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -14,7 +16,7 @@ import dev.peft4j.api.model.ParameterView;
 import dev.peft4j.runtime.model.llama.LlamaForCausalLM;
 import dev.peft4j.runtime.model.llama.LlamaModelView;
 import dev.peft4j.runtime.nn.Parameter;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -51,7 +53,7 @@ public final class Trainer {
    * @param terminal whether {@code out} is a terminal (a redrawn progress bar) or a log (plain lines)
    */
   public Trainer(LlamaForCausalLM model, List<OptimizerHook> hooks, TrainingData train, TrainingData eval,
-      CoreSettings.Training settings, Checkpoints checkpoints, MetricsLog metrics, PrintStream out, boolean terminal,
+      CoreSettings.Training settings, Checkpoints checkpoints, MetricsLog metrics, PrintWriter out, boolean terminal,
       NDManager manager) {
     this.model = model;
     this.view = new LlamaModelView(model);
@@ -161,11 +163,12 @@ public final class Trainer {
       long first = step * accumulation;
       long available = (long) settings.epochs() * train.batchesPerEpoch();
       for (long micro = first; micro < first + accumulation && micro < available; micro++) {
-        TokenBatch batch = train.batch((int) (micro / train.batchesPerEpoch()), (int) (micro % train.batchesPerEpoch()));
-        tokens += batch.tokens();
+        Batch batch = train.batch((int) (micro / train.batchesPerEpoch()), (int) (micro % train.batchesPerEpoch()));
+        tokens += batch.realTokens();
         try (GradientCollector collector = engine.newGradientCollector()) {
-          NDArray loss = CausalLmLoss.meanAndCount(model.forward(batch.inputIds(manager), batch.attentionMask()),
-              batch.labels(manager))[0];
+          BatchArrays arrays = batch.toNDArrays(manager);
+          NDArray loss = CausalLmLoss.meanAndCount(model.forward(arrays.inputIds(), batch.attentionMask()),
+              arrays.labels())[0];
           collector.backward(loss.div(accumulation));
           lossSum += loss.getFloat();
           microBatches++;
@@ -233,9 +236,10 @@ public final class Trainer {
     double count = 0;
     for (int i = 0; i < eval.batchesPerEpoch(); i++) {
       try (NDScope scope = new NDScope()) {
-        TokenBatch batch = eval.batch(0, i);
+        Batch batch = eval.batch(0, i);
+        BatchArrays arrays = batch.toNDArrays(manager);
         NDArray[] meanAndCount = CausalLmLoss.meanAndCount(
-            model.forward(batch.inputIds(manager), batch.attentionMask()), batch.labels(manager));
+            model.forward(arrays.inputIds(), batch.attentionMask()), arrays.labels());
         double n = meanAndCount[1].getFloat();
         total += meanAndCount[0].getFloat() * n;
         count += n;

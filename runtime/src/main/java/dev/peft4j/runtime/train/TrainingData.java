@@ -1,5 +1,6 @@
 package dev.peft4j.runtime.train;
 
+import dev.peft4j.runtime.data.Batch;
 /**
  * Batches addressed by (epoch, index), the same every time they are asked for: a resumed run asks for
  * exactly the batches the interrupted one would have seen next.
@@ -8,5 +9,5 @@ public interface TrainingData {
 
   int batchesPerEpoch();
 
-  TokenBatch batch(int epoch, int index);
+  Batch batch(int epoch, int index);
 }

@@ -18,6 +18,7 @@ class ReadmeTest {
 
   @Test
   void theValidationErrorsInTheReadmeAreWhatPeft4jPrints() throws IOException {
+    dev.peft4j.runtime.testing.ExampleModel.ensure();
     String readme = Files.readString(Path.of("..", "README.md"));
     Matcher block = BLOCK.matcher(readme);
     int checked = 0;

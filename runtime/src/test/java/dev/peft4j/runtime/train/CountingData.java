@@ -1,5 +1,6 @@
 package dev.peft4j.runtime.train;
 
+import dev.peft4j.runtime.data.Batch;
 import java.util.Random;
 
 /** Sequences that count up modulo the vocabulary from a random start: learnable by a tiny model. */
@@ -25,7 +26,7 @@ final class CountingData implements TrainingData {
   }
 
   @Override
-  public TokenBatch batch(int epoch, int index) {
+  public Batch batch(int epoch, int index) {
     Random random = new Random(seed * 1_000_003L + epoch * 1009L + index);
     int[][] ids = new int[batchSize][length];
     int[][] labels = new int[batchSize][length];
@@ -40,6 +41,6 @@ final class CountingData implements TrainingData {
         mask[b][t] = isReal ? 1 : 0;
       }
     }
-    return new TokenBatch(ids, labels, mask);
+    return new Batch(ids, labels, mask);
   }
 }

@@ -1,5 +1,6 @@
 package dev.peft4j.runtime.train;
 
+import dev.peft4j.runtime.data.Batch;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -14,7 +15,7 @@ import dev.peft4j.runtime.model.llama.LlamaForCausalLM;
 import dev.peft4j.runtime.model.llama.TinyLlamas;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -50,7 +51,7 @@ class ResumeTest {
       }
 
       @Override
-      public TokenBatch batch(int epoch, int index) {
+      public Batch batch(int epoch, int index) {
         if ((long) epoch * batchesPerEpoch() + index == failAt) {
           throw new IllegalStateException("the machine went down");
         }
@@ -63,7 +64,7 @@ class ResumeTest {
     LlamaForCausalLM model = TinyLlamas.random(manager, TinyLlamas.config("llama", false), 21);
     model.namedParameters().forEach((name, p) -> p.setTrainable(!name.contains("embed")));
     return new Trainer(model, List.of(), data, null, settings(), new FileCheckpoints(out.resolve("checkpoints"), 0),
-        new MetricsLog(out.resolve("metrics.jsonl"), resumedStep(out)), new PrintStream(new ByteArrayOutputStream()),
+        new MetricsLog(out.resolve("metrics.jsonl"), resumedStep(out)), new PrintWriter(new ByteArrayOutputStream()),
         false, manager);
   }
 
@@ -112,7 +113,7 @@ class ResumeTest {
       }
 
       @Override
-      public TokenBatch batch(int epoch, int index) {
+      public Batch batch(int epoch, int index) {
         if (epoch * 6 + index == 8) {
           model[0].namedParameters().get("model.norm.weight").data().set(new ai.djl.ndarray.index.NDIndex("0"), Float.NaN);
         }

@@ -12,7 +12,7 @@ import dev.peft4j.runtime.config.CoreSettings.Scheduler;
 import dev.peft4j.runtime.model.llama.LlamaForCausalLM;
 import dev.peft4j.runtime.model.llama.TinyLlamas;
 import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -39,7 +39,7 @@ class TrainerTest {
   private Trainer trainer(LlamaForCausalLM model, CoreSettings.Training settings) {
     model.namedParameters().values().forEach(p -> p.setTrainable(true));
     return new Trainer(model, java.util.List.of(), new CountingData(8, 4, 12, 40, 1), new CountingData(2, 4, 12, 40, 99), settings,
-        Checkpoints.NONE, new MetricsLog(dir.resolve("metrics.jsonl"), 0), new PrintStream(output, true), false, manager);
+        Checkpoints.NONE, new MetricsLog(dir.resolve("metrics.jsonl"), 0), new PrintWriter(output, true), false, manager);
   }
 
   @Test

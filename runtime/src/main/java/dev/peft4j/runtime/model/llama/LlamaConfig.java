@@ -64,7 +64,11 @@ public record LlamaConfig(
   }
 
   public static LlamaConfig read(Path folder) {
-    Path file = folder.resolve("config.json");
+    return readFile(folder.resolve("config.json"));
+  }
+
+  /** Reads a config file of any name. */
+  public static LlamaConfig readFile(Path file) {
     try {
       JsonElement json = JsonParser.parseString(Files.readString(file, StandardCharsets.UTF_8));
       return fromJson(json.getAsJsonObject(), file);

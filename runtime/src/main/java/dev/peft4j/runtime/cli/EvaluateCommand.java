@@ -1,0 +1,62 @@
+package dev.peft4j.runtime.cli;
+
+import dev.peft4j.runtime.config.CoreSettings.DataFormat;
+import dev.peft4j.runtime.run.Evaluation;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code peft4j evaluate}: held-out exact match of a model's greedy answers. */
+@Command(name = "evaluate", mixinStandardHelpOptions = true,
+    description = "Answer every prompt of a data file greedily and count the answers equal to the reference "
+        + "(exact match, whitespace trimmed).")
+final class EvaluateCommand implements Callable<Integer> {
+
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec spec;
+
+  @Mixin
+  ModelOptions model;
+
+  @Option(names = "--data", required = true, paramLabel = "FILE", description = "JSON lines (alpaca or sharegpt).")
+  Path data;
+
+  @Option(names = "--format", defaultValue = "alpaca", description = "alpaca (default) or sharegpt.")
+  String format;
+
+  @Option(names = "--limit", defaultValue = "1000000", description = "Evaluate at most this many examples.")
+  int limit;
+
+  @Option(names = "--max-new-tokens", defaultValue = "16", description = "Default ${DEFAULT-VALUE}.")
+  int maxNewTokens;
+
+  @Option(names = "--show", defaultValue = "3", description = "Print this many answers (default ${DEFAULT-VALUE}).")
+  int show;
+
+  @Override
+  public Integer call() {
+    DataFormat dataFormat;
+    try {
+      dataFormat = DataFormat.valueOf(format.toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "unknown format '" + format + "': alpaca or sharegpt");
+    }
+    try (ModelOptions.Loaded loaded = model.load()) {
+      Evaluation.Answers answers = Evaluation.exactMatch(loaded.model(), loaded.tokenizer(), loaded.manager(), data,
+          dataFormat, limit, maxNewTokens);
+      PrintWriter out = spec.commandLine().getOut();
+      for (int i = 0; i < Math.min(show, answers.prompts().size()); i++) {
+        out.printf("%s -> %s (expected %s)%n", answers.prompts().get(i), answers.predicted().get(i), answers.references().get(i));
+      }
+      out.printf(Locale.ROOT, "exact match: %d/%d = %.1f%%%n", answers.score().correct(), answers.score().total(),
+          100 * answers.score().accuracy());
+      out.flush();
+    }
+    return 0;
+  }
+}

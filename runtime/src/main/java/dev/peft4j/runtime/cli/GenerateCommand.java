@@ -1,0 +1,60 @@
+package dev.peft4j.runtime.cli;
+
+import dev.peft4j.runtime.data.ChatTemplate;
+import dev.peft4j.runtime.data.Role;
+import dev.peft4j.runtime.data.Turn;
+import dev.peft4j.runtime.generate.Generator;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code peft4j generate}: what a model says to a prompt. */
+@Command(name = "generate", mixinStandardHelpOptions = true,
+    description = "Continue a prompt with a model: greedy, or sampled with a temperature and top-p. The prompt goes "
+        + "through the model's chat template (the one training used) unless --raw.")
+final class GenerateCommand implements Callable<Integer> {
+
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec spec;
+
+  @Mixin
+  ModelOptions model;
+
+  @Option(names = "--prompt", required = true, description = "The instruction or text to continue.")
+  String prompt;
+
+  @Option(names = "--raw", description = "Use the prompt as it is, without the chat template.")
+  boolean raw;
+
+  @Option(names = "--max-new-tokens", defaultValue = "64", description = "Default ${DEFAULT-VALUE}.")
+  int maxNewTokens;
+
+  @Option(names = "--temperature", defaultValue = "0", description = "0 is greedy (default); higher samples more freely.")
+  double temperature;
+
+  @Option(names = "--top-p", defaultValue = "0.9", description = "Nucleus sampling mass (default ${DEFAULT-VALUE}).")
+  double topP;
+
+  @Option(names = "--seed", defaultValue = "42", description = "Seed of the sampling (default ${DEFAULT-VALUE}).")
+  long seed;
+
+  @Override
+  public Integer call() {
+    if (maxNewTokens < 1 || temperature < 0 || topP <= 0 || topP > 1) {
+      throw new CommandLine.ParameterException(spec.commandLine(),
+          "need --max-new-tokens >= 1, --temperature >= 0 and 0 < --top-p <= 1");
+    }
+    try (ModelOptions.Loaded loaded = model.load()) {
+      int[] ids = raw ? loaded.tokenizer().encode(prompt)
+          : ChatTemplate.of(loaded.tokenizer()).encodePrompt(List.of(new Turn(Role.USER, prompt)));
+      int[] answer = new Generator(loaded.model(), loaded.manager()).generate(ids, loaded.tokenizer().eosId(),
+          new Generator.Sampling(maxNewTokens, temperature, topP, seed));
+      spec.commandLine().getOut().println(loaded.tokenizer().decode(answer, true));
+      spec.commandLine().getOut().flush();
+    }
+    return 0;
+  }
+}

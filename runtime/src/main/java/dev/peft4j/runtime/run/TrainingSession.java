@@ -1,0 +1,127 @@
+package dev.peft4j.runtime.run;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDManager;
+import dev.peft4j.api.PeftMethod;
+import dev.peft4j.api.config.ConfigurationException;
+import dev.peft4j.api.config.Origins;
+import dev.peft4j.api.config.SettingProblem;
+import dev.peft4j.runtime.config.CoreSettings;
+import dev.peft4j.runtime.data.BatchPosition;
+import dev.peft4j.runtime.data.Batches;
+import dev.peft4j.runtime.data.DataOptions;
+import dev.peft4j.runtime.data.Datasets;
+import dev.peft4j.runtime.data.PreparedData;
+import dev.peft4j.runtime.model.llama.LlamaForCausalLM;
+import dev.peft4j.runtime.model.llama.LlamaModelView;
+import dev.peft4j.runtime.model.llama.ModelFiles;
+import dev.peft4j.runtime.plugin.Discovery;
+import dev.peft4j.runtime.tokenizer.Tokenizer;
+import dev.peft4j.runtime.train.Checkpoints;
+import dev.peft4j.runtime.train.FileCheckpoints;
+import dev.peft4j.runtime.train.LossPlot;
+import dev.peft4j.runtime.train.MetricsLog;
+import dev.peft4j.runtime.train.Trainer;
+import dev.peft4j.runtime.train.TrainingData;
+import dev.peft4j.runtime.train.TrainingException;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * One training run from a validated configuration: the model, the methods, the data, the loop, and
+ * what a run leaves in {@code output.dir} — {@code checkpoints/}, {@code metrics.jsonl}, {@code
+ * loss.png} and the trained {@code model/}.
+ */
+public final class TrainingSession {
+
+  /** What the run left behind. */
+  public record Outcome(Trainer.Result result, Path outputDir, Path model, Path metrics, Path plot) {}
+
+  private TrainingSession() {}
+
+  public static Outcome train(ValidationReport report, Discovery discovery, boolean resume, PrintWriter out, boolean terminal) {
+    CoreSettings core = report.core();
+    Path trainFile = core.data().train().orElseThrow(() -> new ConfigurationException(List.of(new SettingProblem(
+        "peft4j.data.train", Origins.DEFAULT, "must be set to train: a JSON lines file (see examples/data/)"))));
+    Path modelPath = core.model().path().orElseThrow();
+    Path outputDir = core.outputDir();
+    configureThreads(core.training().threads());
+    Engine engine = Engine.getEngine("PyTorch");
+    try (NDManager manager = engine.newBaseManager(engine.defaultDevice())) {
+      MethodSetup.Created methods = MethodSetup.create(report, discovery,
+          new RuntimeMethodContext(manager, core.training().seed()));
+      try (Tokenizer tokenizer = Tokenizer.load(modelPath)) {
+        out.println("model " + modelPath + " on " + manager.getDevice());
+        LlamaForCausalLM model = ModelFiles.load(modelPath, manager);
+        LlamaModelView view = new LlamaModelView(model);
+        MethodSetup.apply(methods, view);
+        out.println(MethodSetup.trainableLine(view));
+        DataOptions options = DataOptions.of(core.data());
+        PreparedData trainData = Datasets.prepare(trainFile, options, tokenizer);
+        out.println("train: " + trainData.summary(core.data().cutoffLen()));
+        Batches train = Batches.shuffled(trainData.examples(), core.training().batchSize(), core.training().seed(),
+            tokenizer.padId());
+        TrainingData eval = null;
+        if (core.data().eval().isPresent()) {
+          PreparedData evalData = Datasets.prepare(core.data().eval().get(), options, tokenizer);
+          out.println("eval: " + evalData.summary(core.data().cutoffLen()));
+          eval = data(Batches.inOrder(evalData.examples(), core.training().batchSize(), tokenizer.padId()));
+        }
+        FileCheckpoints checkpoints = new FileCheckpoints(outputDir.resolve("checkpoints"), 0);
+        Checkpoints.Saved saved = null;
+        if (resume) {
+          saved = checkpoints.latest(manager).orElseThrow(() -> new TrainingException(
+              "there is no checkpoint to resume from in " + outputDir.resolve("checkpoints")
+                  + ": run without --resume to start"));
+        }
+        Path metricsFile = outputDir.resolve("metrics.jsonl");
+        Trainer.Result result;
+        try (MetricsLog metrics = new MetricsLog(metricsFile, saved == null ? 0 : saved.state().step())) {
+          Trainer trainer = new Trainer(model, methods.hooks(), data(train), eval, core.training(), checkpoints, metrics,
+              out, terminal, manager);
+          result = trainer.run(saved);
+        }
+        Path modelOut = outputDir.resolve("model");
+        ModelFiles.save(model, modelOut, modelPath);
+        Path plot = outputDir.resolve("loss.png");
+        LossPlot.write(metricsFile, plot, "peft4j: " + String.join(" + ", report.settings().keySet()));
+        if (result.evalLossBefore().isPresent() && result.evalLossAfter().isPresent()) {
+          out.printf(Locale.ROOT, "eval loss %.4f -> %.4f (perplexity %.2f -> %.2f)%n",
+              result.evalLossBefore().getAsDouble(), result.evalLossAfter().getAsDouble(),
+              Math.exp(result.evalLossBefore().getAsDouble()), Math.exp(result.evalLossAfter().getAsDouble()));
+        }
+        out.println("trained model: " + modelOut + "; metrics: " + metricsFile + "; loss curve: " + plot);
+        return new Outcome(result, outputDir, modelOut, metricsFile, plot);
+      } catch (IOException e) {
+        throw new TrainingException("cannot write the run's outputs in " + outputDir + ": " + e.getMessage(), e);
+      } finally {
+        methods.methods().forEach(PeftMethod::close);
+      }
+    }
+  }
+
+  /** Batches addressed as the trainer asks for them. */
+  static TrainingData data(Batches batches) {
+    return new TrainingData() {
+      @Override
+      public int batchesPerEpoch() {
+        return batches.batchesPerEpoch();
+      }
+
+      @Override
+      public dev.peft4j.runtime.data.Batch batch(int epoch, int index) {
+        return batches.batch(new BatchPosition(epoch, index));
+      }
+    };
+  }
+
+  /** The engine reads its thread count once, when it starts. */
+  static void configureThreads(int threads) {
+    if (threads > 0 && System.getProperty("ai.djl.pytorch.num_threads") == null) {
+      System.setProperty("ai.djl.pytorch.num_threads", String.valueOf(threads));
+    }
+  }
+}

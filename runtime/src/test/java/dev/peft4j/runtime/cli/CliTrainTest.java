@@ -1,0 +1,85 @@
+package dev.peft4j.runtime.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.gson.JsonObject;
+import dev.peft4j.runtime.train.MetricsLog;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** init-model, train, resume, generate and evaluate through the command line, on a model made for the test. */
+class CliTrainTest {
+
+  @TempDir
+  Path dir;
+
+  private final StringWriter out = new StringWriter();
+  private final StringWriter err = new StringWriter();
+
+  private int peft4j(String... args) {
+    out.getBuffer().setLength(0);
+    err.getBuffer().setLength(0);
+    return Main.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
+  }
+
+  private Path run(int maxSteps, String methods) throws IOException {
+    Path data = Path.of("..", "examples", "data").toAbsolutePath().normalize();
+    Path file = dir.resolve("run.conf");
+    Files.writeString(file, """
+        model.path = model
+        methods = %s
+        freeze.trainable-layers = 1
+        data { train = "%s", eval = "%s", cutoff-len = 64 }
+        training { learning-rate = 1e-3, epochs = 1, batch-size = 8, max-steps = %d, logging-steps = 2, eval-steps = 0,
+                   save-steps = 2, warmup-steps = 1, threads = 2 }
+        output.dir = out
+        """.formatted(methods, data.resolve("train.jsonl"), data.resolve("eval.jsonl"), maxSteps));
+    return file;
+  }
+
+  @Test
+  void initTrainResumeGenerateEvaluate() throws IOException {
+    assertThat(peft4j("init-model", "--size", "tiny", "--out", dir.resolve("model").toString())).as(err.toString()).isZero();
+    assertThat(out.toString()).contains("4 layers, hidden 128");
+    assertThat(peft4j("init-model", "--size", "tiny", "--out", dir.resolve("model").toString())).isEqualTo(1);
+    assertThat(err.toString()).contains("already exists");
+
+    assertThat(peft4j("train", run(4, "[full]").toString())).as(err.toString()).isZero();
+    assertThat(out.toString()).contains("trainable params: 751,744 || all params: 751,744 || trainable%: 100.0000",
+        "step 0: eval loss", "eval loss", "->");
+    Path output = dir.resolve("out");
+    assertThat(output.resolve("model/model.safetensors")).exists();
+    assertThat(output.resolve("model/tokenizer.json")).exists();
+    assertThat(output.resolve("loss.png")).exists();
+    assertThat(output.resolve("checkpoints")).isDirectoryContaining(p -> p.getFileName().toString().equals("step-000004"));
+
+    assertThat(peft4j("train", run(6, "[full]").toString(), "--resume")).as(err.toString()).isZero();
+    assertThat(out.toString()).contains("resuming from", "at step 4/6");
+    List<JsonObject> metrics = MetricsLog.read(output.resolve("metrics.jsonl"));
+    assertThat(metrics.stream().filter(m -> m.has("loss")).map(m -> m.get("step").getAsInt()))
+        .containsExactly(2, 4, 6);
+
+    assertThat(peft4j("generate", "--model", output.resolve("model").toString(), "--prompt", "What is 12 + 30?",
+        "--max-new-tokens", "4")).as(err.toString()).isZero();
+    assertThat(err.toString()).isEmpty();
+
+    assertThat(peft4j("evaluate", "--model", output.resolve("model").toString(), "--data",
+        Path.of("..", "examples", "data", "eval.jsonl").toString(), "--limit", "5", "--max-new-tokens", "4")).isZero();
+    assertThat(out.toString()).containsPattern("exact match: \\d/5 = ");
+  }
+
+  @Test
+  void freezeTrainsOnlyTheChosenLayers() throws IOException {
+    peft4j("init-model", "--size", "tiny", "--out", dir.resolve("model").toString());
+
+    assertThat(peft4j("train", run(2, "[freeze]").toString())).as(err.toString()).isZero();
+
+    assertThat(out.toString()).contains("trainable params: 181,504 || all params: 751,744 || trainable%: 24.1444");
+  }
+}
