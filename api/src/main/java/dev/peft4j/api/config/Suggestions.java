@@ -27,6 +27,16 @@ public final class Suggestions {
     return best != null && bestDistance <= allowed ? Optional.of(best) : Optional.empty();
   }
 
+  /** Up to {@code count} candidates, nearest to {@code word} first (then in name order), however far. */
+  public static java.util.List<String> nearest(String word, Collection<String> candidates, int count) {
+    String lower = word.toLowerCase(java.util.Locale.ROOT);
+    return candidates.stream()
+        .sorted(java.util.Comparator.comparingInt((String c) -> distance(lower, c.toLowerCase(java.util.Locale.ROOT)))
+            .thenComparing(java.util.Comparator.naturalOrder()))
+        .limit(count)
+        .toList();
+  }
+
   /** Optimal string alignment distance: Levenshtein plus transposition of neighbours ({@code rnak} → {@code rank} is 1). */
   static int distance(String a, String b) {
     int[][] d = new int[a.length() + 1][b.length() + 1];

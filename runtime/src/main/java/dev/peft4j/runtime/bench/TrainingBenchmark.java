@@ -36,8 +36,8 @@ import java.util.Random;
  *
  * <pre>java … TrainingBenchmark SIZE METHOD BATCH LENGTH STEPS [RSS_AT_STEPS…]</pre>
  *
- * METHOD is {@code full} or {@code freeze} (the last 2 layers). With RSS_AT_STEPS the resident set
- * size is recorded after those steps (memory staying flat over a long run).
+ * METHOD is {@code full} or {@code freeze} (the last 2 layers). The resident set size is recorded after
+ * each of RSS_AT_STEPS steps and after the last one (memory staying flat over a long run).
  */
 public final class TrainingBenchmark {
 
@@ -74,6 +74,7 @@ public final class TrainingBenchmark {
       } finally {
         Files.deleteIfExists(metrics);
       }
+      rss.add(new long[] {steps, kilobytes("VmRSS")});
       double medianStep = median(stepMillis.subList(Math.min(3, stepMillis.size() - 1), stepMillis.size()));
       double tokensPerSecond = batch * (double) length / (medianStep / 1000);
       double matmulGflops = matmulGflops(manager, batch * length, config.hiddenSize(), config.intermediateSize());

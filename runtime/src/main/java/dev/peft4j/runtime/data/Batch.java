@@ -1,5 +1,6 @@
 package dev.peft4j.runtime.data;
 
+import dev.peft4j.runtime.nn.Tensors;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.util.Arrays;
@@ -80,9 +81,9 @@ public record Batch(int[][] inputIds, int[][] labels, int[][] attentionMask) {
   public BatchArrays toNDArrays(NDManager manager) {
     Shape shape = new Shape(size(), length());
     return new BatchArrays(
-        manager.create(flatten(inputIds), shape),
-        manager.create(flatten(labels), shape),
-        manager.create(flatten(attentionMask), shape));
+        Tensors.of(manager, flatten(inputIds), shape),
+        Tensors.of(manager, flatten(labels), shape),
+        Tensors.of(manager, flatten(attentionMask), shape));
   }
 
   private static long[] flatten(int[][] rows) {

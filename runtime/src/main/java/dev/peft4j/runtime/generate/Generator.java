@@ -1,5 +1,6 @@
 package dev.peft4j.runtime.generate;
 
+import dev.peft4j.runtime.nn.Tensors;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
@@ -44,7 +45,7 @@ public final class Generator {
         for (int i = 0; i < length; i++) {
           ids[i] = sequence[i];
         }
-        NDArray all = model.forward(manager.create(ids, new Shape(1, length)), null);
+        NDArray all = model.forward(Tensors.of(manager, ids, new Shape(1, length)), null);
         logits = all.get(new NDIndex("0, {}", length - 1)).toFloatArray();
       }
       int next = sampling.temperature() <= 0 ? argMax(logits) : sample(logits, sampling, random);

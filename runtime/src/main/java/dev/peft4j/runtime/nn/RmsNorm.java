@@ -15,6 +15,6 @@ public final class RmsNorm extends Module {
 
   public NDArray forward(NDArray x) {
     NDArray variance = x.square().mean(new int[] {-1}, true);
-    return x.div(variance.add(eps).sqrt()).mul(weight.data());
+    return x.div(variance.add(Tensors.scalar(x.getManager(), eps)).sqrt()).mul(weight.data());
   }
 }

@@ -87,10 +87,6 @@ public final class AdamW {
     });
   }
 
-  /** Bytes of optimizer state held now. */
-  public long stateBytes() {
-    return states.values().stream().mapToLong(s -> 2 * s.expAvg().getShape().size() * 4).sum();
-  }
 
   private NDArray zerosLike(NDArray parameter) {
     return survive(stateManager.zeros(parameter.getShape(), parameter.getDataType(), parameter.getDevice()));

@@ -16,6 +16,7 @@ import dev.peft4j.api.model.ParameterView;
 import dev.peft4j.runtime.model.llama.LlamaForCausalLM;
 import dev.peft4j.runtime.model.llama.LlamaModelView;
 import dev.peft4j.runtime.nn.Parameter;
+import dev.peft4j.runtime.nn.Tensors;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -169,7 +170,7 @@ public final class Trainer {
           BatchArrays arrays = batch.toNDArrays(manager);
           NDArray loss = CausalLmLoss.meanAndCount(model.forward(arrays.inputIds(), batch.attentionMask()),
               arrays.labels())[0];
-          collector.backward(loss.div(accumulation));
+          collector.backward(loss.div(Tensors.scalar(manager, accumulation)));
           lossSum += loss.getFloat();
           microBatches++;
         }
@@ -283,10 +284,5 @@ public final class Trainer {
 
   public LlamaForCausalLM model() {
     return model;
-  }
-
-  /** The parameters that train, by name. */
-  public List<String> trainableNames() {
-    return List.copyOf(trainable.keySet());
   }
 }

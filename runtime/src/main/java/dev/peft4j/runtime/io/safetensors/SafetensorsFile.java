@@ -1,5 +1,6 @@
 package dev.peft4j.runtime.io.safetensors;
 
+import dev.peft4j.runtime.nn.Tensors;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -112,7 +113,7 @@ public final class SafetensorsFile implements AutoCloseable {
   public NDArray read(String name, NDManager manager) {
     TensorInfo info = info(name);
     float[] values = readFloats(info);
-    return manager.create(values, new Shape(info.shape()));
+    return Tensors.of(manager, values, new Shape(info.shape()));
   }
 
   /**

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import dev.peft4j.api.model.LinearLayer;
 import dev.peft4j.runtime.nn.Linear;
 import dev.peft4j.runtime.nn.Module;
+import dev.peft4j.runtime.nn.Tensors;
 
 /** Multi-head attention with grouped key/value heads and rotary embeddings, as {@code LlamaAttention}. */
 final class LlamaAttention extends Module {
@@ -39,7 +40,8 @@ final class LlamaAttention extends Module {
     k = RotaryEmbedding.apply(k, cos, sin);
     k = repeatKv(k, batch, length);
     v = repeatKv(v, batch, length);
-    NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(1.0f / (float) Math.sqrt(headDim)).add(mask);
+    NDArray scale = Tensors.scalar(x.getManager(), 1.0f / (float) Math.sqrt(headDim));
+    NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(scale).add(mask);
     NDArray attended = scores.softmax(-1).matMul(v);
     NDArray merged = attended.transpose(0, 2, 1, 3).reshape(batch, length, (long) heads * headDim);
     return linear("o_proj").forward(merged);

@@ -1,5 +1,6 @@
 package dev.peft4j.runtime.model.llama;
 
+import dev.peft4j.runtime.nn.Tensors;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -100,7 +101,7 @@ public final class LlamaForCausalLM extends Module {
         }
       }
     }
-    return manager.create(mask, new Shape(batch, 1, length, length));
+    return Tensors.of(manager, mask, new Shape(batch, 1, length, length));
   }
 
   /** Transformers' initialisation: normal(0, initializer_range) for linear and embedding weights, ones for norms, zero biases. */
@@ -119,7 +120,7 @@ public final class LlamaForCausalLM extends Module {
       for (int i = 0; i < values.length; i++) {
         values[i] = (float) (gaussian.nextGaussian() * std);
       }
-      return manager.create(values, s);
+      return Tensors.of(manager, values, s);
     };
   }
 }

@@ -7,7 +7,6 @@ import dev.peft4j.api.model.ModelInfo;
 import dev.peft4j.api.model.ModelView;
 import dev.peft4j.api.model.ParameterView;
 import dev.peft4j.runtime.model.ModelConfigs;
-
 import dev.peft4j.runtime.nn.Module;
 import dev.peft4j.runtime.nn.Parameter;
 import dev.peft4j.runtime.nn.WrappedLinear;

@@ -1,5 +1,6 @@
 package dev.peft4j.runtime.model.llama;
 
+import dev.peft4j.runtime.nn.Tensors;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
@@ -59,7 +60,7 @@ final class RotaryEmbedding {
       }
     }
     Shape shape = new Shape(1, 1, length, half * 2);
-    return new NDArray[] {manager.create(cos, shape), manager.create(sin, shape)};
+    return new NDArray[] {Tensors.of(manager, cos, shape), Tensors.of(manager, sin, shape)};
   }
 
   /** {@code x·cos + rotate_half(x)·sin} for {@code x} of shape {@code [B, H, T, D]}. */
