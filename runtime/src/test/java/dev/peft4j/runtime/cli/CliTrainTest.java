@@ -75,6 +75,24 @@ class CliTrainTest {
   }
 
   @Test
+  void initModelTakesTheSizesOfAConfigJson() throws IOException {
+    Path config = dir.resolve("my-config.json");
+    Files.writeString(config, """
+        {"model_type": "qwen2", "hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 3,
+         "num_attention_heads": 4, "num_key_value_heads": 2, "vocab_size": 120, "tie_word_embeddings": true}
+        """);
+
+    assertThat(peft4j("init-model", "--config", config.toString(), "--out", dir.resolve("q").toString()))
+        .as(err.toString()).isZero();
+
+    assertThat(out.toString()).contains("qwen2, 3 layers, hidden 32, vocabulary 120");
+    assertThat(dir.resolve("q/tokenizer.json")).exists();
+    assertThat(peft4j("init-model", "--config", config.toString().replace("my-config", "none"), "--out",
+        dir.resolve("r").toString())).isEqualTo(1);
+    assertThat(err.toString()).contains("none.json");
+  }
+
+  @Test
   void freezeTrainsOnlyTheChosenLayers() throws IOException {
     peft4j("init-model", "--size", "tiny", "--out", dir.resolve("model").toString());
 
