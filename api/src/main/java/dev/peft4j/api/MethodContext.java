@@ -24,6 +24,19 @@ public interface MethodContext {
 
   LinearAlgebra linearAlgebra();
 
+  /**
+   * An array of {@code data} in the engine's own memory, on the run's device. Use it rather than
+   * {@code manager().create(float[])}: DJL 0.35 keeps such an array's storage in a Java buffer that the
+   * garbage collector may free while autograd still holds the tensor.
+   */
+  NDArray array(float[] data, ai.djl.ndarray.types.Shape shape);
+
+  /**
+   * A scalar to combine with arrays autograd tracks. Never pass a Java number to such an operation
+   * ({@code x.mul(2f)}): DJL frees the scalar it makes before the backward pass reads it.
+   */
+  NDArray scalar(float value);
+
   /** Decompositions DJL 0.35 does not offer, computed in fp32. */
   @API(status = EXPERIMENTAL, since = "0.1")
   interface LinearAlgebra {

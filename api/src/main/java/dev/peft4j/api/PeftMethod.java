@@ -8,6 +8,9 @@ import org.apiguardian.api.API;
 @API(status = EXPERIMENTAL, since = "0.1")
 public interface PeftMethod extends AutoCloseable {
 
+  /** Switches between training (dropout active) and evaluation; the runtime calls it around both. */
+  default void setTraining(boolean training) {}
+
   /** Releases native memory the method holds (projectors, optimizer state). */
   @Override
   default void close() {}

@@ -2,7 +2,9 @@ package dev.peft4j.api.model;
 
 import static org.apiguardian.api.API.Status.EXPERIMENTAL;
 
+import ai.djl.ndarray.NDArray;
 import java.util.List;
+import java.util.Map;
 import org.apiguardian.api.API;
 
 /** The model as methods see it: its structure, parameters and linear layers, by Hugging Face names. */
@@ -18,9 +20,16 @@ public interface ModelView {
   List<LinearView> linearLayers();
 
   /**
-   * Puts {@code replacement} where the linear layer named {@code name} was; the replacement
-   * usually wraps the original (a LoRA layer). Parameters the replacement adds are registered
-   * under {@code name} + "." + their names.
+   * Registers new parameters of the module {@code module} (dotted name), as {@code module + "." +
+   * key}; they start trainable. Returns live views: their {@code data()} follows the runtime when it
+   * restores a checkpoint, so layers should read their parameters through them.
    */
-  void replaceLinear(String name, LinearLayer replacement, List<ParameterView> addedParameters);
+  Map<String, ParameterView> addParameters(String module, Map<String, NDArray> parameters);
+
+  /**
+   * Puts {@code replacement} where the linear layer named {@code name} was; the replacement usually
+   * wraps the original (a LoRA layer) and keeps its parameters, and those added to it with {@link
+   * #addParameters}.
+   */
+  void replaceLinear(String name, LinearLayer replacement);
 }

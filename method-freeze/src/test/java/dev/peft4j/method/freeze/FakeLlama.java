@@ -56,7 +56,12 @@ final class FakeLlama implements ModelView {
   }
 
   @Override
-  public void replaceLinear(String name, LinearLayer replacement, List<ParameterView> addedParameters) {
+  public java.util.Map<String, ParameterView> addParameters(String module, java.util.Map<String, NDArray> parameters) {
+    throw new UnsupportedOperationException();
+  }
+
+  @Override
+  public void replaceLinear(String name, LinearLayer replacement) {
     throw new UnsupportedOperationException();
   }
 

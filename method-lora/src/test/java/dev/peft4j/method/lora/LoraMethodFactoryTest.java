@@ -151,13 +151,16 @@ class LoraMethodFactoryTest {
   }
 
   @Test
-  void createSaysTrainingWithLoraIsNotImplementedYet() {
-    LoraSettings defaults = factory.readSettings(
-        new SettingsReader(ConfigFactory.defaultReference(), "peft4j.lora"));
+  void createRefusesWhatIsNotImplementedYet() {
+    LoraSettings pissa = factory.readSettings(new SettingsReader(
+        ConfigFactory.parseString("peft4j.lora.init = pissa").withFallback(ConfigFactory.defaultReference()), "peft4j.lora"));
+    LoraSettings modules = factory.readSettings(new SettingsReader(
+        ConfigFactory.parseString("peft4j.lora.modules-to-save = [lm_head]").withFallback(ConfigFactory.defaultReference()),
+        "peft4j.lora"));
 
-    assertThatThrownBy(() -> factory.create(defaults, null))
-        .isInstanceOf(UnsupportedFeatureException.class)
-        .hasMessageContaining("lora")
-        .hasMessageContaining("not implemented yet");
+    assertThatThrownBy(() -> factory.create(pissa, null))
+        .isInstanceOf(UnsupportedFeatureException.class).hasMessageContaining("pissa is not implemented yet");
+    assertThatThrownBy(() -> factory.create(modules, null))
+        .isInstanceOf(UnsupportedFeatureException.class).hasMessageContaining("modules-to-save is not implemented yet");
   }
 }

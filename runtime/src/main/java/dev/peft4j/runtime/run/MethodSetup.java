@@ -28,18 +28,7 @@ public final class MethodSetup {
   private MethodSetup() {}
 
   /** The created methods, in the order of {@code methods}, with their descriptors; the caller closes them. */
-  public record Created(List<DiscoveredMethod> descriptions, List<PeftMethod> methods) {
-    /** The optimizer hooks among them. */
-    public List<OptimizerHook> hooks() {
-      List<OptimizerHook> hooks = new ArrayList<>();
-      for (int i = 0; i < methods.size(); i++) {
-        if (descriptions.get(i).descriptor().is(MethodKind.OPTIMIZER_HOOK)) {
-          hooks.add((OptimizerHook) methods.get(i));
-        }
-      }
-      return hooks;
-    }
-  }
+  public record Created(List<DiscoveredMethod> descriptions, List<PeftMethod> methods) {}
 
   /** Creates every chosen method — cheap, so that one that cannot run fails before weights are loaded. */
   public static Created create(ValidationReport report, Discovery discovery, MethodContext context) {

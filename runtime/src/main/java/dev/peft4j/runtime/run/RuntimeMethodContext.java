@@ -15,6 +15,16 @@ record RuntimeMethodContext(NDManager manager, long seed) implements MethodConte
   }
 
   @Override
+  public NDArray array(float[] data, ai.djl.ndarray.types.Shape shape) {
+    return dev.peft4j.runtime.nn.Tensors.of(manager, data, shape);
+  }
+
+  @Override
+  public NDArray scalar(float value) {
+    return dev.peft4j.runtime.nn.Tensors.scalar(manager, value);
+  }
+
+  @Override
   public LinearAlgebra linearAlgebra() {
     return new LinearAlgebra() {
       @Override

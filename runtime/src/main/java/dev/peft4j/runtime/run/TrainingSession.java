@@ -2,7 +2,10 @@ package dev.peft4j.runtime.run;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
+import dev.peft4j.api.AdapterMethod;
+import dev.peft4j.api.AdapterState;
 import dev.peft4j.api.PeftMethod;
+import dev.peft4j.api.UnsupportedFeatureException;
 import dev.peft4j.api.config.ConfigurationException;
 import dev.peft4j.api.config.Origins;
 import dev.peft4j.api.config.SettingProblem;
@@ -12,6 +15,7 @@ import dev.peft4j.runtime.data.Batches;
 import dev.peft4j.runtime.data.DataOptions;
 import dev.peft4j.runtime.data.Datasets;
 import dev.peft4j.runtime.data.PreparedData;
+import dev.peft4j.runtime.io.AdapterFiles;
 import dev.peft4j.runtime.model.llama.LlamaForCausalLM;
 import dev.peft4j.runtime.model.llama.LlamaModelView;
 import dev.peft4j.runtime.model.llama.ModelFiles;
@@ -48,6 +52,10 @@ public final class TrainingSession {
         "peft4j.data.train", Origins.DEFAULT, "must be set to train: a JSON lines file (see examples/data/)"))));
     Path modelPath = core.model().path().orElseThrow();
     Path outputDir = core.outputDir();
+    if (core.model().quantization() != CoreSettings.Quantization.NONE) {
+      throw new UnsupportedFeatureException("model.quantization = " + core.model().quantization().name().toLowerCase(Locale.ROOT)
+          + " is not implemented yet in this version: set model.quantization = none");
+    }
     configureThreads(core.training().threads());
     Engine engine = Engine.getEngine("PyTorch");
     try (NDManager manager = engine.newBaseManager(engine.defaultDevice())) {
@@ -58,6 +66,13 @@ public final class TrainingSession {
         LlamaForCausalLM model = ModelFiles.load(modelPath, manager);
         LlamaModelView view = new LlamaModelView(model);
         MethodSetup.apply(methods, view);
+        List<AdapterMethod> adapters = methods.methods().stream().filter(AdapterMethod.class::isInstance)
+            .map(AdapterMethod.class::cast).toList();
+        if (core.model().adapterPath().isPresent()) {
+          AdapterState saved = AdapterFiles.read(core.model().adapterPath().get(), manager);
+          adapters.forEach(adapter -> adapter.load(saved));
+          out.println("adapter " + core.model().adapterPath().get() + " loaded");
+        }
         out.println(MethodSetup.trainableLine(view));
         DataOptions options = DataOptions.of(core.data());
         PreparedData trainData = Datasets.prepare(trainFile, options, tokenizer);
@@ -80,12 +95,18 @@ public final class TrainingSession {
         Path metricsFile = outputDir.resolve("metrics.jsonl");
         Trainer.Result result;
         try (MetricsLog metrics = new MetricsLog(metricsFile, saved == null ? 0 : saved.state().step())) {
-          Trainer trainer = new Trainer(model, methods.hooks(), data(train), eval, core.training(), checkpoints, metrics,
+          Trainer trainer = new Trainer(model, methods.methods(), data(train), eval, core.training(), checkpoints, metrics,
               out, terminal, manager);
           result = trainer.run(saved);
         }
-        Path modelOut = outputDir.resolve("model");
-        ModelFiles.save(model, modelOut, modelPath);
+        Path modelOut;
+        if (adapters.isEmpty()) {
+          modelOut = outputDir.resolve("model");
+          ModelFiles.save(model, modelOut, modelPath);
+        } else {
+          modelOut = outputDir.resolve("adapter");
+          AdapterFiles.write(modelOut, adapters.get(0).state(), modelPath.toString());
+        }
         Path plot = outputDir.resolve("loss.png");
         LossPlot.write(metricsFile, plot, "peft4j: " + String.join(" + ", report.settings().keySet()));
         if (result.evalLossBefore().isPresent() && result.evalLossAfter().isPresent()) {
@@ -93,7 +114,7 @@ public final class TrainingSession {
               result.evalLossBefore().getAsDouble(), result.evalLossAfter().getAsDouble(),
               Math.exp(result.evalLossBefore().getAsDouble()), Math.exp(result.evalLossAfter().getAsDouble()));
         }
-        out.println("trained model: " + modelOut + "; metrics: " + metricsFile + "; loss curve: " + plot);
+        out.println((adapters.isEmpty() ? "trained model: " : "trained adapter: ") + modelOut + "; metrics: " + metricsFile + "; loss curve: " + plot);
         return new Outcome(result, outputDir, modelOut, metricsFile, plot);
       } catch (IOException e) {
         throw new TrainingException("cannot write the run's outputs in " + outputDir + ": " + e.getMessage(), e);

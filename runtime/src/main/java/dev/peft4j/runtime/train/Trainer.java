@@ -11,6 +11,7 @@ import ai.djl.training.GradientCollector;
 import dev.peft4j.runtime.config.CoreSettings;
 import dev.peft4j.runtime.config.CoreSettings.OnNonFinite;
 import dev.peft4j.api.OptimizerHook;
+import dev.peft4j.api.PeftMethod;
 import dev.peft4j.api.model.ModelView;
 import dev.peft4j.api.model.ParameterView;
 import dev.peft4j.runtime.model.llama.LlamaForCausalLM;
@@ -34,6 +35,7 @@ public final class Trainer {
 
   private final LlamaForCausalLM model;
   private final ModelView view;
+  private final List<PeftMethod> methods;
   private final List<OptimizerHook> hooks;
   private Map<String, Parameter> trainable;
   private final TrainingData train;
@@ -53,12 +55,13 @@ public final class Trainer {
    * @param eval held-out data, or null
    * @param terminal whether {@code out} is a terminal (a redrawn progress bar) or a log (plain lines)
    */
-  public Trainer(LlamaForCausalLM model, List<OptimizerHook> hooks, TrainingData train, TrainingData eval,
+  public Trainer(LlamaForCausalLM model, List<? extends PeftMethod> methods, TrainingData train, TrainingData eval,
       CoreSettings.Training settings, Checkpoints checkpoints, MetricsLog metrics, PrintWriter out, boolean terminal,
       NDManager manager) {
     this.model = model;
     this.view = new LlamaModelView(model);
-    this.hooks = List.copyOf(hooks);
+    this.methods = List.copyOf(methods);
+    this.hooks = methods.stream().filter(OptimizerHook.class::isInstance).map(OptimizerHook.class::cast).toList();
     this.trainable = trainableNow();
     if (trainable.isEmpty()) {
       throw new TrainingException("no parameter trains: the chosen methods froze every weight");
@@ -94,6 +97,7 @@ public final class Trainer {
       progress.line("resuming from " + resume.folder() + " at step " + step + "/" + total);
     }
     OptionalDouble before = evaluate(step);
+    setTraining(true);
     Path lastCheckpoint = resume == null ? null : resume.folder();
     double lastLoss = Double.NaN;
     long started = System.nanoTime();
@@ -129,6 +133,7 @@ public final class Trainer {
       }
       if (settings.evalSteps() > 0 && step % settings.evalSteps() == 0 && step < total) {
         evaluate(step);
+        setTraining(true);
       }
       if ((settings.saveSteps() > 0 && step % settings.saveSteps() == 0) || step == total) {
         lastCheckpoint = save(step, total, skipped);
@@ -228,8 +233,13 @@ public final class Trainer {
     }
   }
 
+  private void setTraining(boolean training) {
+    methods.forEach(method -> method.setTraining(training));
+  }
+
   /** Mean loss over every counted token of the eval data, written to the metrics; empty without eval data. */
   private OptionalDouble evaluate(long step) {
+    setTraining(false);
     if (eval == null || eval.batchesPerEpoch() == 0) {
       return OptionalDouble.empty();
     }

@@ -26,6 +26,8 @@ public final class LlamaModelView implements ModelView {
   private static final Pattern LAYER = Pattern.compile("model\\.layers\\.(\\d+)\\..*");
 
   private final LlamaForCausalLM model;
+  /** Parameters added to a module that is not yet replaced: they move into its replacement. */
+  private final Map<String, Map<String, Parameter>> added = new LinkedHashMap<>();
 
   public LlamaModelView(LlamaForCausalLM model) {
     this.model = model;
@@ -56,20 +58,32 @@ public final class LlamaModelView implements ModelView {
   }
 
   @Override
-  public void replaceLinear(String name, LinearLayer replacement, List<ParameterView> addedParameters) {
+  public Map<String, ParameterView> addParameters(String module, Map<String, NDArray> parameters) {
+    if (!model.namedModules().containsKey(module)) {
+      throw new NoSuchElementException("no module named " + module);
+    }
+    Map<String, Parameter> pending = added.computeIfAbsent(module, m -> new LinkedHashMap<>());
+    Map<String, ParameterView> views = new LinkedHashMap<>();
+    parameters.forEach((key, data) -> {
+      Parameter parameter = new Parameter(data);
+      parameter.setTrainable(true);
+      pending.put(key, parameter);
+      views.put(key, new View(module + "." + key, parameter));
+    });
+    return views;
+  }
+
+  @Override
+  public void replaceLinear(String name, LinearLayer replacement) {
     int dot = name.lastIndexOf('.');
     Module parent = dot < 0 ? model : model.namedModules().get(name.substring(0, dot));
     String childName = name.substring(dot + 1);
     if (parent == null || !parent.children().containsKey(childName)) {
       throw new NoSuchElementException("no module named " + name);
     }
-    Map<String, Parameter> added = new LinkedHashMap<>();
-    for (ParameterView view : addedParameters) {
-      Parameter parameter = new Parameter(view.data());
-      parameter.setTrainable(view.trainable());
-      added.put(view.name(), parameter);
-    }
-    parent.replaceChild(childName, new WrappedLinear(replacement, parent.child(childName), added));
+    Map<String, Parameter> extra = added.getOrDefault(name, Map.of());
+    parent.replaceChild(childName, new WrappedLinear(replacement, parent.child(childName), extra));
+    added.remove(name);
   }
 
   static OptionalInt layerOf(String name) {

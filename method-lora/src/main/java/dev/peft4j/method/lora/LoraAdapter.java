@@ -1,0 +1,202 @@
+package dev.peft4j.method.lora;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
+import dev.peft4j.api.AdapterMethod;
+import dev.peft4j.api.AdapterState;
+import dev.peft4j.api.MethodContext;
+import dev.peft4j.api.OptimizerHook;
+import dev.peft4j.api.Peft4jException;
+import dev.peft4j.api.model.LinearView;
+import dev.peft4j.api.model.ModelView;
+import dev.peft4j.api.model.ParameterView;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * LoRA on a model: wraps every targeted linear layer in a {@link LoraLayer}, saves and loads the
+ * adapter under PEFT's names, merges it into the base weights, and (LoRA+) raises the learning rate of
+ * B. The adapter name is not part of a key, as in PEFT's saved files.
+ */
+final class LoraAdapter implements AdapterMethod, OptimizerHook {
+
+  static final String PREFIX = "base_model.model.";
+
+  private final LoraSettings settings;
+  private final MethodContext context;
+  private final LoraTargets targets;
+  private final Map<String, LoraLayer> layers = new LinkedHashMap<>();
+  private final Map<String, NDArray> mergedDeltas = new LinkedHashMap<>();
+  private boolean training;
+
+  LoraAdapter(LoraSettings settings, MethodContext context) {
+    this.settings = settings;
+    this.context = context;
+    this.targets = new LoraTargets(settings);
+  }
+
+  @Override
+  public void apply(ModelView model) {
+    NDArray one = context.scalar(1f);
+    List<String> adapted = new ArrayList<>();
+    for (LinearView linear : model.linearLayers()) {
+      String name = linear.name();
+      if (!targets.targets(name, linear.layerIndex(), name.equals("lm_head"))) {
+        continue;
+      }
+      int rank = targets.rank(name);
+      Map<String, NDArray> added = new LinkedHashMap<>();
+      added.put("lora_A.weight", initialA(name, rank, linear.inFeatures()));
+      added.put("lora_B.weight", context.array(new float[linear.outFeatures() * rank], new Shape(linear.outFeatures(), rank)));
+      NDArray scaling = context.scalar((float) targets.scaling(name));
+      if (settings.useDora()) {
+        // Magnitude = ‖W‖ per output feature: B is zero at initialisation.
+        float[] norms = linear.weight().data().square().sum(new int[] {1}).sqrt().toFloatArray();
+        added.put("lora_magnitude_vector", context.array(norms, new Shape(linear.outFeatures())));
+      }
+      Map<String, ParameterView> views = model.addParameters(name, added);
+      LoraLayer layer = new LoraLayer(linear, views.get("lora_A.weight"), views.get("lora_B.weight"),
+          views.get("lora_magnitude_vector"), scaling, one, (float) settings.dropout(), () -> training);
+      model.replaceLinear(name, layer);
+      layers.put(name, layer);
+      adapted.add(name);
+    }
+    if (adapted.isEmpty()) {
+      throw new Peft4jException("lora.target matches no linear layer of the model: nothing to adapt");
+    }
+    trainBiases(model);
+  }
+
+  /** PEFT's {@code bias}: none, every bias, or the biases of adapted layers. */
+  private void trainBiases(ModelView model) {
+    for (ParameterView parameter : model.parameters()) {
+      if (!parameter.name().endsWith(".bias")) {
+        continue;
+      }
+      String module = parameter.name().substring(0, parameter.name().length() - ".bias".length());
+      boolean trains = switch (settings.bias()) {
+        case NONE -> false;
+        case ALL -> true;
+        case LORA_ONLY -> layers.containsKey(module);
+      };
+      if (trains) {
+        parameter.setTrainable(true);
+      }
+    }
+  }
+
+  /** A as PEFT initialises it: Kaiming-uniform with a = √5 (bound 1/√in), or N(0, 1/r) with {@code gaussian}. */
+  private NDArray initialA(String module, int rank, int in) {
+    Random random = new Random(context.seed() * 31 + module.hashCode());
+    float[] values = new float[rank * in];
+    double bound = 1.0 / Math.sqrt(in);
+    for (int i = 0; i < values.length; i++) {
+      values[i] = settings.init().kind() == LoraSettings.Init.Kind.GAUSSIAN
+          ? (float) (random.nextGaussian() / rank)
+          : (float) ((random.nextDouble() * 2 - 1) * bound);
+    }
+    return context.array(values, new Shape(rank, in));
+  }
+
+  @Override
+  public void setTraining(boolean training) {
+    this.training = training;
+  }
+
+  @Override
+  public AdapterState state() {
+    Map<String, NDArray> tensors = new LinkedHashMap<>();
+    layers.forEach((name, layer) -> {
+      tensors.put(PREFIX + name + ".lora_A.weight", layer.a().data());
+      tensors.put(PREFIX + name + ".lora_B.weight", layer.b().data());
+      if (layer.magnitude() != null) {
+        tensors.put(PREFIX + name + ".lora_magnitude_vector", layer.magnitude().data());
+      }
+    });
+    return new AdapterState(tensors, PeftConfig.of(settings, layers.keySet()));
+  }
+
+  @Override
+  public void load(AdapterState state) {
+    for (Map.Entry<String, LoraLayer> entry : layers.entrySet()) {
+      String key = PREFIX + entry.getKey();
+      copy(state, key + ".lora_A.weight", entry.getValue().a());
+      copy(state, key + ".lora_B.weight", entry.getValue().b());
+      if (entry.getValue().magnitude() != null) {
+        copy(state, key + ".lora_magnitude_vector", entry.getValue().magnitude());
+      }
+    }
+  }
+
+  private static void copy(AdapterState state, String key, ParameterView into) {
+    NDArray saved = state.tensors().get(key);
+    if (saved == null) {
+      throw new Peft4jException("the adapter has no tensor " + key + ": it was made for other target modules or "
+          + "another rank; its adapter_config.json says which");
+    }
+    if (!saved.getShape().equals(into.data().getShape())) {
+      throw new Peft4jException("the adapter's " + key + " has shape " + saved.getShape() + " but this model and "
+          + "these settings need " + into.data().getShape() + ": set lora.rank (and target) as adapter_config.json says");
+    }
+    boolean trainable = into.trainable();
+    into.setTrainable(false);
+    into.data().set(saved.toFloatArray());
+    into.setTrainable(trainable);
+  }
+
+  @Override
+  public void merge(boolean safe) {
+    Map<String, NDArray> deltas = new LinkedHashMap<>();
+    for (Map.Entry<String, LoraLayer> entry : layers.entrySet()) {
+      if (entry.getValue().merged()) {
+        continue;
+      }
+      NDArray delta = entry.getValue().delta();
+      if (safe) {
+        float[] values = entry.getValue().base().weight().data().add(delta).toFloatArray();
+        for (float v : values) {
+          if (!Float.isFinite(v)) {
+            deltas.values().forEach(NDArray::close);
+            throw new Peft4jException("merging the adapter into " + entry.getKey() + " gives non-finite weights; "
+                + "nothing was merged");
+          }
+        }
+      }
+      deltas.put(entry.getKey(), delta);
+    }
+    deltas.forEach((name, delta) -> {
+      LoraLayer layer = layers.get(name);
+      layer.base().weight().data().addi(delta);
+      layer.setMerged(true);
+      mergedDeltas.put(name, delta);
+    });
+  }
+
+  @Override
+  public void unmerge() {
+    mergedDeltas.forEach((name, delta) -> {
+      LoraLayer layer = layers.get(name);
+      layer.base().weight().data().subi(delta);
+      layer.setMerged(false);
+      delta.close();
+    });
+    mergedDeltas.clear();
+  }
+
+  /** LoRA+: B, and every other one-dimensional trainable, at the learning rate × loraplus-lr-ratio. */
+  @Override
+  public double learningRateScale(ParameterView parameter) {
+    if (settings.loraplusLrRatio().isEmpty()) {
+      return 1.0;
+    }
+    boolean fast = parameter.name().endsWith("lora_B.weight") || parameter.data().getShape().dimension() == 1;
+    return fast ? settings.loraplusLrRatio().getAsDouble() : 1.0;
+  }
+
+  Map<String, LoraLayer> layers() {
+    return layers;
+  }
+}
