@@ -7,7 +7,7 @@ import dev.peft4j.api.MethodContext;
 import dev.peft4j.api.UnsupportedFeatureException;
 
 /** The runtime's side of {@link MethodContext}. */
-record RuntimeMethodContext(NDManager manager, long seed) implements MethodContext {
+public record RuntimeMethodContext(NDManager manager, long seed) implements MethodContext {
 
   @Override
   public Device device() {

@@ -1,0 +1,172 @@
+package dev.peft4j.runtime.methods;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.typesafe.config.ConfigFactory;
+import dev.peft4j.api.AdapterMethod;
+import dev.peft4j.api.MethodFactory;
+import dev.peft4j.api.PeftMethod;
+import dev.peft4j.api.config.SettingsReader;
+import dev.peft4j.api.model.ParameterView;
+import dev.peft4j.runtime.io.AdapterFiles;
+import dev.peft4j.runtime.model.llama.LlamaForCausalLM;
+import dev.peft4j.runtime.model.llama.LlamaModelView;
+import dev.peft4j.runtime.model.llama.ModelFiles;
+import dev.peft4j.runtime.nn.Tensors;
+import dev.peft4j.runtime.run.MethodSetup;
+import dev.peft4j.runtime.run.RuntimeMethodContext;
+import dev.peft4j.runtime.testing.Fixtures;
+import dev.peft4j.runtime.testing.Runs;
+import dev.peft4j.runtime.train.CausalLmLoss;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * peft4j's LoRA against Hugging Face PEFT on the same base (fixtures/llama-tiny) and adapter
+ * (fixtures/peft/CASE, saved by PEFT; made by runtime/src/test/python/make_peft_fixtures.py): the
+ * adapter loads, and logits, loss, the gradients of every adapter tensor and the merged weights agree.
+ * All fp32; what differs is the order of floating-point sums.
+ */
+class LoraAgainstPeftTest {
+
+  private static final double LOGITS_TOLERANCE = 1e-5;
+  private static final double GRADIENT_TOLERANCE = 1e-5;
+  private static final double WEIGHT_TOLERANCE = 1e-6;
+
+  private final NDManager manager = Engine.getEngine("PyTorch").newBaseManager();
+
+  @AfterEach
+  void close() {
+    manager.close();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = ';', value = {
+      "lora; rank = 4, alpha = 8, target = [q_proj, v_proj]",
+      "rslora; rank = 4, alpha = 8, target = [q_proj, v_proj], use-rslora = true",
+      "dora; rank = 4, alpha = 8, target = [q_proj, v_proj], use-dora = true",
+      "all-linear; rank = 2, alpha = 4, target = all-linear",
+      "init-default; rank = 4, alpha = 8, target = [q_proj, v_proj]"})
+  void matchesPeft(String fixture, String settings) {
+    Path folder = Fixtures.path("peft/" + fixture);
+    JsonObject expected = Fixtures.json(folder.resolve("expected.json"));
+    LlamaForCausalLM model = ModelFiles.load(Fixtures.path(Fixtures.LLAMA), manager);
+    LlamaModelView view = new LlamaModelView(model);
+    AdapterMethod lora = lora(settings);
+    view.parameters().forEach(p -> p.setTrainable(false));
+    lora.apply(view);
+    if (!fixture.equals("init-default")) {
+      lora.load(AdapterFiles.read(folder, manager));
+    }
+
+    assertThat(MethodSetup.trainableLine(view)).isEqualTo(expected.get("print_trainable_parameters").getAsString());
+    NDArray ids = Tensors.of(manager, longs(expected.getAsJsonArray("input_ids")), new Shape(2, 9));
+    int[][] mask = ints(expected.getAsJsonArray("attention_mask"));
+    NDArray labels = Tensors.of(manager, longs(expected.getAsJsonArray("labels")), new Shape(2, 9));
+    Engine engine = manager.getEngine();
+    double logitsError;
+    double loss;
+    try (GradientCollector collector = engine.newGradientCollector()) {
+      NDArray logits = model.forward(ids, mask);
+      logitsError = maxError(logits.toFloatArray(), expected.getAsJsonArray("logits"));
+      NDArray value = CausalLmLoss.meanAndCount(logits, labels)[0];
+      loss = value.getFloat();
+      collector.backward(value);
+    }
+    Map<String, ParameterView> parameters = view.parameters().stream()
+        .collect(Collectors.toMap(ParameterView::name, p -> p));
+    double gradientError = 0;
+    // With PEFT's own initialisation A is drawn by torch's generator, so only its range can agree (below).
+    boolean ownInit = fixture.equals("init-default");
+    for (JsonElement element : ownInit ? new JsonArray() : expected.getAsJsonArray("gradients")) {
+      JsonObject gradient = element.getAsJsonObject();
+      String name = gradient.get("name").getAsString().replaceFirst("^base_model\\.model\\.", "");
+      ParameterView parameter = parameters.get(name);
+      assertThat(parameter).as("parameter %s", name).isNotNull();
+      gradientError = Math.max(gradientError,
+          maxError(parameter.data().getGradient().toFloatArray(), gradient.getAsJsonArray("values")));
+    }
+    lora.merge(true);
+    double mergedError = 0;
+    for (JsonElement element : expected.getAsJsonArray("merged")) {
+      JsonObject merged = element.getAsJsonObject();
+      ParameterView weight = parameters.get(merged.get("module").getAsString() + ".weight");
+      mergedError = Math.max(mergedError, maxError(weight.data().toFloatArray(), merged.getAsJsonArray("values")));
+    }
+    System.out.printf("%s: max abs error vs PEFT: logits %.3g, loss %.3g, gradients %.3g, merged weights %.3g%n",
+        fixture, logitsError, Math.abs(loss - expected.get("loss").getAsDouble()), gradientError, mergedError);
+
+    assertThat(logitsError).as("logits").isLessThan(LOGITS_TOLERANCE);
+    assertThat(loss).isCloseTo(expected.get("loss").getAsDouble(), org.assertj.core.data.Offset.offset(1e-5));
+    assertThat(gradientError).as("gradients").isLessThan(GRADIENT_TOLERANCE);
+    assertThat(mergedError).as("merged weights").isLessThan(WEIGHT_TOLERANCE);
+    if (ownInit) {
+      for (ParameterView parameter : parameters.values()) {
+        float[] values = parameter.data().toFloatArray();
+        if (parameter.name().endsWith("lora_B.weight")) {
+          assertThat(values).as(parameter.name()).containsOnly(0f);
+        } else if (parameter.name().endsWith("lora_A.weight")) {
+          // Kaiming-uniform with a = sqrt(5) on fan_in 32: U(-1/sqrt(32), 1/sqrt(32)).
+          assertThat(values).as(parameter.name()).allMatch(v -> Math.abs(v) <= 1 / Math.sqrt(32))
+              .anyMatch(v -> Math.abs(v) > 0.5 / Math.sqrt(32));
+        }
+      }
+    }
+  }
+
+  private AdapterMethod lora(String settings) {
+    MethodFactory<?> factory = Runs.discovery().methods().get("lora").factory();
+    SettingsReader reader = new SettingsReader(ConfigFactory.parseString("peft4j.lora { " + settings + " }")
+        .withFallback(Runs.discovery().reference()), "peft4j.lora");
+    return (AdapterMethod) create(factory, factory.readSettings(reader));
+  }
+
+  @SuppressWarnings("unchecked")
+  private <S> PeftMethod create(MethodFactory<S> factory, Object settings) {
+    return factory.create((S) settings, new RuntimeMethodContext(manager, 1));
+  }
+
+  private static double maxError(float[] ours, JsonArray reference) {
+    assertThat(ours).hasSize(reference.size());
+    double max = 0;
+    for (int i = 0; i < ours.length; i++) {
+      max = Math.max(max, Math.abs(ours[i] - reference.get(i).getAsDouble()));
+    }
+    return max;
+  }
+
+  private static long[] longs(JsonArray rows) {
+    int[][] values = ints(rows);
+    long[] flat = new long[values.length * values[0].length];
+    for (int b = 0; b < values.length; b++) {
+      for (int t = 0; t < values[0].length; t++) {
+        flat[b * values[0].length + t] = values[b][t];
+      }
+    }
+    return flat;
+  }
+
+  private static int[][] ints(JsonArray rows) {
+    int[][] result = new int[rows.size()][];
+    for (int i = 0; i < rows.size(); i++) {
+      JsonArray row = rows.get(i).getAsJsonArray();
+      result[i] = new int[row.size()];
+      for (int j = 0; j < row.size(); j++) {
+        result[i][j] = row.get(j).getAsInt();
+      }
+    }
+    return result;
+  }
+}
