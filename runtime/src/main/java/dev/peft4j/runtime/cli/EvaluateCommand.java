@@ -17,6 +17,9 @@ import picocli.CommandLine.Option;
         + "(exact match, whitespace trimmed).")
 final class EvaluateCommand implements Callable<Integer> {
 
+  @CommandLine.ParentCommand
+  Peft4jCommand parent;
+
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
 
@@ -46,7 +49,7 @@ final class EvaluateCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), "unknown format '" + format + "': alpaca or sharegpt");
     }
-    try (ModelOptions.Loaded loaded = model.load()) {
+    try (ModelOptions.Loaded loaded = model.load(parent.runtime(java.util.Optional.empty()).discovery())) {
       Evaluation.Answers answers = Evaluation.exactMatch(loaded.model(), loaded.tokenizer(), loaded.manager(), data,
           dataFormat, limit, maxNewTokens);
       PrintWriter out = spec.commandLine().getOut();

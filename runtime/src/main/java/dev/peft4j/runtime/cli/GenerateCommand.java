@@ -17,6 +17,9 @@ import picocli.CommandLine.Option;
         + "through the model's chat template (the one training used) unless --raw.")
 final class GenerateCommand implements Callable<Integer> {
 
+  @CommandLine.ParentCommand
+  Peft4jCommand parent;
+
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
 
@@ -47,7 +50,7 @@ final class GenerateCommand implements Callable<Integer> {
       throw new CommandLine.ParameterException(spec.commandLine(),
           "need --max-new-tokens >= 1, --temperature >= 0 and 0 < --top-p <= 1");
     }
-    try (ModelOptions.Loaded loaded = model.load()) {
+    try (ModelOptions.Loaded loaded = model.load(parent.runtime(java.util.Optional.empty()).discovery())) {
       int[] ids = raw ? loaded.tokenizer().encode(prompt)
           : ChatTemplate.of(loaded.tokenizer()).encodePrompt(List.of(new Turn(Role.USER, prompt)));
       int[] answer = new Generator(loaded.model(), loaded.manager()).generate(ids, loaded.tokenizer().eosId(),

@@ -2,8 +2,11 @@ package dev.peft4j.runtime.cli;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
+import dev.peft4j.api.AdapterMethod;
 import dev.peft4j.runtime.model.llama.LlamaForCausalLM;
 import dev.peft4j.runtime.model.llama.ModelFiles;
+import dev.peft4j.runtime.plugin.Discovery;
+import dev.peft4j.runtime.run.Adapters;
 import dev.peft4j.runtime.tokenizer.Tokenizer;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
@@ -14,23 +17,42 @@ final class ModelOptions {
   @Option(names = "--model", required = true, paramLabel = "DIR", description = "A Hugging Face model folder.")
   Path model;
 
-  /** The model and its tokenizer, loaded together; closing it frees both. */
-  Loaded load() {
+  @Option(names = "--adapter", paramLabel = "DIR",
+      description = "A PEFT adapter folder (adapter_config.json, adapter_model.safetensors) to apply to the model.")
+  Path adapter;
+
+  /** The model (with the adapter, if one is given) and its tokenizer, loaded together; closing it frees both. */
+  Loaded load(Discovery discovery) {
+    return load(discovery, true);
+  }
+
+  /** @param withTokenizer whether the command needs the tokenizer (merge does not; its tokenizer may be null) */
+  Loaded load(Discovery discovery, boolean withTokenizer) {
     Engine engine = Engine.getEngine("PyTorch");
     NDManager manager = engine.newBaseManager(engine.defaultDevice());
     try {
-      Tokenizer tokenizer = Tokenizer.load(model);
-      return new Loaded(ModelFiles.load(model, manager), tokenizer, manager);
+      Tokenizer tokenizer = withTokenizer ? Tokenizer.load(model) : null;
+      LlamaForCausalLM loaded = ModelFiles.load(model, manager);
+      java.util.Set<String> baseNames = java.util.Set.copyOf(loaded.namedParameters().keySet());
+      AdapterMethod attached = adapter == null ? null : Adapters.attach(adapter, loaded, discovery, manager);
+      return new Loaded(loaded, tokenizer, manager, attached, baseNames);
     } catch (RuntimeException e) {
       manager.close();
       throw e;
     }
   }
 
-  record Loaded(LlamaForCausalLM model, Tokenizer tokenizer, NDManager manager) implements AutoCloseable {
+  /**
+   * @param adapter the attached adapter, or null
+   * @param baseNames the parameters of the model before the adapter added its own
+   */
+  record Loaded(LlamaForCausalLM model, Tokenizer tokenizer, NDManager manager, AdapterMethod adapter,
+      java.util.Set<String> baseNames) implements AutoCloseable {
     @Override
     public void close() {
-      tokenizer.close();
+      if (tokenizer != null) {
+        tokenizer.close();
+      }
       manager.close();
     }
   }

@@ -93,6 +93,38 @@ class CliTrainTest {
   }
 
   @Test
+  void mergeFoldsAPeftAdapterIntoAModelThatGivesTheSameLogits() {
+    Path fixtures = Path.of("src", "test", "resources", "fixtures");
+    Path merged = dir.resolve("merged");
+
+    assertThat(peft4j("merge", "--model", fixtures.resolve("llama-tiny").toString(), "--adapter",
+        fixtures.resolve("peft/dora").toString(), "--out", merged.toString())).as(err.toString()).isZero();
+
+    com.google.gson.JsonObject expected = dev.peft4j.runtime.testing.Fixtures.json(
+        fixtures.resolve("peft/dora/expected.json"));
+    try (ai.djl.ndarray.NDManager manager = ai.djl.engine.Engine.getEngine("PyTorch").newBaseManager()) {
+      var model = dev.peft4j.runtime.model.llama.ModelFiles.load(merged, manager);
+      assertThat(model.namedParameters().keySet()).noneMatch(name -> name.contains("lora_"));
+      long[] ids = new long[18];
+      int[][] mask = new int[2][9];
+      var rows = expected.getAsJsonArray("input_ids");
+      for (int b = 0; b < 2; b++) {
+        for (int t = 0; t < 9; t++) {
+          ids[b * 9 + t] = rows.get(b).getAsJsonArray().get(t).getAsLong();
+          mask[b][t] = expected.getAsJsonArray("attention_mask").get(b).getAsJsonArray().get(t).getAsInt();
+        }
+      }
+      float[] logits = model.forward(manager.create(ids, new ai.djl.ndarray.types.Shape(2, 9)), mask).toFloatArray();
+      var reference = expected.getAsJsonArray("logits");
+      double max = 0;
+      for (int i = 0; i < logits.length; i++) {
+        max = Math.max(max, Math.abs(logits[i] - reference.get(i).getAsDouble()));
+      }
+      assertThat(max).isLessThan(1e-5);
+    }
+  }
+
+  @Test
   void freezeTrainsOnlyTheChosenLayers() throws IOException {
     peft4j("init-model", "--size", "tiny", "--out", dir.resolve("model").toString());
 

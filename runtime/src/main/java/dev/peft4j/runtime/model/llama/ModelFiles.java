@@ -36,9 +36,16 @@ public final class ModelFiles {
    * found in {@code tokenizerSource}); the folder appears whole or not at all.
    */
   public static void save(LlamaForCausalLM model, Path folder, Path tokenizerSource) {
+    save(model, folder, tokenizerSource, model.namedParameters().keySet());
+  }
+
+  /** Writes only the parameters named in {@code names} (the base model's, when an adapter is merged in). */
+  public static void save(LlamaForCausalLM model, Path folder, Path tokenizerSource, java.util.Set<String> names) {
     Map<String, NDArray> tensors = new LinkedHashMap<>();
     for (Map.Entry<String, Parameter> entry : model.namedParameters().entrySet()) {
-      tensors.put(entry.getKey(), entry.getValue().data());
+      if (names.contains(entry.getKey())) {
+        tensors.put(entry.getKey(), entry.getValue().data());
+      }
     }
     AtomicFolders.write(folder, target -> {
       Files.writeString(target.resolve("config.json"), model.config().toJson(), StandardCharsets.UTF_8);
