@@ -1,6 +1,7 @@
 package dev.peft4j.method.lora;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import dev.peft4j.api.AdapterMethod;
 import dev.peft4j.api.AdapterState;
@@ -24,6 +25,9 @@ import java.util.Random;
 final class LoraAdapter implements AdapterMethod, OptimizerHook {
 
   static final String PREFIX = "base_model.model.";
+
+  /** Every element: {@code x.set(ALL, y)} copies y's values into x (from libtorch memory, unlike set(float[])). */
+  private static final NDIndex ALL = new NDIndex("...");
 
   private final LoraSettings settings;
   private final MethodContext context;
@@ -49,8 +53,16 @@ final class LoraAdapter implements AdapterMethod, OptimizerHook {
       }
       int rank = targets.rank(name);
       Map<String, NDArray> added = new LinkedHashMap<>();
-      added.put("lora_A.weight", initialA(name, rank, linear.inFeatures()));
-      added.put("lora_B.weight", context.array(new float[linear.outFeatures() * rank], new Shape(linear.outFeatures(), rank)));
+      if (settings.init().kind() == LoraSettings.Init.Kind.PISSA) {
+        Pissa.Init pissa = Pissa.of(linear.weight().data(), rank, targets.scaling(name),
+            settings.init().pissaIterations(), context, context.seed() * 31 + name.hashCode());
+        linear.weight().data().set(ALL, pissa.residual());
+        added.put("lora_A.weight", pissa.a());
+        added.put("lora_B.weight", pissa.b());
+      } else {
+        added.put("lora_A.weight", initialA(name, rank, linear.inFeatures()));
+        added.put("lora_B.weight", context.array(new float[linear.outFeatures() * rank], new Shape(linear.outFeatures(), rank)));
+      }
       NDArray scaling = context.scalar((float) targets.scaling(name));
       if (settings.useDora()) {
         // Magnitude = ‖W‖ per output feature: B is zero at initialisation.
@@ -143,7 +155,7 @@ final class LoraAdapter implements AdapterMethod, OptimizerHook {
     }
     boolean trainable = into.trainable();
     into.setTrainable(false);
-    into.data().set(saved.toFloatArray());
+    into.data().set(ALL, saved);
     into.setTrainable(trainable);
   }
 

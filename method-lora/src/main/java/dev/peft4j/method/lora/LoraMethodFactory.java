@@ -115,10 +115,6 @@ public final class LoraMethodFactory implements MethodFactory<LoraSettings> {
 
   @Override
   public PeftMethod create(LoraSettings settings, MethodContext context) {
-    if (settings.init().kind() == LoraSettings.Init.Kind.PISSA) {
-      throw new UnsupportedFeatureException("lora.init = pissa is not implemented yet in this version (it needs the SVD "
-          + "that arrives with GaLore); use lora.init = default or gaussian");
-    }
     if (!settings.modulesToSave().isEmpty()) {
       throw new UnsupportedFeatureException("lora.modules-to-save is not implemented yet in this version; "
           + "remove it (or use freeze to train whole modules)");

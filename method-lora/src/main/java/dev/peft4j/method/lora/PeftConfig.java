@@ -24,7 +24,7 @@ final class PeftConfig {
     config.put("bias", settings.bias().name().toLowerCase(Locale.ROOT));
     config.put("use_rslora", settings.useRslora());
     config.put("use_dora", settings.useDora());
-    config.put("init_lora_weights", settings.init().kind() == LoraSettings.Init.Kind.GAUSSIAN ? "gaussian" : true);
+    config.put("init_lora_weights", initLoraWeights(settings.init()));
     config.put("fan_in_fan_out", false);
     config.put("inference_mode", true);
     config.put("modules_to_save", null);
@@ -32,6 +32,18 @@ final class PeftConfig {
     config.put("rank_pattern", settings.rankPattern());
     config.put("alpha_pattern", settings.alphaPattern());
     return config;
+  }
+
+  /**
+   * PEFT's {@code init_lora_weights}. A PiSSA adapter keeps "pissa": loading it re-runs the decomposition
+   * on the original base (which PiSSA changed) before the saved A and B replace the initial ones.
+   */
+  private static Object initLoraWeights(LoraSettings.Init init) {
+    return switch (init.kind()) {
+      case DEFAULT -> true;
+      case GAUSSIAN -> "gaussian";
+      case PISSA -> init.pissaIterations() == 0 ? "pissa" : "pissa_niter_" + init.pissaIterations();
+    };
   }
 
   /** The last component of each adapted module, as PEFT lists target_modules ({@code q_proj}, {@code v_proj}). */

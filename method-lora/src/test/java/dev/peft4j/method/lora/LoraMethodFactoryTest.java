@@ -152,14 +152,10 @@ class LoraMethodFactoryTest {
 
   @Test
   void createRefusesWhatIsNotImplementedYet() {
-    LoraSettings pissa = factory.readSettings(new SettingsReader(
-        ConfigFactory.parseString("peft4j.lora.init = pissa").withFallback(ConfigFactory.defaultReference()), "peft4j.lora"));
     LoraSettings modules = factory.readSettings(new SettingsReader(
         ConfigFactory.parseString("peft4j.lora.modules-to-save = [lm_head]").withFallback(ConfigFactory.defaultReference()),
         "peft4j.lora"));
 
-    assertThatThrownBy(() -> factory.create(pissa, null))
-        .isInstanceOf(UnsupportedFeatureException.class).hasMessageContaining("pissa is not implemented yet");
     assertThatThrownBy(() -> factory.create(modules, null))
         .isInstanceOf(UnsupportedFeatureException.class).hasMessageContaining("modules-to-save is not implemented yet");
   }

@@ -4,7 +4,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.peft4j.api.MethodContext;
-import dev.peft4j.api.UnsupportedFeatureException;
+import dev.peft4j.runtime.linalg.EjmlLinearAlgebra;
 
 /** The runtime's side of {@link MethodContext}. */
 public record RuntimeMethodContext(NDManager manager, long seed) implements MethodContext {
@@ -26,16 +26,6 @@ public record RuntimeMethodContext(NDManager manager, long seed) implements Meth
 
   @Override
   public LinearAlgebra linearAlgebra() {
-    return new LinearAlgebra() {
-      @Override
-      public Svd svd(NDArray a) {
-        throw new UnsupportedFeatureException("SVD is not available yet in this version (it arrives with PiSSA and GaLore)");
-      }
-
-      @Override
-      public NDArray[] qr(NDArray a) {
-        throw new UnsupportedFeatureException("QR is not available yet in this version (it arrives with GaLore)");
-      }
-    };
+    return new EjmlLinearAlgebra(manager);
   }
 }

@@ -131,6 +131,62 @@ class LoraAgainstPeftTest {
   }
 
   /**
+   * PiSSA as PEFT initialises it: the residual base weight and the product B·A (the factors themselves
+   * are defined up to the signs of singular vectors), and an unchanged output at initialisation.
+   */
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = ';', value = {"exact; pissa", "randomized, 8 power iterations; pissa_niter_8"})
+  void pissaMatchesPeft(String name, String init) {
+    JsonObject expected = Fixtures.json(Fixtures.path("peft/pissa/expected.json"));
+    JsonObject pissa = expected.getAsJsonObject("pissa");
+    LlamaForCausalLM model = ModelFiles.load(Fixtures.path(Fixtures.LLAMA), manager);
+    LlamaModelView view = new LlamaModelView(model);
+    lora("rank = 4, alpha = 8, target = [q_proj, v_proj], init = " + init).apply(view);
+    Map<String, ParameterView> parameters = view.parameters().stream()
+        .collect(Collectors.toMap(ParameterView::name, p -> p));
+    String module = pissa.get("module").getAsString();
+
+    NDArray a = parameters.get(module + ".lora_A.weight").data();
+    NDArray b = parameters.get(module + ".lora_B.weight").data();
+    NDArray peftA = Tensors.of(manager, floats(pissa.getAsJsonObject("lora_A")), a.getShape());
+    NDArray peftB = Tensors.of(manager, floats(pissa.getAsJsonObject("lora_B")), b.getShape());
+    double productError = maxError(b.matMul(a).toFloatArray(), peftB.matMul(peftA).toFloatArray());
+    double residualError = maxError(parameters.get(module + ".weight").data().toFloatArray(),
+        pissa.getAsJsonObject("residual_weight").getAsJsonArray("values"));
+    NDArray logits = model.forward(Tensors.of(manager, longs(expected.getAsJsonArray("input_ids")), new Shape(2, 9)),
+        ints(expected.getAsJsonArray("attention_mask")));
+    double logitsError = maxError(logits.toFloatArray(), expected.getAsJsonArray("logits"));
+    System.out.printf("pissa (%s): max abs error vs PEFT: B·A %.3g, residual weight %.3g, logits %.3g%n",
+        name, productError, residualError, logitsError);
+
+    // Either way the base keeps W − scaling·B·A, so the output at initialisation is the base model's.
+    assertThat(logitsError).isLessThan(1e-5);
+    if (init.equals("pissa")) {
+      assertThat(productError).isLessThan(1e-5);
+      assertThat(residualError).isLessThan(1e-5);
+    }
+    // The randomized form only approximates the top singular space (a random 32×32 weight has a flat
+    // spectrum, and torch draws another sketch), so its factors are not compared with PEFT's exact ones.
+  }
+
+  private static float[] floats(JsonObject tensor) {
+    JsonArray values = tensor.getAsJsonArray("values");
+    float[] result = new float[values.size()];
+    for (int i = 0; i < result.length; i++) {
+      result[i] = values.get(i).getAsFloat();
+    }
+    return result;
+  }
+
+  private static double maxError(float[] ours, float[] reference) {
+    double max = 0;
+    for (int i = 0; i < ours.length; i++) {
+      max = Math.max(max, Math.abs(ours[i] - reference[i]));
+    }
+    return max;
+  }
+
+  /**
    * An adapter peft4j writes has PEFT's keys and shapes and loads back to the same values. The folders
    * are left in target/peft4j-written-adapters for runtime/src/test/python/check_peft_adapter.py, which
    * loads them with PEFT and compares the logits with the fixture's.
