@@ -7,7 +7,16 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import com.typesafe.config.ConfigFactory;
+import dev.peft4j.api.AdapterMethod;
+import dev.peft4j.api.MethodFactory;
+import dev.peft4j.api.PeftMethod;
+import dev.peft4j.api.config.SettingsReader;
 import dev.peft4j.runtime.config.CoreSettings;
+import dev.peft4j.runtime.model.llama.LlamaModelView;
+import dev.peft4j.runtime.plugin.Discovery;
+import dev.peft4j.runtime.plugin.PluginDiscovery;
+import dev.peft4j.runtime.run.RuntimeMethodContext;
 import dev.peft4j.runtime.model.llama.LlamaConfig;
 import dev.peft4j.runtime.model.llama.LlamaForCausalLM;
 import dev.peft4j.runtime.model.llama.ModelSizes;
@@ -36,7 +45,7 @@ import java.util.Random;
  *
  * <pre>java … TrainingBenchmark SIZE METHOD BATCH LENGTH STEPS [RSS_AT_STEPS…]</pre>
  *
- * METHOD is {@code full} or {@code freeze} (the last 2 layers). The resident set size is recorded after
+ * METHOD is {@code full}, {@code freeze} (the last 2 layers), or a LoRA configuration of {@link #LORA}. The resident set size is recorded after
  * each of RSS_AT_STEPS steps and after the last one (memory staying flat over a long run).
  */
 public final class TrainingBenchmark {
@@ -57,8 +66,14 @@ public final class TrainingBenchmark {
       LlamaForCausalLM model = LlamaForCausalLM.create(config, LlamaForCausalLM.randomWeights(manager, 0.02, 1));
       long parameters = model.namedParameters().values().stream().mapToLong(Parameter::size).sum();
       int layers = config.numLayers();
-      model.namedParameters().forEach((name, p) -> p.setTrainable(method.equals("full")
-          || name.contains(".layers." + (layers - 1) + ".") || name.contains(".layers." + (layers - 2) + ".")));
+      List<PeftMethod> methods = new ArrayList<>();
+      if (LORA.containsKey(method)) {
+        methods.add(lora(LORA.get(method), model, manager));
+      } else {
+        model.namedParameters().forEach((name, p) -> p.setTrainable(method.equals("full")
+            || name.contains(".layers." + (layers - 1) + ".") || name.contains(".layers." + (layers - 2) + ".")));
+      }
+      long allParameters = model.namedParameters().values().stream().mapToLong(Parameter::size).sum();
       long trainable = model.namedParameters().values().stream().filter(Parameter::trainable).mapToLong(Parameter::size).sum();
 
       List<Double> stepMillis = new ArrayList<>();
@@ -68,9 +83,12 @@ public final class TrainingBenchmark {
           0.0, 1.0, 1, CoreSettings.Precision.FP32, 1, steps, steps, 0, 0, CoreSettings.OnNonFinite.STOP,
           0.9, 0.999, 1e-8, 0);
       Path metrics = Files.createTempFile("peft4j-bench", ".jsonl");
+      long optimizerBytes;
       try (MetricsLog log = new MetricsLog(metrics, 0)) {
-        new Trainer(model, List.of(), data, null, settings, Checkpoints.NONE, log,
-            new PrintWriter(OutputStream.nullOutputStream()), false, manager).run(null);
+        Trainer trainer = new Trainer(model, methods, data, null, settings, Checkpoints.NONE, log,
+            new PrintWriter(OutputStream.nullOutputStream()), false, manager);
+        trainer.run(null);
+        optimizerBytes = trainer.optimizerStateBytes();
       } finally {
         Files.deleteIfExists(metrics);
       }
@@ -83,15 +101,41 @@ public final class TrainingBenchmark {
       StringBuilder json = new StringBuilder();
       json.append(String.format(Locale.ROOT,
           "{\"size\": \"%s\", \"method\": \"%s\", \"batch\": %d, \"length\": %d, \"steps\": %d, \"parameters\": %d, "
-              + "\"trainable\": %d, \"median_step_ms\": %.1f, \"tokens_per_second\": %.1f, \"peak_rss_mb\": %.1f, "
+              + "\"trainable\": %d, \"all_with_adapters\": %d, \"trainable_bytes\": %d, \"optimizer_state_bytes\": %d, "
+              + "\"optimizer_state_theory_bytes\": %d, \"median_step_ms\": %.1f, \"tokens_per_second\": %.1f, \"peak_rss_mb\": %.1f, "
               + "\"matmul_gflops\": %.2f, \"training_gflops\": %.2f, \"threads\": %s",
-          size.displayName(), method, batch, length, steps, parameters, trainable, medianStep, tokensPerSecond,
+          size.displayName(), method, batch, length, steps, parameters, trainable, allParameters, 4 * trainable,
+          optimizerBytes, 8 * trainable, medianStep, tokensPerSecond,
           kilobytes("VmHWM") / 1024.0, matmulGflops, trainingGflops, System.getProperty("ai.djl.pytorch.num_threads", "default")));
       for (long[] at : rss) {
         json.append(String.format(Locale.ROOT, ", \"rss_mb_at_step_%d\": %.1f", at[0], at[1] / 1024.0));
       }
       System.out.println(json.append('}'));
     }
+  }
+
+  /** The LoRA configurations the benchmark knows, by name. */
+  static final Map<String, String> LORA = Map.of(
+      "lora-r8-qv", "rank = 8, alpha = 16, target = [q_proj, v_proj]",
+      "lora-r16-all", "rank = 16, alpha = 32, target = all-linear",
+      "dora-r8-qv", "rank = 8, alpha = 16, target = [q_proj, v_proj], use-dora = true");
+
+  /** Applies the built-in LoRA with {@code settings} to {@code model}, as a run would. */
+  static PeftMethod lora(String settings, LlamaForCausalLM model, NDManager manager) {
+    Discovery discovery = PluginDiscovery.discover(TrainingBenchmark.class.getClassLoader(), List.of());
+    MethodFactory<?> factory = discovery.methods().get("lora").factory();
+    Object read = factory.readSettings(new SettingsReader(ConfigFactory.parseString("peft4j.lora { " + settings + " }")
+        .withFallback(discovery.reference()), "peft4j.lora"));
+    PeftMethod method = create(factory, read, new RuntimeMethodContext(manager, 1));
+    LlamaModelView view = new LlamaModelView(model);
+    view.parameters().forEach(p -> p.setTrainable(false));
+    ((AdapterMethod) method).apply(view);
+    return method;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <S> PeftMethod create(MethodFactory<S> factory, Object settings, RuntimeMethodContext context) {
+    return factory.create((S) settings, context);
   }
 
   /** GFLOP/s of {@code [m, k] · [n, k]ᵀ}, the shape of an MLP projection of the model, median of 20. */

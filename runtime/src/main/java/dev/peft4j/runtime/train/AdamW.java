@@ -88,6 +88,11 @@ public final class AdamW {
   }
 
 
+  /** Bytes of optimizer state held now (two fp32 moments per trained value). */
+  public long stateBytes() {
+    return states.values().stream().mapToLong(s -> 2 * s.expAvg().getShape().size() * 4).sum();
+  }
+
   private NDArray zerosLike(NDArray parameter) {
     return survive(stateManager.zeros(parameter.getShape(), parameter.getDataType(), parameter.getDevice()));
   }

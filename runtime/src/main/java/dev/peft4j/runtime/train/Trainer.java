@@ -292,6 +292,11 @@ public final class Trainer {
     optimizer.restore(saved.optimizer(), saved.state().optimizerSteps());
   }
 
+  /** Bytes of AdamW state the run holds now. */
+  public long optimizerStateBytes() {
+    return optimizer.stateBytes();
+  }
+
   public LlamaForCausalLM model() {
     return model;
   }
