@@ -18,4 +18,12 @@ public interface LinearView extends LinearLayer {
   Optional<ParameterView> bias();
 
   OptionalInt layerIndex();
+
+  /**
+   * Whether the base weight is stored quantized (a 4-bit base). Then {@link #weight()} gives a
+   * dequantized copy: reading it is meaningful, writing to it changes nothing.
+   */
+  default boolean quantized() {
+    return false;
+  }
 }

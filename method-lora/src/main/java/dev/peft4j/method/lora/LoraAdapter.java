@@ -8,6 +8,7 @@ import dev.peft4j.api.AdapterState;
 import dev.peft4j.api.MethodContext;
 import dev.peft4j.api.OptimizerHook;
 import dev.peft4j.api.Peft4jException;
+import dev.peft4j.api.UnsupportedFeatureException;
 import dev.peft4j.api.model.LinearView;
 import dev.peft4j.api.model.ModelView;
 import dev.peft4j.api.model.ParameterView;
@@ -165,6 +166,11 @@ final class LoraAdapter implements AdapterMethod, OptimizerHook {
     for (Map.Entry<String, LoraLayer> entry : layers.entrySet()) {
       if (entry.getValue().merged()) {
         continue;
+      }
+      if (entry.getValue().base().quantized()) {
+        deltas.values().forEach(NDArray::close);
+        throw new UnsupportedFeatureException("the base of " + entry.getKey() + " is 4-bit: merge the adapter into "
+            + "the full-precision model instead (peft4j merge --model <the original folder>)");
       }
       NDArray delta = entry.getValue().delta();
       if (safe) {

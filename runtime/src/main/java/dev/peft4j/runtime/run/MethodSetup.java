@@ -105,7 +105,8 @@ public final class MethodSetup {
     long trainable = 0;
     long all = 0;
     for (ParameterView p : model.parameters()) {
-      long n = p.data().getShape().size();
+      // A 4-bit weight is stored as packed bytes, two values each; PEFT counts it the same way.
+      long n = p.data().getShape().size() * (p.data().getDataType() == ai.djl.ndarray.types.DataType.UINT8 ? 2 : 1);
       all += n;
       trainable += p.trainable() ? n : 0;
     }

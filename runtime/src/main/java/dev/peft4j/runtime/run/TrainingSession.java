@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDManager;
 import dev.peft4j.api.AdapterMethod;
 import dev.peft4j.api.AdapterState;
 import dev.peft4j.api.PeftMethod;
-import dev.peft4j.api.UnsupportedFeatureException;
 import dev.peft4j.api.config.ConfigurationException;
 import dev.peft4j.api.config.Origins;
 import dev.peft4j.api.config.SettingProblem;
@@ -52,10 +51,6 @@ public final class TrainingSession {
         "peft4j.data.train", Origins.DEFAULT, "must be set to train: a JSON lines file (see examples/data/)"))));
     Path modelPath = core.model().path().orElseThrow();
     Path outputDir = core.outputDir();
-    if (core.model().quantization() != CoreSettings.Quantization.NONE) {
-      throw new UnsupportedFeatureException("model.quantization = " + core.model().quantization().name().toLowerCase(Locale.ROOT)
-          + " is not implemented yet in this version: set model.quantization = none");
-    }
     configureThreads(core.training().threads());
     Engine engine = Engine.getEngine("PyTorch");
     try (NDManager manager = engine.newBaseManager(engine.defaultDevice())) {
@@ -65,6 +60,10 @@ public final class TrainingSession {
         out.println("model " + modelPath + " on " + manager.getDevice());
         LlamaForCausalLM model = ModelFiles.load(modelPath, manager);
         LlamaModelView view = new LlamaModelView(model);
+        if (core.model().quantization() == CoreSettings.Quantization.NF4) {
+          view.quantizeNf4(manager);
+          out.println("base weights of the decoder layers stored as NF4 (4-bit)");
+        }
         MethodSetup.apply(methods, view);
         List<AdapterMethod> adapters = methods.methods().stream().filter(AdapterMethod.class::isInstance)
             .map(AdapterMethod.class::cast).toList();

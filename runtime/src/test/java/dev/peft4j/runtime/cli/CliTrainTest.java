@@ -125,6 +125,22 @@ class CliTrainTest {
   }
 
   @Test
+  void loraTrainsOnAFourBitBaseAndSavesAPeftAdapter() throws IOException {
+    peft4j("init-model", "--size", "tiny", "--out", dir.resolve("model").toString());
+    Path run = run(3, "[lora]");
+    Files.writeString(run, Files.readString(run) + "model.quantization = nf4\nlora { rank = 8, alpha = 16 }\n");
+
+    assertThat(peft4j("train", run.toString())).as(err.toString()).isZero();
+
+    // q_proj 8·128 + 128·8 and v_proj 8·128 + 64·8 in 4 layers; the 4-bit weights count as PEFT counts them.
+    assertThat(out.toString()).contains("stored as NF4",
+        "trainable params: 14,336 || all params: 766,080 || trainable%: 1.8713", "trained adapter: ");
+    assertThat(dir.resolve("out/adapter/adapter_model.safetensors")).exists();
+    assertThat(MetricsLog.read(dir.resolve("out/metrics.jsonl")).stream().filter(m -> m.has("loss"))
+        .allMatch(m -> !m.get("loss").isJsonNull())).isTrue();
+  }
+
+  @Test
   void freezeTrainsOnlyTheChosenLayers() throws IOException {
     peft4j("init-model", "--size", "tiny", "--out", dir.resolve("model").toString());
 

@@ -8,6 +8,7 @@ import dev.peft4j.api.model.ModelView;
 import dev.peft4j.api.model.ParameterView;
 import dev.peft4j.runtime.model.ModelConfigs;
 import dev.peft4j.runtime.nn.Module;
+import dev.peft4j.runtime.nn.Nf4Linear;
 import dev.peft4j.runtime.nn.Parameter;
 import dev.peft4j.runtime.nn.WrappedLinear;
 import java.util.ArrayList;
@@ -86,6 +87,20 @@ public final class LlamaModelView implements ModelView {
     added.remove(name);
   }
 
+  /**
+   * Stores every linear layer of the decoder layers as NF4 (the embeddings and the output head stay in
+   * fp32, as QLoRA and bitsandbytes leave them).
+   */
+  public void quantizeNf4(ai.djl.ndarray.NDManager manager) {
+    for (Map.Entry<String, Module> entry : new LinkedHashMap<>(model.namedModules()).entrySet()) {
+      String name = entry.getKey();
+      if (entry.getValue() instanceof dev.peft4j.runtime.nn.Linear linear && layerOf(name + ".weight").isPresent()) {
+        int dot = name.lastIndexOf('.');
+        model.namedModules().get(name.substring(0, dot)).replaceChild(name.substring(dot + 1), Nf4Linear.quantize(linear, manager));
+      }
+    }
+  }
+
   static OptionalInt layerOf(String name) {
     Matcher m = LAYER.matcher(name);
     return m.matches() ? OptionalInt.of(Integer.parseInt(m.group(1))) : OptionalInt.empty();
@@ -131,7 +146,15 @@ public final class LlamaModelView implements ModelView {
 
     @Override
     public ParameterView weight() {
+      if (module instanceof Nf4Linear nf4) {
+        return new View(name + ".weight", new Parameter(nf4.dequantize()));
+      }
       return new View(name + ".weight", module.ownParameters().get("weight"));
+    }
+
+    @Override
+    public boolean quantized() {
+      return module instanceof Nf4Linear;
     }
 
     @Override
