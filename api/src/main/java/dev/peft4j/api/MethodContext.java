@@ -37,7 +37,7 @@ public interface MethodContext {
    */
   NDArray scalar(float value);
 
-  /** Decompositions DJL 0.35 does not offer, computed in fp32. */
+  /** Decompositions DJL 0.35 does not offer (the runtime computes them in double precision; results are fp32). */
   @API(status = EXPERIMENTAL, since = "0.1")
   interface LinearAlgebra {
 

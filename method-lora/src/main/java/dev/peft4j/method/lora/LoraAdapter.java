@@ -1,6 +1,7 @@
 package dev.peft4j.method.lora;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import dev.peft4j.api.AdapterMethod;
@@ -35,6 +36,8 @@ final class LoraAdapter implements AdapterMethod, OptimizerHook {
   private final LoraTargets targets;
   private final Map<String, LoraLayer> layers = new LinkedHashMap<>();
   private final Map<String, NDArray> mergedDeltas = new LinkedHashMap<>();
+  /** Biases that train with {@code bias = all} or {@code lora_only}; saved with the adapter, as PEFT saves them. */
+  private final Map<String, ParameterView> trainedBiases = new LinkedHashMap<>();
   private boolean training;
 
   LoraAdapter(LoraSettings settings, MethodContext context) {
@@ -54,22 +57,27 @@ final class LoraAdapter implements AdapterMethod, OptimizerHook {
       }
       int rank = targets.rank(name);
       Map<String, NDArray> added = new LinkedHashMap<>();
+      if (settings.useDora()) {
+        // Magnitude = ‖W‖ per output feature, from the weight before PiSSA makes it a residual
+        // (PEFT: ‖W_res + scaling·B·A‖ = ‖W‖).
+        try (NDScope scope = new NDScope()) {
+          float[] norms = linear.weight().data().square().sum(new int[] {1}).sqrt().toFloatArray();
+          added.put("lora_magnitude_vector", keep(context.array(norms, new Shape(linear.outFeatures()))));
+        }
+      }
       if (settings.init().kind() == LoraSettings.Init.Kind.PISSA) {
-        Pissa.Init pissa = Pissa.of(linear.weight().data(), rank, targets.scaling(name),
-            settings.init().pissaIterations(), context, context.seed() * 31 + name.hashCode());
-        linear.weight().data().set(ALL, pissa.residual());
-        added.put("lora_A.weight", pissa.a());
-        added.put("lora_B.weight", pissa.b());
+        try (NDScope scope = new NDScope()) {
+          Pissa.Init pissa = Pissa.of(linear.weight().data(), rank, targets.scaling(name),
+              settings.init().pissaIterations(), context, context.seed() * 31 + name.hashCode());
+          linear.weight().data().set(ALL, pissa.residual());
+          added.put("lora_A.weight", keep(pissa.a()));
+          added.put("lora_B.weight", keep(pissa.b()));
+        }
       } else {
         added.put("lora_A.weight", initialA(name, rank, linear.inFeatures()));
         added.put("lora_B.weight", context.array(new float[linear.outFeatures() * rank], new Shape(linear.outFeatures(), rank)));
       }
       NDArray scaling = context.scalar((float) targets.scaling(name));
-      if (settings.useDora()) {
-        // Magnitude = ‖W‖ per output feature: B is zero at initialisation.
-        float[] norms = linear.weight().data().square().sum(new int[] {1}).sqrt().toFloatArray();
-        added.put("lora_magnitude_vector", context.array(norms, new Shape(linear.outFeatures())));
-      }
       Map<String, ParameterView> views = model.addParameters(name, added);
       LoraLayer layer = new LoraLayer(linear, views.get("lora_A.weight"), views.get("lora_B.weight"),
           views.get("lora_magnitude_vector"), scaling, one, (float) settings.dropout(), () -> training);
@@ -97,8 +105,15 @@ final class LoraAdapter implements AdapterMethod, OptimizerHook {
       };
       if (trains) {
         parameter.setTrainable(true);
+        trainedBiases.put(parameter.name(), parameter);
       }
     }
+  }
+
+  /** Keeps an array made inside a setup scope (the scope closes every other temporary). */
+  private static NDArray keep(NDArray array) {
+    NDScope.unregister(array);
+    return array;
   }
 
   /** A as PEFT initialises it: Kaiming-uniform with a = √5 (bound 1/√in), or N(0, 1/r) with {@code gaussian}. */
@@ -122,6 +137,7 @@ final class LoraAdapter implements AdapterMethod, OptimizerHook {
   @Override
   public AdapterState state() {
     Map<String, NDArray> tensors = new LinkedHashMap<>();
+    trainedBiases.forEach((name, bias) -> tensors.put(PREFIX + name, bias.data()));
     layers.forEach((name, layer) -> {
       tensors.put(PREFIX + name + ".lora_A.weight", layer.a().data());
       tensors.put(PREFIX + name + ".lora_B.weight", layer.b().data());
@@ -134,6 +150,7 @@ final class LoraAdapter implements AdapterMethod, OptimizerHook {
 
   @Override
   public void load(AdapterState state) {
+    trainedBiases.forEach((name, bias) -> copy(state, PREFIX + name, bias));
     for (Map.Entry<String, LoraLayer> entry : layers.entrySet()) {
       String key = PREFIX + entry.getKey();
       copy(state, key + ".lora_A.weight", entry.getValue().a());
@@ -174,7 +191,10 @@ final class LoraAdapter implements AdapterMethod, OptimizerHook {
       }
       NDArray delta = entry.getValue().delta();
       if (safe) {
-        float[] values = entry.getValue().base().weight().data().add(delta).toFloatArray();
+        float[] values;
+        try (NDScope scope = new NDScope()) {
+          values = entry.getValue().base().weight().data().add(delta).toFloatArray();
+        }
         for (float v : values) {
           if (!Float.isFinite(v)) {
             deltas.values().forEach(NDArray::close);

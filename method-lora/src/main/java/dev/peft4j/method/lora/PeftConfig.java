@@ -20,7 +20,9 @@ final class PeftConfig {
     config.put("r", settings.rank());
     config.put("lora_alpha", settings.alpha() == Math.rint(settings.alpha()) ? (Object) (int) settings.alpha() : settings.alpha());
     config.put("lora_dropout", settings.dropout());
-    config.put("target_modules", targetModules(settings, adapted));
+    config.put("target_modules", settings.target().regex() != null
+        ? settings.target().regex().pattern() : targetModules(settings, adapted));
+    config.put("exclude_modules", settings.excludeModules().isEmpty() ? null : settings.excludeModules());
     config.put("bias", settings.bias().name().toLowerCase(Locale.ROOT));
     config.put("use_rslora", settings.useRslora());
     config.put("use_dora", settings.useDora());
@@ -29,7 +31,9 @@ final class PeftConfig {
     config.put("inference_mode", true);
     config.put("modules_to_save", null);
     config.put("layers_to_transform", settings.layersToTransform().isEmpty() ? null : settings.layersToTransform());
-    config.put("rank_pattern", settings.rankPattern());
+    Map<String, Object> rankPattern = new LinkedHashMap<>();
+    settings.rankPattern().forEach((pattern, rank) -> rankPattern.put(pattern, (int) Math.round(rank)));
+    config.put("rank_pattern", rankPattern);
     config.put("alpha_pattern", settings.alphaPattern());
     return config;
   }
@@ -48,7 +52,7 @@ final class PeftConfig {
 
   /** The last component of each adapted module, as PEFT lists target_modules ({@code q_proj}, {@code v_proj}). */
   private static List<String> targetModules(LoraSettings settings, Collection<String> adapted) {
-    if (settings.target().regex() == null && !settings.target().allLinear()) {
+    if (!settings.target().allLinear()) {
       return new ArrayList<>(new TreeSet<>(settings.target().names()));
     }
     TreeSet<String> names = new TreeSet<>();

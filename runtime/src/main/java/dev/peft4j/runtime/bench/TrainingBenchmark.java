@@ -68,7 +68,7 @@ public final class TrainingBenchmark {
       int layers = config.numLayers();
       List<PeftMethod> methods = new ArrayList<>();
       if (LORA.containsKey(method)) {
-        methods.add(lora(LORA.get(method), model, manager));
+        methods.add(lora(LORA.get(method), method.startsWith("qlora"), model, manager));
       } else {
         model.namedParameters().forEach((name, p) -> p.setTrainable(method.equals("full")
             || name.contains(".layers." + (layers - 1) + ".") || name.contains(".layers." + (layers - 2) + ".")));
@@ -118,16 +118,20 @@ public final class TrainingBenchmark {
   static final Map<String, String> LORA = Map.of(
       "lora-r8-qv", "rank = 8, alpha = 16, target = [q_proj, v_proj]",
       "lora-r16-all", "rank = 16, alpha = 32, target = all-linear",
-      "dora-r8-qv", "rank = 8, alpha = 16, target = [q_proj, v_proj], use-dora = true");
+      "dora-r8-qv", "rank = 8, alpha = 16, target = [q_proj, v_proj], use-dora = true",
+      "qlora-r8-qv", "rank = 8, alpha = 16, target = [q_proj, v_proj]");
 
-  /** Applies the built-in LoRA with {@code settings} to {@code model}, as a run would. */
-  static PeftMethod lora(String settings, LlamaForCausalLM model, NDManager manager) {
+  /** Applies the built-in LoRA with {@code settings} to {@code model} (on a 4-bit base if asked), as a run would. */
+  static PeftMethod lora(String settings, boolean quantized, LlamaForCausalLM model, NDManager manager) {
     Discovery discovery = PluginDiscovery.discover(TrainingBenchmark.class.getClassLoader(), List.of());
     MethodFactory<?> factory = discovery.methods().get("lora").factory();
     Object read = factory.readSettings(new SettingsReader(ConfigFactory.parseString("peft4j.lora { " + settings + " }")
         .withFallback(discovery.reference()), "peft4j.lora"));
     PeftMethod method = create(factory, read, new RuntimeMethodContext(manager, 1));
     LlamaModelView view = new LlamaModelView(model);
+    if (quantized) {
+      view.quantizeNf4(manager);
+    }
     view.parameters().forEach(p -> p.setTrainable(false));
     ((AdapterMethod) method).apply(view);
     return method;

@@ -49,6 +49,16 @@ public final class Adapters {
         settings.put(ours, value);
       }
     });
+    Object init = state.config().get("init_lora_weights");
+    if (init instanceof String text && text.startsWith("pissa_niter_")) {
+      throw new Peft4jException(folder.resolve(AdapterFiles.CONFIG) + ": init_lora_weights " + text + " cannot be "
+          + "reloaded exactly (its randomized decomposition of the base is not reproducible); merge it in the run that "
+          + "trained it, or train with lora.init = pissa");
+    }
+    if ("pissa".equals(init) || "gaussian".equals(init)) {
+      // PiSSA's base keeps the residual of the decomposition, which re-running the initialisation rebuilds.
+      settings.put("init", init);
+    }
     Config config = ConfigFactory.empty();
     for (Map.Entry<String, Object> entry : settings.entrySet()) {
       config = config.withValue("peft4j.lora." + entry.getKey(), ConfigValueFactory.fromAnyRef(entry.getValue(),

@@ -24,11 +24,11 @@ public final class LossPlot {
     List<Double> evalSteps = new ArrayList<>();
     List<Double> evalLosses = new ArrayList<>();
     for (JsonObject line : MetricsLog.read(metrics)) {
-      if (line.has("loss")) {
+      if (line.has("loss") && !line.get("loss").isJsonNull()) {
         steps.add(line.get("step").getAsDouble());
         losses.add(line.get("loss").getAsDouble());
       }
-      if (line.has("eval_loss")) {
+      if (line.has("eval_loss") && !line.get("eval_loss").isJsonNull()) {
         evalSteps.add(line.get("step").getAsDouble());
         evalLosses.add(line.get("eval_loss").getAsDouble());
       }

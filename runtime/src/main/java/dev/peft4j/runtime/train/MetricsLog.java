@@ -33,17 +33,30 @@ public final class MetricsLog implements AutoCloseable {
       if (resumedStep > 0 && Files.exists(file)) {
         List<String> kept = new ArrayList<>();
         for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
-          if (!line.isBlank() && JsonParser.parseString(line).getAsJsonObject().get("step").getAsLong() <= resumedStep) {
+          if (stepOf(line) <= resumedStep) {
             kept.add(line);
           }
         }
-        Files.write(file, kept, StandardCharsets.UTF_8);
+        Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
+        Files.write(temporary, kept, StandardCharsets.UTF_8);
+        Files.move(temporary, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+            java.nio.file.StandardCopyOption.ATOMIC_MOVE);
       } else {
         Files.deleteIfExists(file);
       }
       writer = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write metrics to " + file, e);
+    }
+  }
+
+  /** The step of a line; a line that does not parse (the half-written last line of a crash) counts as later than all. */
+  private static long stepOf(String line) {
+    try {
+      JsonObject json = JsonParser.parseString(line).getAsJsonObject();
+      return json.has("step") ? json.get("step").getAsLong() : Long.MAX_VALUE;
+    } catch (RuntimeException e) {
+      return Long.MAX_VALUE;
     }
   }
 

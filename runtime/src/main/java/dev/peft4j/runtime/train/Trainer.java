@@ -168,6 +168,8 @@ public final class Trainer {
       long tokens = 0;
       long first = step * accumulation;
       long available = (long) settings.epochs() * train.batchesPerEpoch();
+      // The last window of a run may hold fewer micro-batches: average over those it has.
+      NDArray window = Tensors.scalar(manager, (float) Math.min(accumulation, available - first));
       for (long micro = first; micro < first + accumulation && micro < available; micro++) {
         Batch batch = train.batch((int) (micro / train.batchesPerEpoch()), (int) (micro % train.batchesPerEpoch()));
         tokens += batch.realTokens();
@@ -175,7 +177,7 @@ public final class Trainer {
           BatchArrays arrays = batch.toNDArrays(manager);
           NDArray loss = CausalLmLoss.meanAndCount(model.forward(arrays.inputIds(), batch.attentionMask()),
               arrays.labels())[0];
-          collector.backward(loss.div(Tensors.scalar(manager, accumulation)));
+          collector.backward(loss.div(window));
           lossSum += loss.getFloat();
           microBatches++;
         }
@@ -290,6 +292,9 @@ public final class Trainer {
       entry.getValue().set(copy);
     }
     optimizer.restore(saved.optimizer(), saved.state().optimizerSteps());
+    // Both were copied: the arrays read from the checkpoint are not needed for the rest of the run.
+    saved.trainable().values().forEach(NDArray::close);
+    saved.optimizer().values().forEach(NDArray::close);
   }
 
   /** Bytes of AdamW state the run holds now. */

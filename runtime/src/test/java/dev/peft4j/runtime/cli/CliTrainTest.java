@@ -92,16 +92,17 @@ class CliTrainTest {
     assertThat(err.toString()).contains("none.json");
   }
 
-  @Test
-  void mergeFoldsAPeftAdapterIntoAModelThatGivesTheSameLogits() {
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"dora", "pissa"})
+  void mergeFoldsAPeftAdapterIntoAModelThatGivesTheSameLogits(String adapter) {
     Path fixtures = Path.of("src", "test", "resources", "fixtures");
     Path merged = dir.resolve("merged");
 
     assertThat(peft4j("merge", "--model", fixtures.resolve("llama-tiny").toString(), "--adapter",
-        fixtures.resolve("peft/dora").toString(), "--out", merged.toString())).as(err.toString()).isZero();
+        fixtures.resolve("peft/" + adapter).toString(), "--out", merged.toString())).as(err.toString()).isZero();
 
     com.google.gson.JsonObject expected = dev.peft4j.runtime.testing.Fixtures.json(
-        fixtures.resolve("peft/dora/expected.json"));
+        fixtures.resolve("peft/" + adapter + "/expected.json"));
     try (ai.djl.ndarray.NDManager manager = ai.djl.engine.Engine.getEngine("PyTorch").newBaseManager()) {
       var model = dev.peft4j.runtime.model.llama.ModelFiles.load(merged, manager);
       assertThat(model.namedParameters().keySet()).noneMatch(name -> name.contains("lora_"));
@@ -120,7 +121,8 @@ class CliTrainTest {
       for (int i = 0; i < logits.length; i++) {
         max = Math.max(max, Math.abs(logits[i] - reference.get(i).getAsDouble()));
       }
-      assertThat(max).isLessThan(1e-5);
+      // fp32 on both sides; a PiSSA merge adds B·A back onto the residual, one more rounding than DoRA's.
+      assertThat(max).isLessThan(5e-5);
     }
   }
 

@@ -218,6 +218,17 @@ class LoraAgainstPeftTest {
         .containsEntry("lora_alpha", peft.config().get("lora_alpha")).containsEntry("use_dora", peft.config().get("use_dora"));
   }
 
+  @org.junit.jupiter.api.Test
+  void trainedBiasesAreSavedWithTheAdapterAsPeftSavesThem() {
+    LlamaForCausalLM model = ModelFiles.load(Fixtures.path(Fixtures.QWEN2), manager);
+    AdapterMethod lora = lora("rank = 4, alpha = 8, target = [q_proj, v_proj], bias = lora_only");
+    lora.apply(new LlamaModelView(model));
+
+    assertThat(lora.state().tensors()).containsKeys(
+        "base_model.model.model.layers.0.self_attn.q_proj.bias", "base_model.model.model.layers.1.self_attn.v_proj.bias")
+        .doesNotContainKey("base_model.model.model.layers.0.self_attn.k_proj.bias");
+  }
+
   private AdapterMethod lora(String settings) {
     MethodFactory<?> factory = Runs.discovery().methods().get("lora").factory();
     SettingsReader reader = new SettingsReader(ConfigFactory.parseString("peft4j.lora { " + settings + " }")

@@ -45,15 +45,4 @@ class TensorsTest {
 
     assertThat(gradient).containsExactly(3f, 3f, 3f, 3f);
   }
-
-  @Test
-  void anArrayMadeFromJavaDataIsCopiedIntoLibtorchMemory() {
-    try (NDManager manager = Engine.getEngine("PyTorch").newBaseManager()) {
-      float[] data = {1, 2};
-      NDArray array = Tensors.of(manager, data, new Shape(2));
-      data[0] = 99;
-
-      assertThat(array.toFloatArray()).containsExactly(1f, 2f);
-    }
-  }
 }

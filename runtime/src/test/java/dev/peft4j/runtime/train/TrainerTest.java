@@ -86,13 +86,16 @@ class TrainerTest {
   }
 
   @Test
-  void nonFiniteStepsCanBeSkippedAndCounted() {
+  void nonFiniteStepsCanBeSkippedAndCounted() throws Exception {
     LlamaForCausalLM model = TinyLlamas.random(manager, TinyLlamas.config("llama", false), 5);
     model.namedParameters().get("model.norm.weight").data().set(new ai.djl.ndarray.index.NDIndex("0"), Float.NaN);
 
     Trainer.Result result = trainer(model, settings(1, 1, 1e-3, OnNonFinite.SKIP)).run(null);
 
     assertThat(result.skippedSteps()).isEqualTo(8);
+    Path plot = dir.resolve("loss.png");
+    LossPlot.write(dir.resolve("metrics.jsonl"), plot, "skipped steps");
+    assertThat(plot).exists();
     assertThat(output.toString()).contains("loss is not finite; step skipped (8 so far)");
   }
 }

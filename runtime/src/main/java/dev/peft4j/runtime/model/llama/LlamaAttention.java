@@ -21,7 +21,7 @@ final class LlamaAttention extends Module {
     add("q_proj", LlamaForCausalLM.linear(weights, prefix + "q_proj", heads * headDim, hidden, c.attentionBias()));
     add("k_proj", LlamaForCausalLM.linear(weights, prefix + "k_proj", kvHeads * headDim, hidden, c.attentionBias()));
     add("v_proj", LlamaForCausalLM.linear(weights, prefix + "v_proj", kvHeads * headDim, hidden, c.attentionBias()));
-    add("o_proj", LlamaForCausalLM.linear(weights, prefix + "o_proj", hidden, heads * headDim, false));
+    add("o_proj", LlamaForCausalLM.linear(weights, prefix + "o_proj", hidden, heads * headDim, c.outputProjectionBias()));
   }
 
   /**

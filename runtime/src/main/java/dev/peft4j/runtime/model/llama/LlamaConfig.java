@@ -20,6 +20,8 @@ import java.util.Optional;
  * TinyLlama, Mistral, Qwen2).
  *
  * @param attentionBias q/k/v projections have biases (Qwen2; Llama's {@code attention_bias})
+ * @param outputProjectionBias o_proj has a bias (Llama's {@code attention_bias}; never in Qwen2)
+ * @param mlpBias the MLP projections have biases (Llama's {@code mlp_bias})
  * @param ropeScaling Llama-3 style {@code rope_scaling}, if any
  * @param raw every key of the file, kept so that a merged model's config.json says what the original said
  */
@@ -38,6 +40,8 @@ public record LlamaConfig(
     Optional<RopeScaling> ropeScaling,
     boolean tieWordEmbeddings,
     boolean attentionBias,
+    boolean outputProjectionBias,
+    boolean mlpBias,
     Map<String, Object> raw) {
 
   // Numbers stay integers where the file has integers (bos_token_id: 1, not 1.0).
@@ -85,12 +89,18 @@ public record LlamaConfig(
   @SuppressWarnings("unchecked")
   static LlamaConfig fromJson(JsonObject json, Path file) {
     String type = json.get("model_type").getAsString();
+    if (!dev.peft4j.runtime.model.ModelConfigs.LLAMA_FAMILY.contains(type)) {
+      throw new ModelConfigException("model_type \"" + type + "\" is not supported; peft4j supports "
+          + String.join(", ", new java.util.TreeSet<>(dev.peft4j.runtime.model.ModelConfigs.LLAMA_FAMILY)));
+    }
     int hidden = json.get("hidden_size").getAsInt();
     int heads = json.get("num_attention_heads").getAsInt();
     int kvHeads = json.has("num_key_value_heads") && !json.get("num_key_value_heads").isJsonNull()
         ? json.get("num_key_value_heads").getAsInt() : heads;
     int headDim = json.has("head_dim") && !json.get("head_dim").isJsonNull() ? json.get("head_dim").getAsInt() : hidden / heads;
-    boolean bias = type.equals("qwen2") || (json.has("attention_bias") && json.get("attention_bias").getAsBoolean());
+    boolean llamaAttentionBias = json.has("attention_bias") && json.get("attention_bias").getAsBoolean();
+    boolean bias = type.equals("qwen2") || llamaAttentionBias;
+    boolean mlpBias = json.has("mlp_bias") && json.get("mlp_bias").getAsBoolean();
     Optional<RopeScaling> scaling = Optional.empty();
     if (json.has("rope_scaling") && json.get("rope_scaling").isJsonObject()) {
       JsonObject rs = json.getAsJsonObject("rope_scaling");
@@ -109,7 +119,7 @@ public record LlamaConfig(
         json.has("rope_theta") ? json.get("rope_theta").getAsDouble() : 10000.0,
         scaling,
         json.has("tie_word_embeddings") && json.get("tie_word_embeddings").getAsBoolean(),
-        bias, raw);
+        bias, llamaAttentionBias && !type.equals("qwen2"), mlpBias, raw);
   }
 
   /** The config as Hugging Face writes it: the original keys, sizes as this record says. */

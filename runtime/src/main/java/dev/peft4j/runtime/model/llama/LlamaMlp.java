@@ -8,9 +8,9 @@ import dev.peft4j.runtime.nn.Module;
 final class LlamaMlp extends Module {
 
   LlamaMlp(LlamaConfig c, String prefix, WeightSource weights) {
-    add("gate_proj", LlamaForCausalLM.linear(weights, prefix + "gate_proj", c.intermediateSize(), c.hiddenSize(), false));
-    add("up_proj", LlamaForCausalLM.linear(weights, prefix + "up_proj", c.intermediateSize(), c.hiddenSize(), false));
-    add("down_proj", LlamaForCausalLM.linear(weights, prefix + "down_proj", c.hiddenSize(), c.intermediateSize(), false));
+    add("gate_proj", LlamaForCausalLM.linear(weights, prefix + "gate_proj", c.intermediateSize(), c.hiddenSize(), c.mlpBias()));
+    add("up_proj", LlamaForCausalLM.linear(weights, prefix + "up_proj", c.intermediateSize(), c.hiddenSize(), c.mlpBias()));
+    add("down_proj", LlamaForCausalLM.linear(weights, prefix + "down_proj", c.hiddenSize(), c.intermediateSize(), c.mlpBias()));
   }
 
   NDArray forward(NDArray x) {

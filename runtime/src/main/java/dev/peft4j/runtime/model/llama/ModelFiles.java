@@ -19,7 +19,8 @@ public final class ModelFiles {
 
   /** Tokenizer files copied along with a model so that the folder stays usable by transformers. */
   public static final List<String> TOKENIZER_FILES = List.of(
-      "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "generation_config.json");
+      "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "generation_config.json",
+      "chat_template.jinja");
 
   private ModelFiles() {}
 
