@@ -85,10 +85,6 @@ public record LoraSettings(
         r.strings("modules-to-save"));
   }
 
-  /** {@code alpha / rank}, or {@code alpha / sqrt(rank)} with rsLoRA. */
-  public double scaling() {
-    return useRslora ? alpha / Math.sqrt(rank) : alpha / rank;
-  }
 
   private static Target readTarget(SettingsReader r) {
     ConfigValue value = r.raw("target");

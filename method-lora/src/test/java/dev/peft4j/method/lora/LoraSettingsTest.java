@@ -54,16 +54,50 @@ class LoraSettingsTest {
     assertThat(s.modulesToSave()).isEmpty();
   }
 
+  private LoraTargets targets(String settings) {
+    return new LoraTargets(read(settings));
+  }
+
   @Test
   void defaultScalingIsAlphaOverRankThatIsOne() {
-    assertThat(read("").scaling()).isEqualTo(1.0);
-    assertThat(read("peft4j.lora { rank = 16, alpha = 32 }").scaling()).isEqualTo(2.0);
+    assertThat(targets("").scaling("model.layers.0.self_attn.q_proj")).isEqualTo(1.0);
+    assertThat(targets("peft4j.lora { rank = 16, alpha = 32 }").scaling("model.layers.0.self_attn.q_proj")).isEqualTo(2.0);
   }
 
   @Test
   void rsLoraScalesByAlphaOverTheSquareRootOfRank() {
-    assertThat(read("peft4j.lora.use-rslora = true").scaling()).isCloseTo(8 / Math.sqrt(8), Offset.offset(1e-12));
-    assertThat(read("peft4j.lora { use-rslora = true, rank = 16, alpha = 32 }").scaling()).isEqualTo(8.0);
+    assertThat(targets("peft4j.lora.use-rslora = true").scaling("x.q_proj")).isCloseTo(8 / Math.sqrt(8), Offset.offset(1e-12));
+    assertThat(targets("peft4j.lora { use-rslora = true, rank = 16, alpha = 32 }").scaling("x.q_proj")).isEqualTo(8.0);
+  }
+
+  @Test
+  void rankAndAlphaPatternsApplyTheFirstMatchingPatternAsWritten() {
+    LoraTargets t = targets("peft4j.lora { rank = 8, alpha = 16, rank-pattern { \"layers\\\\.0\\\\..*q_proj\" = 4, "
+        + "\"q_proj\" = 2 }, alpha-pattern { \"v_proj\" = 64 } }");
+
+    assertThat(t.rank("model.layers.0.self_attn.q_proj")).isEqualTo(4);
+    assertThat(t.rank("model.layers.1.self_attn.q_proj")).isEqualTo(2);
+    assertThat(t.rank("model.layers.1.self_attn.v_proj")).isEqualTo(8);
+    assertThat(t.scaling("model.layers.1.self_attn.v_proj")).isEqualTo(8.0);
+  }
+
+  @Test
+  void targetsFollowPeftsMatching() {
+    java.util.OptionalInt layer0 = java.util.OptionalInt.of(0);
+    java.util.OptionalInt layer1 = java.util.OptionalInt.of(1);
+    LoraTargets names = targets("peft4j.lora { target = [q_proj, \"mlp.up_proj\"], layers-to-transform = [1] }");
+    LoraTargets regex = targets("peft4j.lora.target = \".*layers\\\\.0\\\\.self_attn\\\\.(k|v)_proj\"");
+    LoraTargets all = targets("peft4j.lora { target = all-linear, exclude-modules = [down_proj] }");
+
+    assertThat(names.targets("model.layers.1.self_attn.q_proj", layer1, false)).isTrue();
+    assertThat(names.targets("model.layers.1.mlp.up_proj", layer1, false)).isTrue();
+    assertThat(names.targets("model.layers.0.self_attn.q_proj", layer0, false)).isFalse();
+    assertThat(names.targets("model.layers.1.self_attn.xq_proj", layer1, false)).isFalse();
+    assertThat(regex.targets("model.layers.0.self_attn.v_proj", layer0, false)).isTrue();
+    assertThat(regex.targets("model.layers.0.self_attn.q_proj", layer0, false)).isFalse();
+    assertThat(all.targets("model.layers.0.mlp.gate_proj", layer0, false)).isTrue();
+    assertThat(all.targets("model.layers.0.mlp.down_proj", layer0, false)).isFalse();
+    assertThat(all.targets("lm_head", java.util.OptionalInt.empty(), true)).isFalse();
   }
 
   @Test

@@ -2,6 +2,7 @@ package dev.peft4j.runtime.nn;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
@@ -85,15 +86,24 @@ public final class Nf4Linear extends Module implements LinearLayer {
     return best;
   }
 
-  /** The fp32 weight {@code [out, in]} the codes stand for. */
+  /**
+   * The fp32 weight {@code [out, in]} the codes stand for. The intermediates (the codes as floats and as
+   * int64 indices, twice the weight's size) are freed at once, not at the end of the step.
+   */
   public NDArray dequantize() {
-    NDArray bytes = codes.data().toType(DataType.FLOAT32, false);
-    NDArray high = bytes.div(sixteen).floor();
-    NDArray low = bytes.sub(high.mul(sixteen));
-    NDArray indices = ai.djl.ndarray.NDArrays.stack(new ai.djl.ndarray.NDList(high, low), 1)
-        .reshape(-1).toType(DataType.INT64, false);
-    NDArray normalized = indices.getNDArrayInternal().embedding(indices, levels, SparseFormat.DENSE).singletonOrThrow();
-    return normalized.reshape(-1, BLOCK).mul(absmax).reshape(out, in);
+    NDArray weight;
+    try (NDScope scope = new NDScope()) {
+      NDArray bytes = codes.data().toType(DataType.FLOAT32, false);
+      NDArray high = bytes.div(sixteen).floor();
+      NDArray low = bytes.sub(high.mul(sixteen));
+      NDArray indices = ai.djl.ndarray.NDArrays.stack(new ai.djl.ndarray.NDList(high, low), 1)
+          .reshape(-1).toType(DataType.INT64, false);
+      NDArray normalized = indices.getNDArrayInternal().embedding(indices, levels, SparseFormat.DENSE).singletonOrThrow();
+      weight = normalized.reshape(-1, BLOCK).mul(absmax).reshape(out, in);
+      NDScope.unregister(weight);
+    }
+    NDScope.register(weight);
+    return weight;
   }
 
   @Override
