@@ -143,6 +143,29 @@ class CliTrainTest {
   }
 
   @Test
+  void trainingContinuesFromASavedAdapter() throws IOException {
+    peft4j("init-model", "--size", "tiny", "--out", dir.resolve("model").toString());
+    Path run = run(3, "[lora]");
+    assertThat(peft4j("train", run.toString())).as(err.toString()).isZero();
+    List<JsonObject> first = MetricsLog.read(dir.resolve("out/metrics.jsonl"));
+    double trainedEvalLoss = first.get(first.size() - 1).get("eval_loss").getAsDouble();
+
+    Files.writeString(run, Files.readString(run).replace("output.dir = out", "output.dir = again")
+        + "model.adapter-path = out/adapter\n");
+    assertThat(peft4j("train", run.toString())).as(err.toString()).isZero();
+
+    assertThat(out.toString()).contains("adapter " + dir.resolve("out/adapter") + " loaded");
+    List<JsonObject> second = MetricsLog.read(dir.resolve("again/metrics.jsonl"));
+    assertThat(second.get(0).get("step").getAsInt()).isZero();
+    assertThat(second.get(0).get("eval_loss").getAsDouble()).isCloseTo(trainedEvalLoss, org.assertj.core.data.Offset.offset(1e-6));
+
+    assertThat(peft4j("evaluate", "--model", dir.resolve("model").toString(), "--adapter", dir.resolve("again/adapter")
+        .toString(), "--data", Path.of("..", "examples", "data", "eval.jsonl").toString(), "--limit", "3",
+        "--max-new-tokens", "3")).as(err.toString()).isZero();
+    assertThat(out.toString()).containsPattern("exact match: \\d/3 = ");
+  }
+
+  @Test
   void freezeTrainsOnlyTheChosenLayers() throws IOException {
     peft4j("init-model", "--size", "tiny", "--out", dir.resolve("model").toString());
 

@@ -229,6 +229,39 @@ class LoraAgainstPeftTest {
         .doesNotContainKey("base_model.model.model.layers.0.self_attn.k_proj.bias");
   }
 
+  @org.junit.jupiter.api.Test
+  void aSafeMergeRefusesNonFiniteWeightsAndChangesNothing() {
+    LlamaForCausalLM model = ModelFiles.load(Fixtures.path(Fixtures.LLAMA), manager);
+    LlamaModelView view = new LlamaModelView(model);
+    AdapterMethod lora = lora("rank = 4, alpha = 8, target = [q_proj]");
+    lora.apply(view);
+    Map<String, ParameterView> parameters = view.parameters().stream()
+        .collect(Collectors.toMap(ParameterView::name, p -> p));
+    parameters.get("model.layers.1.self_attn.q_proj.lora_B.weight").data()
+        .set(new ai.djl.ndarray.index.NDIndex("0, 0"), Float.NaN);
+    float[] before = parameters.get("model.layers.0.self_attn.q_proj.weight").data().toFloatArray();
+
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> lora.merge(true))
+        .hasMessageContaining("model.layers.1.self_attn.q_proj").hasMessageContaining("nothing was merged");
+    assertThat(parameters.get("model.layers.0.self_attn.q_proj.weight").data().toFloatArray()).containsExactly(before);
+  }
+
+  @org.junit.jupiter.api.Test
+  void loraPlusRaisesTheLearningRateOfBAndOneDimensionalTrainables() {
+    LlamaForCausalLM model = ModelFiles.load(Fixtures.path(Fixtures.LLAMA), manager);
+    LlamaModelView view = new LlamaModelView(model);
+    AdapterMethod lora = lora("rank = 4, alpha = 8, target = [q_proj], use-dora = true, loraplus-lr-ratio = 16");
+    lora.apply(view);
+    dev.peft4j.api.OptimizerHook hook = (dev.peft4j.api.OptimizerHook) lora;
+    Map<String, ParameterView> parameters = view.parameters().stream()
+        .collect(Collectors.toMap(ParameterView::name, p -> p));
+    String module = "model.layers.0.self_attn.q_proj.";
+
+    assertThat(hook.learningRateScale(parameters.get(module + "lora_A.weight"))).isEqualTo(1.0);
+    assertThat(hook.learningRateScale(parameters.get(module + "lora_B.weight"))).isEqualTo(16.0);
+    assertThat(hook.learningRateScale(parameters.get(module + "lora_magnitude_vector"))).isEqualTo(16.0);
+  }
+
   private AdapterMethod lora(String settings) {
     MethodFactory<?> factory = Runs.discovery().methods().get("lora").factory();
     SettingsReader reader = new SettingsReader(ConfigFactory.parseString("peft4j.lora { " + settings + " }")
