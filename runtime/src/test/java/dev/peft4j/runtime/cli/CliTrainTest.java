@@ -106,15 +106,8 @@ class CliTrainTest {
     try (ai.djl.ndarray.NDManager manager = ai.djl.engine.Engine.getEngine("PyTorch").newBaseManager()) {
       var model = dev.peft4j.runtime.model.llama.ModelFiles.load(merged, manager);
       assertThat(model.namedParameters().keySet()).noneMatch(name -> name.contains("lora_"));
-      long[] ids = new long[18];
-      int[][] mask = new int[2][9];
-      var rows = expected.getAsJsonArray("input_ids");
-      for (int b = 0; b < 2; b++) {
-        for (int t = 0; t < 9; t++) {
-          ids[b * 9 + t] = rows.get(b).getAsJsonArray().get(t).getAsLong();
-          mask[b][t] = expected.getAsJsonArray("attention_mask").get(b).getAsJsonArray().get(t).getAsInt();
-        }
-      }
+      long[] ids = dev.peft4j.runtime.testing.Fixtures.longs(expected.getAsJsonArray("input_ids"));
+      int[][] mask = dev.peft4j.runtime.testing.Fixtures.ints(expected.getAsJsonArray("attention_mask"));
       float[] logits = model.forward(manager.create(ids, new ai.djl.ndarray.types.Shape(2, 9)), mask).toFloatArray();
       var reference = expected.getAsJsonArray("logits");
       double max = 0;

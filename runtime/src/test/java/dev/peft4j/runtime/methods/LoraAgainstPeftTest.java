@@ -73,9 +73,9 @@ class LoraAgainstPeftTest {
     }
 
     assertThat(MethodSetup.trainableLine(view)).isEqualTo(expected.get("print_trainable_parameters").getAsString());
-    NDArray ids = Tensors.of(manager, longs(expected.getAsJsonArray("input_ids")), new Shape(2, 9));
-    int[][] mask = ints(expected.getAsJsonArray("attention_mask"));
-    NDArray labels = Tensors.of(manager, longs(expected.getAsJsonArray("labels")), new Shape(2, 9));
+    NDArray ids = Tensors.of(manager, Fixtures.longs(expected.getAsJsonArray("input_ids")), new Shape(2, 9));
+    int[][] mask = Fixtures.ints(expected.getAsJsonArray("attention_mask"));
+    NDArray labels = Tensors.of(manager, Fixtures.longs(expected.getAsJsonArray("labels")), new Shape(2, 9));
     Engine engine = manager.getEngine();
     double logitsError;
     double loss;
@@ -153,8 +153,8 @@ class LoraAgainstPeftTest {
     double productError = maxError(b.matMul(a).toFloatArray(), peftB.matMul(peftA).toFloatArray());
     double residualError = maxError(parameters.get(module + ".weight").data().toFloatArray(),
         pissa.getAsJsonObject("residual_weight").getAsJsonArray("values"));
-    NDArray logits = model.forward(Tensors.of(manager, longs(expected.getAsJsonArray("input_ids")), new Shape(2, 9)),
-        ints(expected.getAsJsonArray("attention_mask")));
+    NDArray logits = model.forward(Tensors.of(manager, Fixtures.longs(expected.getAsJsonArray("input_ids")), new Shape(2, 9)),
+        Fixtures.ints(expected.getAsJsonArray("attention_mask")));
     double logitsError = maxError(logits.toFloatArray(), expected.getAsJsonArray("logits"));
     System.out.printf("pissa (%s): max abs error vs PEFT: B·A %.3g, residual weight %.3g, logits %.3g%n",
         name, productError, residualError, logitsError);
@@ -283,26 +283,4 @@ class LoraAgainstPeftTest {
     return max;
   }
 
-  private static long[] longs(JsonArray rows) {
-    int[][] values = ints(rows);
-    long[] flat = new long[values.length * values[0].length];
-    for (int b = 0; b < values.length; b++) {
-      for (int t = 0; t < values[0].length; t++) {
-        flat[b * values[0].length + t] = values[b][t];
-      }
-    }
-    return flat;
-  }
-
-  private static int[][] ints(JsonArray rows) {
-    int[][] result = new int[rows.size()][];
-    for (int i = 0; i < rows.size(); i++) {
-      JsonArray row = rows.get(i).getAsJsonArray();
-      result[i] = new int[row.size()];
-      for (int j = 0; j < row.size(); j++) {
-        result[i][j] = row.get(j).getAsInt();
-      }
-    }
-    return result;
-  }
 }

@@ -53,4 +53,29 @@ public final class Fixtures {
       throw new UncheckedIOException(e);
     }
   }
+
+  /** A JSON array of integer rows ({@code input_ids}, {@code attention_mask}) as int rows. */
+  public static int[][] ints(com.google.gson.JsonArray rows) {
+    int[][] result = new int[rows.size()][];
+    for (int i = 0; i < rows.size(); i++) {
+      com.google.gson.JsonArray row = rows.get(i).getAsJsonArray();
+      result[i] = new int[row.size()];
+      for (int j = 0; j < row.size(); j++) {
+        result[i][j] = row.get(j).getAsInt();
+      }
+    }
+    return result;
+  }
+
+  /** The same rows flattened, row after row, as token ids for an INT64 array. */
+  public static long[] longs(com.google.gson.JsonArray rows) {
+    int[][] values = ints(rows);
+    long[] flat = new long[values.length * values[0].length];
+    for (int b = 0; b < values.length; b++) {
+      for (int t = 0; t < values[0].length; t++) {
+        flat[b * values[0].length + t] = values[b][t];
+      }
+    }
+    return flat;
+  }
 }

@@ -36,14 +36,9 @@ class TransformersLogitsTest {
   void logitsMatchTransformers(String fixture) {
     Path folder = Fixtures.path(fixture);
     JsonObject expected = Fixtures.json(folder.resolve("expected.json"));
-    int[][] ids = ints(expected.getAsJsonArray("input_ids"));
-    int[][] mask = ints(expected.getAsJsonArray("attention_mask"));
-    long[] flat = new long[ids.length * ids[0].length];
-    for (int b = 0; b < ids.length; b++) {
-      for (int t = 0; t < ids[0].length; t++) {
-        flat[b * ids[0].length + t] = ids[b][t];
-      }
-    }
+    int[][] ids = Fixtures.ints(expected.getAsJsonArray("input_ids"));
+    int[][] mask = Fixtures.ints(expected.getAsJsonArray("attention_mask"));
+    long[] flat = Fixtures.longs(expected.getAsJsonArray("input_ids"));
 
     LlamaForCausalLM model = ModelFiles.load(folder, manager);
     NDArray logits = model.forward(manager.create(flat, new Shape(ids.length, ids[0].length)), mask);
@@ -57,17 +52,5 @@ class TransformersLogitsTest {
     }
     System.out.printf("%s: max abs error vs transformers %.3g over %d logits%n", fixture, maxError, ours.length);
     assertThat(maxError).as("max abs error of %s", fixture).isLessThan(TOLERANCE);
-  }
-
-  private static int[][] ints(JsonArray rows) {
-    int[][] result = new int[rows.size()][];
-    for (int i = 0; i < rows.size(); i++) {
-      JsonArray row = rows.get(i).getAsJsonArray();
-      result[i] = new int[row.size()];
-      for (int j = 0; j < row.size(); j++) {
-        result[i][j] = row.get(j).getAsInt();
-      }
-    }
-    return result;
   }
 }
