@@ -1,5 +1,9 @@
 package dev.peft4j.runtime.cli;
 
+import dev.peft4j.api.rules.Violation;
+import dev.peft4j.runtime.Peft4j;
+import dev.peft4j.runtime.run.ValidationReport;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,4 +20,18 @@ final class RunOptions {
       description = "Override a setting, e.g. --set lora.rank=16 (repeatable; the peft4j. prefix is optional). "
           + "-Dpeft4j.KEY=VALUE system properties work too.")
   List<String> overrides = new ArrayList<>();
+
+  /**
+   * Validates the run, prints its warnings to {@code err}, and returns the report of a run that can start.
+   *
+   * @throws dev.peft4j.api.config.ConfigurationException listing every problem, when it cannot
+   */
+  ValidationReport validate(Peft4j peft4j, PrintWriter err) {
+    ValidationReport report = peft4j.validate(runFile, overrides);
+    for (Violation warning : report.warnings()) {
+      err.println("warning: " + warning);
+    }
+    err.flush();
+    return report.orThrow();
+  }
 }

@@ -31,9 +31,7 @@ final class TrainCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     Peft4j peft4j = parent.runtime(Optional.of(run.runFile));
-    ValidationReport report = peft4j.validate(run.runFile, run.overrides);
-    ValidateCommand.printWarnings(report, spec.commandLine().getErr());
-    report.orThrow();
+    ValidationReport report = run.validate(peft4j, spec.commandLine().getErr());
     TrainingSession.train(report, peft4j.discovery(), resume, spec.commandLine().getOut(), Peft4jCommand.onTerminal());
     return 0;
   }

@@ -1,7 +1,5 @@
 package dev.peft4j.runtime.cli;
 
-import dev.peft4j.api.rules.Violation;
-import dev.peft4j.runtime.Peft4j;
 import dev.peft4j.runtime.run.ValidationReport;
 import java.io.PrintWriter;
 import java.util.Optional;
@@ -27,22 +25,12 @@ final class ValidateCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    Peft4j peft4j = parent.runtime(Optional.of(run.runFile));
-    ValidationReport report = peft4j.validate(run.runFile, run.overrides);
-    printWarnings(report, spec.commandLine().getErr());
-    report.orThrow();
+    ValidationReport report = run.validate(parent.runtime(Optional.of(run.runFile)), spec.commandLine().getErr());
     PrintWriter out = spec.commandLine().getOut();
     out.println(run.runFile + " is valid: methods " + String.join(", ", report.settings().keySet())
         + report.model().map(m -> "; model " + m.modelType()
             + m.layerCount().stream().mapToObj(n -> ", " + n + " layers").findFirst().orElse("")).orElse(""));
     out.flush();
     return 0;
-  }
-
-  static void printWarnings(ValidationReport report, PrintWriter err) {
-    for (Violation warning : report.warnings()) {
-      err.println("warning: " + warning);
-    }
-    err.flush();
   }
 }
