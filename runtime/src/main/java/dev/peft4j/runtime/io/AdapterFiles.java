@@ -33,7 +33,7 @@ public final class AdapterFiles {
     Map<String, Object> config = new LinkedHashMap<>(state.config());
     config.put("base_model_name_or_path", baseModel);
     AtomicFolders.write(folder, target -> {
-      Files.writeString(target.resolve(CONFIG), GSON.toJson(config), StandardCharsets.UTF_8);
+      AtomicFolders.writeDurably(target.resolve(CONFIG), GSON.toJson(config));
       SafetensorsWriter.write(target.resolve(WEIGHTS), state.tensors(), Map.of("format", "pt"));
     });
   }
@@ -50,6 +50,9 @@ public final class AdapterFiles {
       json = GSON.fromJson(Files.readString(config, StandardCharsets.UTF_8), Map.class);
     } catch (IOException | JsonParseException e) {
       throw new Peft4jException(config + " cannot be read: " + e.getMessage(), e);
+    }
+    if (json == null) {
+      throw new Peft4jException(config + " is empty: an adapter folder needs its adapter_config.json (as PEFT writes it)");
     }
     Map<String, NDArray> tensors = new LinkedHashMap<>();
     try (SafetensorsFile file = SafetensorsFile.open(folder.resolve(WEIGHTS))) {

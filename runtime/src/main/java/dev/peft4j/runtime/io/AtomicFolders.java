@@ -1,7 +1,7 @@
 package dev.peft4j.runtime.io;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
+import dev.peft4j.api.Peft4jException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
@@ -28,25 +28,60 @@ public final class AtomicFolders {
     Path parent = target.toAbsolutePath().getParent();
     String name = target.getFileName().toString();
     Path temporary = parent.resolve("." + name + ".tmp-" + ProcessHandle.current().pid() + "-" + System.nanoTime());
+    Path old = null;
     try {
       Files.createDirectories(parent);
       Files.createDirectory(temporary);
       writer.write(temporary);
-      Path old = null;
       if (Files.exists(target)) {
         old = parent.resolve("." + name + ".old-" + System.nanoTime());
         move(target, old);
       }
       move(temporary, target);
+      syncFolder(parent);
       if (old != null) {
         delete(old);
       }
+    } catch (IOException | RuntimeException e) {
+      restore(old, target);
+      delete(temporary);
+      if (e instanceof IOException io) {
+        throw new Peft4jException("cannot write " + target + ": " + io + ". Check the free disk space and the "
+            + "permissions of " + parent + (old == null ? "" : "; the previous " + name + " was kept"), io);
+      }
+      throw (RuntimeException) e;
+    }
+  }
+
+  /** Puts the previous folder back when the new one could not take its place. */
+  private static void restore(Path old, Path target) {
+    if (old != null && Files.exists(old) && !Files.exists(target)) {
+      try {
+        move(old, target);
+      } catch (IOException e) {
+        throw new Peft4jException("cannot put " + target + " back from " + old + ": " + e + "; it is still there", e);
+      }
+    }
+  }
+
+  /** Makes a rename durable (on file systems that can sync a folder; others ignore it). */
+  private static void syncFolder(Path folder) {
+    try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(folder, java.nio.file.StandardOpenOption.READ)) {
+      channel.force(true);
     } catch (IOException e) {
-      delete(temporary);
-      throw new UncheckedIOException("cannot write " + target + ": " + e.getMessage(), e);
-    } catch (RuntimeException e) {
-      delete(temporary);
-      throw e;
+      // Not every file system lets a folder be opened for syncing; the rename itself is still atomic.
+    }
+  }
+
+  /** Writes a small text file and syncs it to the disk, so that a folder renamed afterwards holds it whole. */
+  public static void writeDurably(Path file, String text) throws IOException {
+    try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(file,
+        java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE)) {
+      java.nio.ByteBuffer bytes = java.nio.ByteBuffer.wrap(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      while (bytes.hasRemaining()) {
+        channel.write(bytes);
+      }
+      channel.force(true);
     }
   }
 
@@ -78,7 +113,7 @@ public final class AtomicFolders {
         }
       });
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot delete " + folder + ": " + e.getMessage(), e);
+      throw new Peft4jException("cannot delete " + folder + ": " + e + ". Check its permissions", e);
     }
   }
 }

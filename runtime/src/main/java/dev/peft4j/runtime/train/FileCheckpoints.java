@@ -10,7 +10,6 @@ import dev.peft4j.runtime.io.AtomicFolders;
 import dev.peft4j.runtime.io.safetensors.SafetensorsFile;
 import dev.peft4j.runtime.io.safetensors.SafetensorsWriter;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -53,7 +52,7 @@ public final class FileCheckpoints implements Checkpoints {
       json.put("seed", state.seed());
       json.put("skipped_steps", state.skippedSteps());
       json.put("optimizer_steps", state.optimizerSteps());
-      Files.writeString(folder.resolve("trainer_state.json"), GSON.toJson(json), StandardCharsets.UTF_8);
+      AtomicFolders.writeDurably(folder.resolve("trainer_state.json"), GSON.toJson(json));
     });
     prune();
     return target;
@@ -102,10 +101,12 @@ public final class FileCheckpoints implements Checkpoints {
       return List.of();
     }
     try (Stream<Path> list = Files.list(dir)) {
+      // By step number: at a million steps the names grow a digit and no longer sort as text.
       return list.filter(p -> STEP.matcher(p.getFileName().toString()).matches() && Files.isDirectory(p))
-          .sorted().toList();
+          .sorted(java.util.Comparator.comparingLong(p -> Long.parseLong(p.getFileName().toString().substring(5))))
+          .toList();
     } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      throw new TrainingException("cannot list the checkpoints in " + dir + ": " + e, e);
     }
   }
 

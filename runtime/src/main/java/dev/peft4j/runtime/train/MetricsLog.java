@@ -5,7 +5,6 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.io.BufferedWriter;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,7 +45,7 @@ public final class MetricsLog implements AutoCloseable {
       }
       writer = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot write metrics to " + file, e);
+      throw new TrainingException("cannot write metrics to " + file + ": " + e + ". Check the free disk space and the permissions of its folder", e);
     }
   }
 
@@ -74,7 +73,7 @@ public final class MetricsLog implements AutoCloseable {
       writer.newLine();
       writer.flush();
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot write metrics to " + file, e);
+      throw new TrainingException("cannot write metrics to " + file + ": " + e + ". Check the free disk space and the permissions of its folder", e);
     }
   }
 
@@ -94,7 +93,7 @@ public final class MetricsLog implements AutoCloseable {
     try {
       writer.close();
     } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      throw new TrainingException("cannot close " + file + ": " + e, e);
     }
   }
 }

@@ -90,6 +90,18 @@ class ResumeTest {
     assertThat(steps(interrupted)).containsExactly("step-000003", "step-000006");
   }
 
+  @Test
+  void theNewestCheckpointIsFoundByStepNumberNotByName() {
+    FileCheckpoints checkpoints = new FileCheckpoints(dir.resolve("many"), 0);
+    java.util.Map<String, ai.djl.ndarray.NDArray> weights = java.util.Map.of("w",
+        dev.peft4j.runtime.nn.Tensors.of(manager, new float[] {1}, new ai.djl.ndarray.types.Shape(1)));
+    for (long step : new long[] {999_999, 1_000_000}) {
+      checkpoints.save(new TrainerState(step, 2_000_000, 1, 0, java.util.Map.of()), weights, java.util.Map.of());
+    }
+
+    assertThat(checkpoints.latest(manager).orElseThrow().state().step()).isEqualTo(1_000_000);
+  }
+
   private static List<Double> losses(Path out) throws IOException {
     return MetricsLog.read(out.resolve("metrics.jsonl")).stream()
         .filter(line -> line.has("loss")).map(line -> line.get("loss").getAsDouble()).toList();
