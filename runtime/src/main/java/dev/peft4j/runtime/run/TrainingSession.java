@@ -135,6 +135,11 @@ public final class TrainingSession {
       public dev.peft4j.runtime.data.Batch batch(int epoch, int index) {
         return batches.batch(new BatchPosition(epoch, index));
       }
+
+      @Override
+      public long fingerprint() {
+        return 31 * batches.fingerprint() + batches.batchSize();
+      }
     };
   }
 

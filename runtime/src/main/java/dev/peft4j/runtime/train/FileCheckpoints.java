@@ -52,6 +52,7 @@ public final class FileCheckpoints implements Checkpoints {
       json.put("seed", state.seed());
       json.put("skipped_steps", state.skippedSteps());
       json.put("optimizer_steps", state.optimizerSteps());
+      json.put("data_fingerprint", state.dataFingerprint());
       AtomicFolders.writeDurably(folder.resolve("trainer_state.json"), GSON.toJson(json));
     });
     prune();
@@ -77,7 +78,8 @@ public final class FileCheckpoints implements Checkpoints {
       ((Map<String, Object>) json.get("optimizer_steps")).forEach((k, v) -> optimizerSteps.put(k, ((Number) v).longValue()));
       TrainerState state = new TrainerState(((Number) json.get("step")).longValue(),
           ((Number) json.get("total_steps")).longValue(), ((Number) json.get("seed")).longValue(),
-          ((Number) json.get("skipped_steps")).intValue(), optimizerSteps);
+          ((Number) json.get("skipped_steps")).intValue(), optimizerSteps,
+          json.get("data_fingerprint") instanceof Number n ? n.longValue() : 0);
       return new Saved(folder, state, tensors(folder.resolve("trainable.safetensors"), manager),
           tensors(folder.resolve("optimizer.safetensors"), manager));
     } catch (IOException | JsonParseException | NullPointerException | ClassCastException e) {

@@ -271,7 +271,7 @@ public final class Trainer {
   private Path save(long step, long total, int skipped) {
     Map<String, NDArray> weights = new LinkedHashMap<>();
     trainable.forEach((name, p) -> weights.put(name, p.data()));
-    TrainerState state = new TrainerState(step, total, settings.seed(), skipped, optimizer.stepCounts());
+    TrainerState state = new TrainerState(step, total, settings.seed(), skipped, optimizer.stepCounts(), train.fingerprint());
     Path folder = checkpoints.save(state, weights, optimizer.stateTensors());
     if (folder != null) {
       progress.line("step " + step + ": checkpoint " + folder);
@@ -280,6 +280,14 @@ public final class Trainer {
   }
 
   private void restore(Checkpoints.Saved saved) {
+    TrainerState state = saved.state();
+    boolean otherData = state.dataFingerprint() != 0 && train.fingerprint() != 0 && state.dataFingerprint() != train.fingerprint();
+    if (otherData || state.seed() != settings.seed()) {
+      throw new TrainingException("checkpoint " + saved.folder() + " was written by a run with other "
+          + (otherData ? "training data, cutoff or batch size" : "training.seed (" + state.seed() + ")")
+          + ": resuming would not continue where that run stopped. Resume with the same data and settings, "
+          + "or start a new output.dir");
+    }
     for (Map.Entry<String, Parameter> entry : trainable.entrySet()) {
       NDArray values = saved.trainable().get(entry.getKey());
       if (values == null) {

@@ -12,8 +12,10 @@ import java.util.Map;
  * @param seed the run's seed
  * @param skippedSteps steps dropped for a non-finite loss or gradient
  * @param optimizerSteps each parameter's AdamW step count
+ * @param dataFingerprint {@link TrainingData#fingerprint()} of the training data, 0 if unknown
  */
-public record TrainerState(long step, long totalSteps, long seed, int skippedSteps, Map<String, Long> optimizerSteps) {
+public record TrainerState(long step, long totalSteps, long seed, int skippedSteps, Map<String, Long> optimizerSteps,
+    long dataFingerprint) {
   public TrainerState {
     optimizerSteps = Map.copyOf(optimizerSteps);
   }

@@ -10,4 +10,9 @@ public interface TrainingData {
   int batchesPerEpoch();
 
   Batch batch(int epoch, int index);
+
+  /** Identifies the data and its batching, so that a resumed run can tell it is given the same; 0 if unknown. */
+  default long fingerprint() {
+    return 0;
+  }
 }

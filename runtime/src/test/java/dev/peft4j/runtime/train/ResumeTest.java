@@ -91,12 +91,44 @@ class ResumeTest {
   }
 
   @Test
+  void resumingWithOtherDataIsRefused() {
+    Path out = dir.resolve("changed");
+    CountingData data = new CountingData(6, 4, 10, 40, 3);
+    trainer(out, fingerprinted(data, 1)).run(null);
+    Checkpoints.Saved saved = new FileCheckpoints(out.resolve("checkpoints"), 0).latest(manager).orElseThrow();
+
+    assertThatThrownBy(() -> trainer(out, fingerprinted(data, 2)).run(saved))
+        .isInstanceOf(TrainingException.class)
+        .hasMessageContaining("other training data")
+        .hasMessageContaining("start a new output.dir");
+  }
+
+  private static TrainingData fingerprinted(TrainingData data, long fingerprint) {
+    return new TrainingData() {
+      @Override
+      public int batchesPerEpoch() {
+        return data.batchesPerEpoch();
+      }
+
+      @Override
+      public Batch batch(int epoch, int index) {
+        return data.batch(epoch, index);
+      }
+
+      @Override
+      public long fingerprint() {
+        return fingerprint;
+      }
+    };
+  }
+
+  @Test
   void theNewestCheckpointIsFoundByStepNumberNotByName() {
     FileCheckpoints checkpoints = new FileCheckpoints(dir.resolve("many"), 0);
     java.util.Map<String, ai.djl.ndarray.NDArray> weights = java.util.Map.of("w",
         dev.peft4j.runtime.nn.Tensors.of(manager, new float[] {1}, new ai.djl.ndarray.types.Shape(1)));
     for (long step : new long[] {999_999, 1_000_000}) {
-      checkpoints.save(new TrainerState(step, 2_000_000, 1, 0, java.util.Map.of()), weights, java.util.Map.of());
+      checkpoints.save(new TrainerState(step, 2_000_000, 11, 0, java.util.Map.of(), 0), weights, java.util.Map.of());
     }
 
     assertThat(checkpoints.latest(manager).orElseThrow().state().step()).isEqualTo(1_000_000);
