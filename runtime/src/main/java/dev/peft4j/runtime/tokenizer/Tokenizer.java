@@ -79,6 +79,16 @@ public final class Tokenizer implements AutoCloseable {
    *     vocabulary does not have; the message names the file
    */
   public static Tokenizer load(Path modelFolder) {
+    try {
+      return read(modelFolder);
+    } catch (IllegalStateException | UnsupportedOperationException | ClassCastException | NumberFormatException e) {
+      // Gson's typed getters throw these when a JSON value has another type than the format says.
+      throw new TokenizerException("the tokenizer files in " + modelFolder + " hold a value of the wrong type ("
+          + e.getMessage() + "): replace tokenizer.json and tokenizer_config.json with those of the model's repository", e);
+    }
+  }
+
+  private static Tokenizer read(Path modelFolder) {
     Objects.requireNonNull(modelFolder, "modelFolder is null");
     if (!Files.isDirectory(modelFolder)) {
       throw new TokenizerException("model folder " + modelFolder + " does not exist: check model.path (relative paths in a "

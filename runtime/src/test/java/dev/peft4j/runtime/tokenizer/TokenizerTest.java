@@ -226,4 +226,24 @@ class TokenizerTest {
     assertThatThrownBy(() -> Tokenizer.load(dir))
         .isInstanceOf(TokenizerException.class).hasMessageContaining(config + ": add_bos_token must be true or false");
   }
+
+  @Test
+  void aValueOfTheWrongTypeInTheTokenizerFilesIsAClearError() throws java.io.IOException {
+    Path folder = characterTokenizer(List.of());
+    com.google.gson.JsonObject tokenizer = com.google.gson.JsonParser.parseString(
+        java.nio.file.Files.readString(folder.resolve("tokenizer.json"))).getAsJsonObject();
+    com.google.gson.JsonObject processor = new com.google.gson.JsonObject();
+    processor.add("type", new com.google.gson.JsonObject());
+    tokenizer.add("post_processor", processor);
+    java.nio.file.Files.writeString(folder.resolve("tokenizer.json"), tokenizer.toString());
+    com.google.gson.JsonObject config = com.google.gson.JsonParser.parseString(
+        java.nio.file.Files.readString(folder.resolve("tokenizer_config.json"))).getAsJsonObject();
+    config.remove("add_bos_token");
+    java.nio.file.Files.writeString(folder.resolve("tokenizer_config.json"), config.toString());
+
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> Tokenizer.load(folder))
+        .isInstanceOf(TokenizerException.class)
+        .hasMessageContaining("wrong type")
+        .hasMessageContaining(folder.toString());
+  }
 }
