@@ -5,26 +5,15 @@ import dev.peft4j.runtime.run.Evaluation;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Locale;
-import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code peft4j evaluate}: held-out exact match of a model's greedy answers. */
 @Command(name = "evaluate", mixinStandardHelpOptions = true,
     description = "Answer every prompt of a data file greedily and count the answers equal to the reference "
         + "(exact match, whitespace trimmed).")
-final class EvaluateCommand implements Callable<Integer> {
-
-  @CommandLine.ParentCommand
-  Peft4jCommand parent;
-
-  @CommandLine.Spec
-  CommandLine.Model.CommandSpec spec;
-
-  @Mixin
-  ModelOptions model;
+final class EvaluateCommand extends ModelCommand {
 
   @Option(names = "--data", required = true, paramLabel = "FILE", description = "JSON lines (alpaca or sharegpt).")
   Path data;
@@ -49,7 +38,7 @@ final class EvaluateCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), "unknown format '" + format + "': alpaca or sharegpt");
     }
-    try (ModelOptions.Loaded loaded = model.load(parent.runtime(java.util.Optional.empty()).discovery())) {
+    try (ModelOptions.Loaded loaded = load(true)) {
       Evaluation.Answers answers = Evaluation.exactMatch(loaded.model(), loaded.tokenizer(), loaded.manager(), data,
           dataFormat, limit, maxNewTokens);
       PrintWriter out = spec.commandLine().getOut();

@@ -5,26 +5,15 @@ import dev.peft4j.runtime.data.Role;
 import dev.peft4j.runtime.data.Turn;
 import dev.peft4j.runtime.generate.Generator;
 import java.util.List;
-import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code peft4j generate}: what a model says to a prompt. */
 @Command(name = "generate", mixinStandardHelpOptions = true,
     description = "Continue a prompt with a model: greedy, or sampled with a temperature and top-p. The prompt goes "
         + "through the model's chat template (the one training used) unless --raw.")
-final class GenerateCommand implements Callable<Integer> {
-
-  @CommandLine.ParentCommand
-  Peft4jCommand parent;
-
-  @CommandLine.Spec
-  CommandLine.Model.CommandSpec spec;
-
-  @Mixin
-  ModelOptions model;
+final class GenerateCommand extends ModelCommand {
 
   @Option(names = "--prompt", required = true, description = "The instruction or text to continue.")
   String prompt;
@@ -50,7 +39,7 @@ final class GenerateCommand implements Callable<Integer> {
       throw new CommandLine.ParameterException(spec.commandLine(),
           "need --max-new-tokens >= 1, --temperature >= 0 and 0 < --top-p <= 1");
     }
-    try (ModelOptions.Loaded loaded = model.load(parent.runtime(java.util.Optional.empty()).discovery())) {
+    try (ModelOptions.Loaded loaded = load(true)) {
       int[] ids = raw ? loaded.tokenizer().encode(prompt)
           : ChatTemplate.of(loaded.tokenizer()).encodePrompt(List.of(new Turn(Role.USER, prompt)));
       int[] answer = new Generator(loaded.model(), loaded.manager()).generate(ids, loaded.tokenizer().eosId(),

@@ -2,27 +2,15 @@ package dev.peft4j.runtime.cli;
 
 import dev.peft4j.runtime.model.llama.ModelFiles;
 import java.nio.file.Path;
-import java.util.Optional;
-import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code peft4j merge}: a base model with an adapter folded in, as a Hugging Face folder. */
 @Command(name = "merge", mixinStandardHelpOptions = true,
     description = "Fold an adapter into its base model and write the merged model as a Hugging Face folder "
         + "(config.json, model.safetensors, tokenizer files) that transformers loads.")
-final class MergeCommand implements Callable<Integer> {
-
-  @CommandLine.ParentCommand
-  Peft4jCommand parent;
-
-  @CommandLine.Spec
-  CommandLine.Model.CommandSpec spec;
-
-  @Mixin
-  ModelOptions model;
+final class MergeCommand extends ModelCommand {
 
   @Option(names = "--out", required = true, paramLabel = "DIR", description = "The merged model's folder.")
   Path out;
@@ -32,7 +20,7 @@ final class MergeCommand implements Callable<Integer> {
     if (model.adapter == null) {
       throw new CommandLine.ParameterException(spec.commandLine(), "merge needs --adapter DIR");
     }
-    try (ModelOptions.Loaded loaded = model.load(parent.runtime(Optional.empty()).discovery(), false)) {
+    try (ModelOptions.Loaded loaded = load(false)) {
       loaded.adapter().merge(true);
       ModelFiles.save(loaded.model(), out, model.model, loaded.baseNames());
       spec.commandLine().getOut().println("merged " + model.adapter + " into " + model.model + ": " + out);

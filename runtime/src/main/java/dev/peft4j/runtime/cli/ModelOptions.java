@@ -22,10 +22,6 @@ final class ModelOptions {
   Path adapter;
 
   /** The model (with the adapter, if one is given) and its tokenizer, loaded together; closing it frees both. */
-  Loaded load(Discovery discovery) {
-    return load(discovery, true);
-  }
-
   /** @param withTokenizer whether the command needs the tokenizer (merge does not; its tokenizer may be null) */
   Loaded load(Discovery discovery, boolean withTokenizer) {
     Engine engine = Engine.getEngine("PyTorch");

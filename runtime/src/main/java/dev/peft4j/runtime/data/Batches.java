@@ -48,11 +48,6 @@ public final class Batches {
     return new Batches(examples, batchSize, 0, false, padId);
   }
 
-  /** How many examples an epoch visits. */
-  public int exampleCount() {
-    return examples.size();
-  }
-
   public int batchSize() {
     return batchSize;
   }
