@@ -1,17 +1,21 @@
 package dev.peft4j.api;
 
+import static org.apiguardian.api.API.Status.EXPERIMENTAL;
 import static org.apiguardian.api.API.Status.STABLE;
 
 import dev.peft4j.api.config.SettingsReader;
 import dev.peft4j.api.model.ModelInfo;
+import dev.peft4j.api.plan.MethodPlan;
+import dev.peft4j.api.plan.ModelShape;
+import java.util.Optional;
 import org.apiguardian.api.API;
 
 /**
  * Describes a method, reads its settings eagerly and creates it.
  *
  * <p>Lifecycle: the runtime calls {@link #descriptor()} at discovery, {@link #readSettings} and
- * {@link #check} when it validates a run (before any weight is loaded), and {@link #create} only
- * when the run really starts.
+ * {@link #check} when it validates a run (before any weight is loaded), {@link #plan} when it
+ * plans one ({@code peft4j plan}), and {@link #create} only when the run really starts.
  *
  * @param <S> the method's settings record
  */
@@ -41,4 +45,22 @@ public interface MethodFactory<S> {
    * @throws UnsupportedFeatureException when the method cannot do what the settings ask
    */
   PeftMethod create(S settings, MethodContext context);
+
+  /**
+   * What the method would do to {@code model} — parameters added, parameters made trainable, optimizer
+   * costs — computed from shapes alone, without allocating arrays; {@code peft4j plan} counts trainable
+   * parameters and prices memory from it. Called only for valid settings, with the model as the
+   * methods planned before this one left it (adapters and selectors in the order of {@code methods},
+   * then the other methods).
+   *
+   * <p>The plan must agree with what {@link #create} and {@code apply} do; the plugin test kit checks
+   * it. The default says that the method cannot be priced: the planner then reports so for this method
+   * rather than guess.
+   *
+   * @return the plan, or empty when the method cannot be priced
+   */
+  @API(status = EXPERIMENTAL, since = "0.2")
+  default Optional<MethodPlan> plan(S settings, ModelShape model) {
+    return Optional.empty();
+  }
 }
