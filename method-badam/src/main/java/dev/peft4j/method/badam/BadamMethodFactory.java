@@ -13,11 +13,14 @@ import dev.peft4j.api.PeftMethod;
 import dev.peft4j.api.UnsupportedFeatureException;
 import dev.peft4j.api.config.SettingsReader;
 import dev.peft4j.api.model.ModelInfo;
+import dev.peft4j.api.plan.MethodPlan;
+import dev.peft4j.api.plan.ModelShape;
 import dev.peft4j.api.rules.Condition.Fact;
 import dev.peft4j.api.rules.Condition.Op;
 import dev.peft4j.api.rules.Condition.RuntimeFact;
 import dev.peft4j.api.rules.Rule;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /** BAdam: Adam on one block of parameters at a time. */
@@ -75,5 +78,11 @@ public final class BadamMethodFactory implements MethodFactory<BadamSettings> {
   public PeftMethod create(BadamSettings settings, MethodContext context) {
     throw new UnsupportedFeatureException(
         "training with badam is not implemented yet in this version (see the README, section 'What works')");
+  }
+
+  /** Gradients and Adam state for the largest block only (layer mode), or for the masked entries (ratio mode); see {@link BadamPlan}. */
+  @Override
+  public Optional<MethodPlan> plan(BadamSettings settings, ModelShape model) {
+    return Optional.of(BadamPlan.of(settings, model));
   }
 }

@@ -9,10 +9,14 @@ import dev.peft4j.api.MethodKind;
 import dev.peft4j.api.PeftMethod;
 import dev.peft4j.api.config.SettingsReader;
 import dev.peft4j.api.model.ModelInfo;
+import dev.peft4j.api.plan.MethodPlan;
+import dev.peft4j.api.plan.ModelShape;
+import dev.peft4j.api.plan.ParameterShape;
 import dev.peft4j.api.rules.Condition.Fact;
 import dev.peft4j.api.rules.Condition.RuntimeFact;
 import dev.peft4j.api.rules.Rule;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /** Freeze tuning: only some decoder layers (and named extra modules) train. */
@@ -68,5 +72,17 @@ public final class FreezeMethodFactory implements MethodFactory<FreezeSettings> 
   @Override
   public PeftMethod create(FreezeSettings settings, MethodContext context) {
     return new FreezeSelector(settings);
+  }
+
+  /** The parameters {@link FreezeSelector} chooses, by the same rule; priced as the runtime's AdamW. */
+  @Override
+  public Optional<MethodPlan> plan(FreezeSettings settings, ModelShape model) {
+    if (model.info().layerCount().isEmpty()) {
+      return Optional.empty();
+    }
+    MethodPlan.Builder plan = MethodPlan.builder();
+    FreezeSelector.choose(settings, model.info().layerCount().getAsInt(), model.parameters(), ParameterShape::name,
+        ParameterShape::layerIndex).forEach(plan::train);
+    return Optional.of(plan.build());
   }
 }

@@ -6,7 +6,9 @@ import dev.peft4j.api.model.ParameterView;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.OptionalInt;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * LLaMA-Factory's freeze tuning: a parameter trains when its name contains {@code .<layer>.<module>}
@@ -27,6 +29,15 @@ final class FreezeSelector implements ParameterSelector {
   public Set<String> trainable(ModelView model) {
     int layers = model.info().layerCount().orElseThrow(() ->
         new IllegalStateException("freeze needs the model's layer count"));
+    return choose(settings, layers, model.parameters(), ParameterView::name, ParameterView::layerIndex);
+  }
+
+  /**
+   * The names of the parameters that train, in the model's order; the one rule behind {@link
+   * #trainable} and {@link FreezeMethodFactory#plan}.
+   */
+  static <P> Set<String> choose(FreezeSettings settings, int layers, List<P> parameters, Function<P, String> name,
+      Function<P, OptionalInt> layerIndex) {
     int n = settings.trainableLayers();
     int from = n > 0 ? Math.max(0, layers - n) : 0;
     int to = n > 0 ? layers : Math.min(-n, layers);
@@ -37,13 +48,13 @@ final class FreezeSelector implements ParameterSelector {
       }
     }
     Set<String> trainable = new LinkedHashSet<>();
-    for (ParameterView parameter : model.parameters()) {
-      String name = parameter.name();
-      boolean inChosenLayer = patterns.stream().anyMatch(name::contains);
-      boolean extra = parameter.layerIndex().isEmpty()
-          && settings.extraModules().stream().anyMatch(List.of(name.split("\\."))::contains);
+    for (P parameter : parameters) {
+      String parameterName = name.apply(parameter);
+      boolean inChosenLayer = patterns.stream().anyMatch(parameterName::contains);
+      boolean extra = layerIndex.apply(parameter).isEmpty()
+          && settings.extraModules().stream().anyMatch(List.of(parameterName.split("\\."))::contains);
       if (inChosenLayer || extra) {
-        trainable.add(name);
+        trainable.add(parameterName);
       }
     }
     return trainable;

@@ -7,8 +7,11 @@ import dev.peft4j.api.MethodKind;
 import dev.peft4j.api.PeftMethod;
 import dev.peft4j.api.ParameterSelector;
 import dev.peft4j.api.config.SettingsReader;
+import dev.peft4j.api.plan.MethodPlan;
+import dev.peft4j.api.plan.ModelShape;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /** Full fine-tuning: every parameter trains. */
@@ -42,5 +45,13 @@ public final class FullMethodFactory implements MethodFactory<FullMethodFactory.
       model.parameters().forEach(p -> all.add(p.name()));
       return all;
     };
+  }
+
+  /** Every parameter of the model trains. */
+  @Override
+  public Optional<MethodPlan> plan(Settings settings, ModelShape model) {
+    MethodPlan.Builder plan = MethodPlan.builder();
+    model.parameters().forEach(p -> plan.train(p.name()));
+    return Optional.of(plan.build());
   }
 }

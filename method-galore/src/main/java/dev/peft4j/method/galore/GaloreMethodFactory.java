@@ -12,9 +12,12 @@ import dev.peft4j.api.PeftMethod;
 import dev.peft4j.api.UnsupportedFeatureException;
 import dev.peft4j.api.config.SettingsReader;
 import dev.peft4j.api.model.ModelInfo;
+import dev.peft4j.api.plan.MethodPlan;
+import dev.peft4j.api.plan.ModelShape;
 import dev.peft4j.api.rules.Condition.Op;
 import dev.peft4j.api.rules.Rule;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /** GaLore: Adam on low-rank projections of the gradients of full weight matrices. */
@@ -64,5 +67,11 @@ public final class GaloreMethodFactory implements MethodFactory<GaloreSettings> 
   public PeftMethod create(GaloreSettings settings, MethodContext context) {
     throw new UnsupportedFeatureException(
         "training with galore is not implemented yet in this version (see the README, section 'What works')");
+  }
+
+  /** Optimizer state in the projected shapes; see {@link GalorePlan}. */
+  @Override
+  public Optional<MethodPlan> plan(GaloreSettings settings, ModelShape model) {
+    return Optional.of(GalorePlan.of(settings, model));
   }
 }

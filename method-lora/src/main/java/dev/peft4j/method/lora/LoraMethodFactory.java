@@ -15,11 +15,14 @@ import dev.peft4j.api.UnsupportedFeatureException;
 import dev.peft4j.api.config.SettingsReader;
 import dev.peft4j.api.config.Suggestions;
 import dev.peft4j.api.model.ModelInfo;
+import dev.peft4j.api.plan.MethodPlan;
+import dev.peft4j.api.plan.ModelShape;
 import dev.peft4j.api.rules.Condition.KindCount;
 import dev.peft4j.api.rules.Condition.Op;
 import dev.peft4j.api.rules.Rule;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /** LoRA and its variants (rsLoRA, DoRA, PiSSA, LoRA+, a 4-bit base). */
@@ -120,5 +123,11 @@ public final class LoraMethodFactory implements MethodFactory<LoraSettings> {
           + "remove it (or use freeze to train whole modules)");
     }
     return new LoraAdapter(settings, context);
+  }
+
+  /** The adapters {@code apply} would add, the biases it would unfreeze, and what its layers keep; see {@link LoraPlan}. */
+  @Override
+  public Optional<MethodPlan> plan(LoraSettings settings, ModelShape model) {
+    return Optional.of(LoraPlan.of(settings, model));
   }
 }

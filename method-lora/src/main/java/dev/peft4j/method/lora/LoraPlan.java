@@ -1,0 +1,75 @@
+package dev.peft4j.method.lora;
+
+import dev.peft4j.api.Peft4jException;
+import dev.peft4j.api.UnsupportedFeatureException;
+import dev.peft4j.api.plan.LinearShape;
+import dev.peft4j.api.plan.MethodPlan;
+import dev.peft4j.api.plan.ModelShape;
+import dev.peft4j.api.plan.ParameterShape;
+import java.util.HashSet;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * LoRA's plan: the parameters {@link LoraAdapter#apply} adds (same targets, ranks, names and order),
+ * the biases it unfreezes, and what its layers keep for the backward pass ({@link LoraLayer#forward}).
+ */
+final class LoraPlan {
+
+  private LoraPlan() {}
+
+  static MethodPlan of(LoraSettings settings, ModelShape model) {
+    if (!settings.modulesToSave().isEmpty()) {
+      throw new UnsupportedFeatureException("lora.modules-to-save is not implemented yet in this version; "
+          + "remove it (or use freeze to train whole modules)");
+    }
+    LoraTargets targets = new LoraTargets(settings);
+    MethodPlan.Builder plan = MethodPlan.builder();
+    Set<String> adapted = new HashSet<>();
+    long adapters = 0;
+    for (LinearShape linear : model.linearLayers()) {
+      String name = linear.name();
+      if (!targets.targets(name, linear.layerIndex(), name.equals("lm_head"))) {
+        continue;
+      }
+      int rank = targets.rank(name);
+      long in = linear.inFeatures();
+      long out = linear.outFeatures();
+      if (settings.useDora()) {
+        plan.add(ParameterShape.trainable(name + ".lora_magnitude_vector", linear.layerIndex(), out));
+      }
+      plan.add(ParameterShape.trainable(name + ".lora_A.weight", linear.layerIndex(), rank, in));
+      plan.add(ParameterShape.trainable(name + ".lora_B.weight", linear.layerIndex(), out, rank));
+      adapted.add(name);
+      adapters += rank * (in + out) + (settings.useDora() ? out : 0);
+      // Kept per token: A·x, B·(A·x), its scaled copy and the sum with the base output (DoRA: also x·Wᵀ
+      // without bias, its scaled copy, the sum, the update scaled by m/‖W'‖ and the final sum);
+      // dropout keeps its output and its mask, each of the input's size.
+      long perToken = rank + (settings.useDora() ? 7 : 3) * out + (settings.dropout() > 0 ? 2 * in : 0);
+      // DoRA, per forward pass: B·A, its scaled copy, W + scaling·B·A and its square (each [out, in]), then
+      // norms and ratios per output feature; on a 4-bit base every read of W dequantizes a copy (two reads).
+      long perPass = settings.useDora() ? 4 * out * in + 4 * out + (linear.quantized() ? 2 * out * in : 0) : 0;
+      plan.activations(perToken, perPass);
+    }
+    if (adapted.isEmpty()) {
+      throw new Peft4jException("lora.target matches no linear layer of the model: nothing to adapt");
+    }
+    for (ParameterShape parameter : model.parameters()) {
+      String name = parameter.name();
+      if (!name.endsWith(".bias")) {
+        continue;
+      }
+      boolean trains = switch (settings.bias()) {
+        case NONE -> false;
+        case ALL -> true;
+        case LORA_ONLY -> adapted.contains(name.substring(0, name.length() - ".bias".length()));
+      };
+      if (trains) {
+        plan.train(name);
+      }
+    }
+    plan.note(String.format(Locale.ROOT, "%d linear layers adapted%s: %,d adapter parameters",
+        adapted.size(), settings.useDora() ? " with DoRA magnitudes" : "", adapters));
+    return plan.build();
+  }
+}
