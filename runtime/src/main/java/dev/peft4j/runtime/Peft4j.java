@@ -14,6 +14,8 @@ import dev.peft4j.runtime.config.RunConfigLoader;
 import dev.peft4j.runtime.inject.Peft4jModule;
 import dev.peft4j.runtime.plugin.DiscoveredMethod;
 import dev.peft4j.runtime.plugin.Discovery;
+import dev.peft4j.runtime.plan.Planner;
+import dev.peft4j.runtime.plan.RunPlan;
 import dev.peft4j.runtime.plugin.PluginDiscovery;
 import dev.peft4j.runtime.run.RunValidator;
 import dev.peft4j.runtime.run.ValidationReport;
@@ -26,11 +28,12 @@ import java.util.Optional;
 import java.util.Properties;
 
 /**
- * peft4j as a library: discovers the methods, then validates (and, in later versions, trains) runs.
+ * peft4j as a library: discovers the methods, then validates and plans runs.
  *
  * <pre>{@code
  * Peft4j peft4j = Peft4j.builder().pluginFolder(Path.of("plugins")).build();
  * ValidationReport report = peft4j.validate(Path.of("run.conf"), List.of("lora.rank=16"));
+ * RunPlan plan = peft4j.plan(Path.of("run.conf"), List.of());   // counts and memory, no weights loaded
  * }</pre>
  */
 public final class Peft4j {
@@ -66,6 +69,30 @@ public final class Peft4j {
     Config user = settings.root().containsKey("peft4j") ? settings : settings.root().atKey("peft4j");
     Config reference = discovery().reference();
     return validate(new RunConfig(Optional.empty(), user, user.withFallback(reference).resolve()));
+  }
+
+  /**
+   * Plans a run file with {@code key=value} overrides from the model's config.json alone (no weights
+   * are loaded): PEFT's trainable-parameter counts, the peak memory estimate and the rule check. A run
+   * that breaks rules between methods is still planned; see {@link RunPlan#validation()}.
+   *
+   * @throws ConfigurationException when the settings themselves are wrong (nothing can be planned)
+   * @throws dev.peft4j.runtime.model.ModelConfigException when config.json lacks a size the plan needs
+   */
+  public RunPlan plan(Path runFile, List<String> overrides) {
+    return plan(validate(runFile, overrides));
+  }
+
+  /** Plans a run given as configuration alone (keys with or without the {@code peft4j.} prefix). */
+  public RunPlan plan(Config settings) {
+    return plan(validate(settings));
+  }
+
+  private RunPlan plan(ValidationReport report) {
+    if (!report.problems().isEmpty()) {
+      throw new ConfigurationException(report.problems(), report.errors());
+    }
+    return Planner.plan(report, discovery());
   }
 
   private ValidationReport validate(RunConfig run) {

@@ -104,6 +104,49 @@ class CliTest {
 
 
   @Test
+  void planPrintsPeftsLineTheMemoryTableAndTheRuleCheck() {
+    Path run = runs.runFile("methods = [lora]", "lora.target = all-linear");
+
+    assertThat(peft4j("plan", run.toString(), "--set", "training.batch-size=2")).as(err.toString()).isZero();
+    String printed = out.toString();
+    assertThat(printed).contains("plan for " + run, "model: ", "llama, 2 layers, hidden 64",
+        "lora: 14 linear layers adapted", "2 × 512 tokens");
+    assertThat(printed).containsPattern("trainable params: [0-9,]+ \\|\\| all params: [0-9,]+ \\|\\| trainable%: [0-9.]+");
+    assertThat(printed).containsPattern("(?m)^  weights +[0-9,]+ B")
+        .containsPattern("(?m)^  optimizer state +[0-9,]+ B").containsPattern("(?m)^  total +[0-9,]+ B");
+    assertThat(printed).contains("rule check: the run can start");
+    assertThat(err.toString()).isEmpty();
+  }
+
+  @Test
+  void planExitsWithOneAndPrintsTheBrokenRulesAfterThePlan() {
+    Path run = runs.runFile("methods = [lora, galore]");
+
+    assertThat(peft4j("plan", run.toString())).isEqualTo(1);
+    assertThat(out.toString()).contains("trainable params: ", "rule check: the run cannot start",
+        "error: the run cannot start: 1 broken rule between methods:", "1. [lora, galore] LoRA cannot be combined with GaLore");
+  }
+
+  @Test
+  void planRefusesWrongSettingsAsValidateDoes() {
+    Path run = runs.runFile("methods = [lora]", "lora.rnak = 8");
+
+    assertThat(peft4j("plan", run.toString())).isEqualTo(1);
+    assertThat(err.toString()).contains("error: the run cannot start", run + ":3", "unknown key 'rnak': did you mean 'rank'?");
+    assertThat(out.toString()).isEmpty();
+  }
+
+  @Test
+  void planNamesTheConfigFileAndTheMissingKey() throws IOException {
+    Path config = dir.resolve("models/tiny/config.json");
+    Files.writeString(config, Files.readString(config).replace("\"vocab_size\": 512,", ""));
+    Path run = runs.runFile("methods = [full]");
+
+    assertThat(peft4j("plan", run.toString())).isEqualTo(1);
+    assertThat(err.toString()).contains("error: " + config + ": vocab_size is missing").doesNotContain("at dev.peft4j");
+  }
+
+  @Test
   void aMissingRunFileIsAnErrorWithoutAStackTrace() {
     assertThat(peft4j("validate", dir.resolve("nope.conf").toString())).isEqualTo(1);
     assertThat(err.toString()).contains("nope.conf", "does not exist").doesNotContain("at dev.peft4j");
@@ -117,14 +160,14 @@ class CliTest {
 
   @Test
   void everyCommandHasHelp() {
-    for (String command : List.of("methods", "validate", "train", "init-model", "generate", "evaluate")) {
+    for (String command : List.of("methods", "validate", "plan", "train", "init-model", "generate", "evaluate")) {
       out.getBuffer().setLength(0);
       assertThat(peft4j(command, "--help")).isZero();
       assertThat(out.toString()).startsWith("Usage: peft4j " + command);
     }
     out.getBuffer().setLength(0);
     assertThat(peft4j("--help")).isZero();
-    assertThat(out.toString()).contains("methods", "validate", "train", "init-model", "generate", "evaluate", "--plugins");
+    assertThat(out.toString()).contains("methods", "validate", "plan", "train", "init-model", "generate", "evaluate", "--plugins");
   }
 
   @Test

@@ -75,9 +75,17 @@ public record LlamaConfig(
   public static LlamaConfig readFile(Path file) {
     try {
       JsonElement json = JsonParser.parseString(Files.readString(file, StandardCharsets.UTF_8));
+      if (!json.isJsonObject()) {
+        throw new ModelConfigException("is not a JSON object");
+      }
       return fromJson(json.getAsJsonObject(), file);
+    } catch (java.nio.file.NoSuchFileException e) {
+      throw new ModelConfigException(file + " does not exist: model.path must be a Hugging Face model folder with a "
+          + "config.json (`peft4j init-model` makes one)");
     } catch (IOException e) {
       throw new ModelConfigException(file + " cannot be read: " + e.getMessage());
+    } catch (com.google.gson.JsonParseException e) {
+      throw new ModelConfigException(file + " is not valid JSON: " + e.getMessage());
     } catch (RuntimeException e) {
       if (e instanceof ModelConfigException m) {
         throw new ModelConfigException(file + ": " + m.getMessage().replaceFirst("^config.json: ", ""));
@@ -88,38 +96,92 @@ public record LlamaConfig(
 
   @SuppressWarnings("unchecked")
   static LlamaConfig fromJson(JsonObject json, Path file) {
-    String type = json.get("model_type").getAsString();
+    String type = string(json, "model_type");
     if (!dev.peft4j.runtime.model.ModelConfigs.LLAMA_FAMILY.contains(type)) {
       throw new ModelConfigException("model_type \"" + type + "\" is not supported; peft4j supports "
           + String.join(", ", new java.util.TreeSet<>(dev.peft4j.runtime.model.ModelConfigs.LLAMA_FAMILY)));
     }
-    int hidden = json.get("hidden_size").getAsInt();
-    int heads = json.get("num_attention_heads").getAsInt();
-    int kvHeads = json.has("num_key_value_heads") && !json.get("num_key_value_heads").isJsonNull()
-        ? json.get("num_key_value_heads").getAsInt() : heads;
-    int headDim = json.has("head_dim") && !json.get("head_dim").isJsonNull() ? json.get("head_dim").getAsInt() : hidden / heads;
-    boolean llamaAttentionBias = json.has("attention_bias") && json.get("attention_bias").getAsBoolean();
+    int hidden = integer(json, "hidden_size");
+    int heads = integer(json, "num_attention_heads");
+    int kvHeads = present(json, "num_key_value_heads") ? integer(json, "num_key_value_heads") : heads;
+    if (heads > 0 && hidden % heads != 0 && !present(json, "head_dim")) {
+      throw new ModelConfigException("hidden_size " + hidden + " is not a multiple of num_attention_heads " + heads
+          + " and head_dim is not given: state head_dim");
+    }
+    int headDim = present(json, "head_dim") ? integer(json, "head_dim") : heads > 0 ? hidden / heads : 0;
+    boolean llamaAttentionBias = bool(json, "attention_bias");
     boolean bias = type.equals("qwen2") || llamaAttentionBias;
-    boolean mlpBias = json.has("mlp_bias") && json.get("mlp_bias").getAsBoolean();
+    boolean mlpBias = bool(json, "mlp_bias");
     Optional<RopeScaling> scaling = Optional.empty();
     if (json.has("rope_scaling") && json.get("rope_scaling").isJsonObject()) {
       JsonObject rs = json.getAsJsonObject("rope_scaling");
-      String ropeType = rs.has("rope_type") ? rs.get("rope_type").getAsString() : rs.has("type") ? rs.get("type").getAsString() : "";
+      String ropeType = present(rs, "rope_type") ? string(rs, "rope_type") : present(rs, "type") ? string(rs, "type") : "";
       if (!ropeType.equals("llama3")) {
         throw new ModelConfigException("rope_scaling of type \"" + ropeType + "\" is not supported (only llama3)");
       }
-      scaling = Optional.of(new RopeScaling(rs.get("factor").getAsDouble(), rs.get("low_freq_factor").getAsDouble(),
-          rs.get("high_freq_factor").getAsDouble(), rs.get("original_max_position_embeddings").getAsInt()));
+      scaling = Optional.of(new RopeScaling(number(rs, "rope_scaling.", "factor"), number(rs, "rope_scaling.", "low_freq_factor"),
+          number(rs, "rope_scaling.", "high_freq_factor"), (int) number(rs, "rope_scaling.", "original_max_position_embeddings")));
     }
     Map<String, Object> raw = GSON.fromJson(json, LinkedHashMap.class);
-    return new LlamaConfig(type, hidden, json.get("intermediate_size").getAsInt(),
-        json.get("num_hidden_layers").getAsInt(), heads, kvHeads, headDim, json.get("vocab_size").getAsInt(),
-        json.has("max_position_embeddings") ? json.get("max_position_embeddings").getAsInt() : 2048,
-        json.has("rms_norm_eps") ? json.get("rms_norm_eps").getAsDouble() : 1e-6,
-        json.has("rope_theta") ? json.get("rope_theta").getAsDouble() : 10000.0,
+    return new LlamaConfig(type, hidden, integer(json, "intermediate_size"),
+        integer(json, "num_hidden_layers"), heads, kvHeads, headDim, integer(json, "vocab_size"),
+        present(json, "max_position_embeddings") ? integer(json, "max_position_embeddings") : 2048,
+        present(json, "rms_norm_eps") ? number(json, "", "rms_norm_eps") : 1e-6,
+        present(json, "rope_theta") ? number(json, "", "rope_theta") : 10000.0,
         scaling,
-        json.has("tie_word_embeddings") && json.get("tie_word_embeddings").getAsBoolean(),
+        bool(json, "tie_word_embeddings"),
         bias, llamaAttentionBias && !type.equals("qwen2"), mlpBias, raw);
+  }
+
+  private static boolean present(JsonObject json, String key) {
+    return json.has(key) && !json.get(key).isJsonNull();
+  }
+
+  private static JsonElement required(JsonObject json, String prefix, String key) {
+    if (!present(json, key)) {
+      throw new ModelConfigException(prefix + key + " is missing: a Llama-family config.json (as transformers writes it) "
+          + "states it; is model.path the model's folder, and is its config.json complete?");
+    }
+    return json.get(key);
+  }
+
+  private static String string(JsonObject json, String key) {
+    JsonElement value = required(json, "", key);
+    if (!value.isJsonPrimitive() || !value.getAsJsonPrimitive().isString()) {
+      throw new ModelConfigException(key + " must be a string, got " + value);
+    }
+    return value.getAsString();
+  }
+
+  private static int integer(JsonObject json, String key) {
+    JsonElement value = required(json, "", key);
+    if (!value.isJsonPrimitive() || !value.getAsJsonPrimitive().isNumber()) {
+      throw new ModelConfigException(key + " must be an integer, got " + value);
+    }
+    double number = value.getAsDouble();
+    if (number != Math.rint(number) || Math.abs(number) > Integer.MAX_VALUE) {
+      throw new ModelConfigException(key + " must be an integer, got " + value);
+    }
+    return (int) number;
+  }
+
+  private static double number(JsonObject json, String prefix, String key) {
+    JsonElement value = required(json, prefix, key);
+    if (!value.isJsonPrimitive() || !value.getAsJsonPrimitive().isNumber()) {
+      throw new ModelConfigException(prefix + key + " must be a number, got " + value);
+    }
+    return value.getAsDouble();
+  }
+
+  private static boolean bool(JsonObject json, String key) {
+    if (!present(json, key)) {
+      return false;
+    }
+    JsonElement value = json.get(key);
+    if (!value.isJsonPrimitive() || !value.getAsJsonPrimitive().isBoolean()) {
+      throw new ModelConfigException(key + " must be true or false, got " + value);
+    }
+    return value.getAsBoolean();
   }
 
   /** The config as Hugging Face writes it: the original keys, sizes as this record says. */

@@ -1,0 +1,27 @@
+package dev.peft4j.runtime.plan;
+
+/**
+ * Bytes a training run holds at its peak, by what holds them (see {@link MemoryModel} for each part).
+ *
+ * @param weights every parameter as stored (fp32; 4-bit codes and block scales for an NF4 base)
+ * @param gradients gradients held at the peak of a step
+ * @param optimizerState optimizer state kept between steps (AdamW's two moments, or what a method holds)
+ * @param activations what the forward passes of one optimizer step keep until the step ends (every
+ *     micro-batch of a gradient-accumulation window)
+ * @param stepScratch the larger of the backward pass's transient gradients and the optimizer update's
+ *     temporaries (clipping, AdamW), which live until the step ends
+ * @param javaHeap the JVM heap the weights pass through: each tensor is read into a Java array
+ *     before it is copied into libtorch (twice for a 4-bit base, which quantizes from Java arrays);
+ *     that much garbage, at most the JVM's maximum heap
+ * @param runtime the process around a model of negligible size: the JVM, libtorch, tokenizer, data,
+ *     the loss plot (measured)
+ */
+public record MemoryEstimate(
+    long weights, long gradients, long optimizerState, long activations, long stepScratch, long javaHeap,
+    long runtime) {
+
+  /** The estimated peak resident memory of {@code peft4j train}. */
+  public long total() {
+    return weights + gradients + optimizerState + activations + stepScratch + javaHeap + runtime;
+  }
+}
