@@ -18,7 +18,7 @@ public final class PlanText {
     lines.add("plan for " + plan.validation().run().displayName() + " (from config.json alone; no weights loaded)");
     lines.add(String.format(Locale.ROOT, "model: %s — %s, %d layers, hidden %d, intermediate %d, %d heads (%d key/value) "
             + "of %d, vocabulary %,d, %s%s%s",
-        plan.configFile(), c.modelType(), c.numLayers(), c.hiddenSize(), c.intermediateSize(), c.numHeads(),
+        shown(plan.configFile()), c.modelType(), c.numLayers(), c.hiddenSize(), c.intermediateSize(), c.numHeads(),
         c.numKvHeads(), c.headDim(), c.vocabSize(), c.tieWordEmbeddings() ? "tied embeddings" : "untied head",
         c.attentionBias() ? ", q/k/v biases" : "",
         plan.validation().core().model().quantization() == dev.peft4j.runtime.config.CoreSettings.Quantization.NF4
@@ -54,6 +54,13 @@ public final class PlanText {
     lines.add("");
     lines.addAll(ruleCheck(plan));
     return String.join(System.lineSeparator(), lines) + System.lineSeparator();
+  }
+
+  /** A path inside the working folder relative to it (as the user typed it, usually), any other as it is. */
+  static String shown(java.nio.file.Path path) {
+    java.nio.file.Path here = java.nio.file.Path.of("").toAbsolutePath();
+    java.nio.file.Path absolute = path.toAbsolutePath().normalize();
+    return absolute.startsWith(here) ? here.relativize(absolute).toString() : path.toString();
   }
 
   private static void row(List<String> lines, String what, long bytes, String comment) {
