@@ -38,12 +38,24 @@ import java.util.Properties;
  */
 public final class Peft4j {
 
-  private final Injector injector;
+  private final Discovery discovery;
   private final Properties systemProperties;
+  /**
+   * Made on first use: starting Guice costs about a second of CPU (its classes and Guava's), which
+   * {@code validate} and {@code plan} — meant to answer at once — do not need.
+   */
+  private Injector injector;
 
-  private Peft4j(Injector injector, Properties systemProperties) {
-    this.injector = injector;
+  private Peft4j(Discovery discovery, Properties systemProperties) {
+    this.discovery = discovery;
     this.systemProperties = systemProperties;
+  }
+
+  private synchronized Injector injector() {
+    if (injector == null) {
+      injector = Guice.createInjector(Stage.PRODUCTION, new Peft4jModule(discovery));
+    }
+    return injector;
   }
 
   public static Builder builder() {
@@ -51,12 +63,12 @@ public final class Peft4j {
   }
 
   public Discovery discovery() {
-    return injector.getInstance(Discovery.class);
+    return discovery;
   }
 
   /** The usable methods by id, as the injector holds them. */
   public Map<String, DiscoveredMethod> methods() {
-    return injector.getInstance(Key.get(new TypeLiteral<Map<String, DiscoveredMethod>>() {}));
+    return injector().getInstance(Key.get(new TypeLiteral<Map<String, DiscoveredMethod>>() {}));
   }
 
   /** Loads and checks a run file with {@code key=value} overrides; see {@link ValidationReport#orThrow()}. */
@@ -96,7 +108,8 @@ public final class Peft4j {
   }
 
   private ValidationReport validate(RunConfig run) {
-    return injector.getInstance(RunValidator.class).validate(run);
+    // The validator needs nothing but the discovery (as Peft4jModule binds it), so no injector is made for it.
+    return new RunValidator(discovery).validate(run);
   }
 
   private RunConfig load(Optional<Path> runFile, List<String> overrides) {
@@ -156,8 +169,7 @@ public final class Peft4j {
       if (!discovery.conflicts().isEmpty()) {
         throw new PluginException(String.join(System.lineSeparator(), discovery.conflicts()));
       }
-      Injector injector = Guice.createInjector(Stage.PRODUCTION, new Peft4jModule(discovery));
-      return new Peft4j(injector, systemProperties);
+      return new Peft4j(discovery, systemProperties);
     }
   }
 }
