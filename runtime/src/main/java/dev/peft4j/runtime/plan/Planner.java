@@ -78,9 +78,22 @@ public final class Planner {
     Optional<RunPlan.Counts> counts = priced
         ? Optional.of(new RunPlan.Counts(model.trainableSize(), model.size())) : Optional.empty();
     Optional<MemoryEstimate> memory = priced
-        ? Optional.of(MemoryModel.estimate(config, model, costs, perToken, perPass, work,
-        Runtime.getRuntime().maxMemory())) : Optional.empty();
+        ? Optional.of(MemoryModel.estimate(config, model, costs, perToken, perPass, work, maxHeap())) : Optional.empty();
     return new RunPlan(report, folder.resolve("config.json"), config, work, methods, model, counts, memory);
+  }
+
+  /**
+   * The maximum heap a JVM started like this one has: the launcher gives plan and train the same options,
+   * but not the same collector, and {@code Runtime.maxMemory()} depends on the collector (the serial one
+   * leaves out a survivor space); the {@code MaxHeapSize} flag does not.
+   */
+  static long maxHeap() {
+    try {
+      var hotspot = java.lang.management.ManagementFactory.getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class);
+      return Long.parseLong(hotspot.getVMOption("MaxHeapSize").getValue());
+    } catch (RuntimeException | LinkageError e) {
+      return Runtime.getRuntime().maxMemory();
+    }
   }
 
   @SuppressWarnings("unchecked")
