@@ -76,6 +76,13 @@ class Ia3CliIT {
         assertThat(values).as("a trained vector moved from its initial ones").isNotEqualTo(ones);
       }
     }
+
+    // A second run continues from the adapter the first one wrote.
+    Files.writeString(dir.resolve("run.conf"), "model.adapter-path = out/adapter\noutput.dir = out2\n", java.nio.file.StandardOpenOption.APPEND);
+    Result continued = peft4j("train", dir.resolve("run.conf").toString());
+    assertThat(continued.exit()).as("stdout:%n%s%nstderr:%n%s", continued.out(), continued.err()).isZero();
+    assertThat(continued.out()).contains("adapter " + dir.resolve("out/adapter") + " loaded",
+        "trained adapter: " + dir.resolve("out2/adapter"));
   }
 
   private Result peft4j(String... args) throws IOException, InterruptedException {
