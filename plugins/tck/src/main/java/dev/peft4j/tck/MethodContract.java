@@ -53,6 +53,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.parallel.Isolated;
 
 /**
  * The contract every peft4j method keeps, as JUnit 5 tests. A plugin's test extends this class and says, in
@@ -72,10 +73,12 @@ import org.junit.jupiter.api.TestInstance;
  * the runtime's validator, the method is created and applied by the runtime's own setup code to the {@link
  * KitModel} loaded from its folder, trained by the runtime's trainer, saved and read back by the runtime's
  * adapter files. A check that does not concern the method's kind passes without doing anything, and one that
- * needs what the method declares it cannot do is skipped with the reason.
+ * needs what the method declares it cannot do is skipped with the reason. With JUnit's parallel execution on, a
+ * contract class runs alone ({@link Isolated}).
  */
 @API(status = EXPERIMENTAL, since = "0.1")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@Isolated("the kit counts the engine's live arrays across the process, and autograd allows one gradient collector at a time")
 public abstract class MethodContract {
 
   private static final Pattern KEBAB = Pattern.compile("[a-z][a-z0-9]*(-[a-z0-9]+)*");
