@@ -1,0 +1,90 @@
+package dev.peft4j.plugins.ia3;
+
+import static dev.peft4j.api.rules.Condition.chosen;
+
+import dev.peft4j.api.MethodCapability;
+import dev.peft4j.api.MethodContext;
+import dev.peft4j.api.MethodDescriptor;
+import dev.peft4j.api.MethodFactory;
+import dev.peft4j.api.MethodKind;
+import dev.peft4j.api.PeftMethod;
+import dev.peft4j.api.config.SettingsReader;
+import dev.peft4j.api.config.Suggestions;
+import dev.peft4j.api.model.ModelInfo;
+import dev.peft4j.api.rules.Condition.CapabilityCount;
+import dev.peft4j.api.rules.Condition.KindCount;
+import dev.peft4j.api.rules.Rule;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * IA³: a learned vector per targeted linear layer that rescales its output (attention keys and values) or, for
+ * feed-forward layers, its input. Only the vectors train; they start at one, so the model starts unchanged.
+ *
+ * <p>The runtime's own rules already refuse IA³ with a second adapter ({@code core/one-adapter}) and on a 4-bit
+ * base (IA³ does not declare {@link MethodCapability#QUANTIZED_BASE}); IA³'s rules add the rest.
+ */
+public final class Ia3MethodFactory implements MethodFactory<Ia3Settings> {
+
+  public static final String ID = "ia3";
+
+  static final List<Rule> RULES = List.of(
+      Rule.error("not-with-selector",
+          "IA³ decides itself what trains (its scaling vectors): remove the selector (full, freeze) from methods",
+          chosen(ID), new KindCount(Set.of(MethodKind.SELECTOR), 1, Integer.MAX_VALUE)),
+      Rule.error("not-with-optimizer-replacement",
+          "IA³ trains only its scaling vectors, and a method that replaces the optimizer (GaLore, BAdam) works on "
+              + "the full weight matrices IA³ freezes: choose one of them in methods",
+          chosen(ID), new CapabilityCount(MethodCapability.REPLACES_OPTIMIZER, 1, Integer.MAX_VALUE)));
+
+  @Override
+  public MethodDescriptor descriptor() {
+    return new MethodDescriptor(
+        ID,
+        Set.of(MethodKind.ADAPTER),
+        MethodDescriptor.versionOf(Ia3MethodFactory.class),
+        "IA³: learned vectors that rescale the keys, values and feed-forward inputs (an example plugin)",
+        Set.of(MethodCapability.MERGES),
+        RULES);
+  }
+
+  @Override
+  public Ia3Settings readSettings(SettingsReader reader) {
+    return Ia3Settings.read(reader);
+  }
+
+  /** Every name in {@code target} and {@code exclude-modules} must name a module of the model. */
+  @Override
+  public void check(Ia3Settings settings, ModelInfo model, SettingsReader reader) {
+    if (model.layerCount().isEmpty()) {
+      return;
+    }
+    List<String> modules = new ArrayList<>();
+    for (int i = 0; i < model.layerCount().getAsInt(); i++) {
+      for (String linear : model.linearModules()) {
+        modules.add("model.layers." + i + "." + linear);
+      }
+    }
+    modules.addAll(model.otherModules());
+    List<String> shortNames = model.linearModules().stream().map(m -> m.substring(m.lastIndexOf('.') + 1)).toList();
+    for (String name : settings.target().names()) {
+      if (modules.stream().noneMatch(m -> Modules.ofNames(List.of(name)).matches(m, false))) {
+        String hint = Suggestions.closest(name, shortNames).map(s -> "did you mean \"" + s + "\"? ").orElse("");
+        reader.problem("target", "no module of this " + model.modelType() + " model is named \"" + name + "\": "
+            + hint + "linear layers are " + String.join(", ", model.linearModules()));
+      }
+    }
+    for (String name : settings.excludeModules()) {
+      if (modules.stream().noneMatch(m -> Modules.ofNames(List.of(name)).matches(m, false))) {
+        reader.problem("exclude-modules", "no module of this " + model.modelType() + " model is named \"" + name
+            + "\"; linear layers are " + String.join(", ", model.linearModules()));
+      }
+    }
+  }
+
+  @Override
+  public PeftMethod create(Ia3Settings settings, MethodContext context) {
+    return new Ia3Adapter(settings, context);
+  }
+}

@@ -1,0 +1,10 @@
+package dev.peft4j.tck;
+
+/** The built-in full fine-tuning selector keeps the contract: every parameter trains. */
+class FullContractTest extends MethodContract {
+
+  @Override
+  protected MethodUnderTest method() {
+    return MethodUnderTest.method("full").trainableParameters(24_992);
+  }
+}
