@@ -11,6 +11,7 @@ import dev.peft4j.api.OptimizerHook;
 import dev.peft4j.runtime.io.safetensors.SafetensorsFile;
 import dev.peft4j.runtime.model.llama.LlamaForCausalLM;
 import dev.peft4j.runtime.model.llama.ModelFiles;
+import dev.peft4j.runtime.testing.BadamRuns;
 import dev.peft4j.runtime.testing.Fixtures;
 import dev.peft4j.runtime.train.Checkpoints;
 import dev.peft4j.runtime.train.FileCheckpoints;

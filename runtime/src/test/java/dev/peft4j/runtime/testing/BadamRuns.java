@@ -1,4 +1,4 @@
-package dev.peft4j.runtime.methods;
+package dev.peft4j.runtime.testing;
 
 import ai.djl.ndarray.NDManager;
 import com.google.gson.JsonElement;
@@ -15,20 +15,18 @@ import dev.peft4j.runtime.config.CoreSettings.Scheduler;
 import dev.peft4j.runtime.data.Batch;
 import dev.peft4j.runtime.model.llama.LlamaForCausalLM;
 import dev.peft4j.runtime.run.RuntimeMethodContext;
-import dev.peft4j.runtime.testing.Fixtures;
-import dev.peft4j.runtime.testing.Runs;
 import dev.peft4j.runtime.train.TrainingData;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 
 /** BAdam created through its plugin as a run creates it, and the fixed batches of fixtures/badam. */
-final class BadamRuns {
+public final class BadamRuns {
 
   private BadamRuns() {}
 
   /** BAdam with {@code settings} (HOCON inside {@code peft4j.badam { }}), reporting to {@code reporter}. */
-  static OptimizerHook badam(String settings, NDManager manager, long seed, Consumer<String> reporter) {
+  public static OptimizerHook badam(String settings, NDManager manager, long seed, Consumer<String> reporter) {
     MethodFactory<?> factory = Runs.discovery().methods().get("badam").factory();
     SettingsReader reader = new SettingsReader(ConfigFactory.parseString("peft4j.badam { " + settings + " }")
         .withFallback(Runs.discovery().reference()).resolve(), "peft4j.badam");
@@ -45,17 +43,17 @@ final class BadamRuns {
   }
 
   /** The {@code full} selector: every parameter may train. */
-  static void full(LlamaForCausalLM model) {
+  public static void full(LlamaForCausalLM model) {
     model.namedParameters().values().forEach(p -> p.setTrainable(true));
   }
 
-  static CoreSettings.Training training(double learningRate, int epochs, double maxGradNorm, long seed, int saveSteps) {
+  public static CoreSettings.Training training(double learningRate, int epochs, double maxGradNorm, long seed, int saveSteps) {
     return new CoreSettings.Training(learningRate, epochs, 2, 1, Scheduler.CONSTANT, 0, 0.0, maxGradNorm, seed,
         Precision.FP32, 1, -1, 1, 0, saveSteps, OnNonFinite.STOP, 0.9, 0.999, 1e-8, 0);
   }
 
   /** The batches of fixtures/badam/batches.json, one an optimizer step, in order. */
-  static TrainingData fixtureBatches() {
+  public static TrainingData fixtureBatches() {
     JsonObject json = Fixtures.json(Fixtures.path("badam/batches.json"));
     List<Batch> batches = new ArrayList<>();
     for (JsonElement element : json.getAsJsonArray("batches")) {
