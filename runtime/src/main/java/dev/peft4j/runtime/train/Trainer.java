@@ -20,11 +20,13 @@ import dev.peft4j.runtime.nn.Parameter;
 import dev.peft4j.runtime.nn.Tensors;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalDouble;
+import java.util.Set;
 
 /**
  * The one training loop every method shares: batches, forward, masked cross-entropy, backward with
@@ -43,7 +45,7 @@ public final class Trainer {
   /** What trains in the current step (a hook such as BAdam may narrow {@link #tuned} step by step). */
   private Map<String, Parameter> trainable;
   /** Parameters that may hold a gradient: those that trained in a step that ran backward. */
-  private final java.util.Set<String> withGradients = new java.util.HashSet<>();
+  private final Set<String> withGradients = new HashSet<>();
   private final TrainingData train;
   private final TrainingData eval;
   private final CoreSettings.Training settings;
