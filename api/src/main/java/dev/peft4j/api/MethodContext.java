@@ -37,6 +37,15 @@ public interface MethodContext {
    */
   NDArray scalar(float value);
 
+  /**
+   * Shows a line to the person running the training (a method's verbose output, such as BAdam's active
+   * block), where the runtime prints its own progress; by default on standard output.
+   */
+  @API(status = EXPERIMENTAL, since = "0.1")
+  default void report(String line) {
+    System.out.println(line);
+  }
+
   /** Decompositions DJL 0.35 does not offer (the runtime computes them in double precision; results are fp32). */
   @API(status = EXPERIMENTAL, since = "0.1")
   interface LinearAlgebra {

@@ -34,19 +34,45 @@ public interface OptimizerHook extends PeftMethod {
     return 1.0;
   }
 
-  /** Optimizer state to checkpoint, by name. */
+  /**
+   * Whether the runtime drops, before this step, the optimizer state (moments and step counts, so that
+   * bias correction starts again) of every parameter it updates itself. Called after {@link
+   * #beforeStep}. BAdam answers true at each block switch, as its reference resets the whole base
+   * optimizer then, even when the next block is the same one. Whatever the answer, the runtime drops
+   * the state and frees the gradient of a parameter that stops training.
+   */
+  @API(status = EXPERIMENTAL, since = "0.1")
+  default boolean resetsOptimizerState(StepInfo step) {
+    return false;
+  }
+
+  /**
+   * Optimizer state to checkpoint, by name: float arrays (counts as floats, exact up to 2^24). The
+   * runtime writes them under a prefix of the method's own and does not close them.
+   */
   default Map<String, NDArray> optimizerState() {
     return Map.of();
   }
 
-  /** Restores what {@link #optimizerState()} returned. */
+  /**
+   * Restores what {@link #optimizerState()} returned, before the first step of a resumed run. The
+   * arrays are the runtime's and are closed after the call: copy what you keep.
+   */
   default void loadOptimizerState(Map<String, NDArray> state) {}
 
   /**
-   * Where the run stands at an optimizer step.
+   * Where the run stands at an optimizer step, and the AdamW settings of the run
+   * ({@code training.adam-beta1}, {@code adam-beta2}, {@code adam-epsilon}, {@code weight-decay}) for a
+   * hook that updates parameters itself.
    *
    * @param step optimizer steps taken before this one (0 for the first)
    * @param learningRate the scheduled learning rate of this step
    */
-  record StepInfo(long step, double learningRate) {}
+  record StepInfo(long step, double learningRate, double beta1, double beta2, double epsilon, double weightDecay) {
+
+    /** A step with {@code torch.optim.AdamW}'s defaults (betas 0.9 and 0.999, epsilon 1e-8) and no weight decay. */
+    public StepInfo(long step, double learningRate) {
+      this(step, learningRate, 0.9, 0.999, 1e-8, 0.0);
+    }
+  }
 }

@@ -10,7 +10,6 @@ import dev.peft4j.api.MethodDescriptor;
 import dev.peft4j.api.MethodFactory;
 import dev.peft4j.api.MethodKind;
 import dev.peft4j.api.PeftMethod;
-import dev.peft4j.api.UnsupportedFeatureException;
 import dev.peft4j.api.config.SettingsReader;
 import dev.peft4j.api.model.ModelInfo;
 import dev.peft4j.api.plan.MethodPlan;
@@ -76,8 +75,8 @@ public final class BadamMethodFactory implements MethodFactory<BadamSettings> {
 
   @Override
   public PeftMethod create(BadamSettings settings, MethodContext context) {
-    throw new UnsupportedFeatureException(
-        "training with badam is not implemented yet in this version (see the README, section 'What works')");
+    return settings.mode() == BadamSettings.Mode.LAYER ? new LayerModeHook(settings, context)
+        : new RatioModeHook(settings, context);
   }
 
   /** Gradients and Adam state for the largest block only (layer mode), or for the masked entries (ratio mode); see {@link BadamPlan}. */

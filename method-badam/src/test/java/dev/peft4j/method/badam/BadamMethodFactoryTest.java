@@ -1,14 +1,13 @@
 package dev.peft4j.method.badam;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.peft4j.api.MethodCapability;
 import dev.peft4j.api.MethodDescriptor;
 import dev.peft4j.api.MethodKind;
-import dev.peft4j.api.UnsupportedFeatureException;
+import dev.peft4j.api.OptimizerHook;
 import dev.peft4j.api.config.SettingProblem;
 import dev.peft4j.api.config.SettingsReader;
 import dev.peft4j.api.model.ModelInfo;
@@ -117,12 +116,12 @@ class BadamMethodFactoryTest {
   }
 
   @Test
-  void createSaysTrainingWithBadamIsNotImplementedYet() {
+  void createsTheHookOfTheChosenMode() {
     BadamSettings defaults = factory.readSettings(new SettingsReader(ConfigFactory.defaultReference(), "peft4j.badam"));
+    Config ratio = ConfigFactory.parseString("peft4j.badam.mode = ratio").withFallback(ConfigFactory.defaultReference());
+    BadamSettings ratioSettings = factory.readSettings(new SettingsReader(ratio, "peft4j.badam"));
 
-    assertThatThrownBy(() -> factory.create(defaults, null))
-        .isInstanceOf(UnsupportedFeatureException.class)
-        .hasMessageContaining("badam")
-        .hasMessageContaining("not implemented yet");
+    assertThat(factory.create(defaults, null)).isInstanceOf(LayerModeHook.class).isInstanceOf(OptimizerHook.class);
+    assertThat(factory.create(ratioSettings, null)).isInstanceOf(RatioModeHook.class).isInstanceOf(OptimizerHook.class);
   }
 }

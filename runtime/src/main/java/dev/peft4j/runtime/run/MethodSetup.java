@@ -28,7 +28,17 @@ public final class MethodSetup {
   private MethodSetup() {}
 
   /** The created methods, in the order of {@code methods}, with their descriptors; the caller closes them. */
-  public record Created(List<DiscoveredMethod> descriptions, List<PeftMethod> methods) {}
+  public record Created(List<DiscoveredMethod> descriptions, List<PeftMethod> methods) {
+
+    /** The methods by id, in the order of {@code methods}. */
+    public Map<String, PeftMethod> byId() {
+      Map<String, PeftMethod> byId = new java.util.LinkedHashMap<>();
+      for (int i = 0; i < methods.size(); i++) {
+        byId.put(descriptions.get(i).descriptor().id(), methods.get(i));
+      }
+      return byId;
+    }
+  }
 
   /** Creates every chosen method — cheap, so that one that cannot run fails before weights are loaded. */
   public static Created create(ValidationReport report, Discovery discovery, MethodContext context) {

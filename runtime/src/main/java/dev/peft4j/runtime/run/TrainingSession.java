@@ -54,8 +54,12 @@ public final class TrainingSession {
     configureThreads(core.training().threads());
     Engine engine = Engine.getEngine("PyTorch");
     try (NDManager manager = engine.newBaseManager(engine.defaultDevice())) {
+      // A method's lines go where the progress goes, each on a line of its own (not inside the redrawn bar).
       MethodSetup.Created methods = MethodSetup.create(report, discovery,
-          new RuntimeMethodContext(manager, core.training().seed()));
+          new RuntimeMethodContext(manager, core.training().seed(), line -> {
+            out.println((terminal ? "\r" : "") + line);
+            out.flush();
+          }));
       try (Tokenizer tokenizer = Tokenizer.load(modelPath)) {
         out.println("model " + modelPath + " on " + manager.getDevice());
         LlamaForCausalLM model = ModelFiles.load(modelPath, manager);
@@ -94,7 +98,7 @@ public final class TrainingSession {
         Path metricsFile = outputDir.resolve("metrics.jsonl");
         Trainer.Result result;
         try (MetricsLog metrics = new MetricsLog(metricsFile, saved == null ? 0 : saved.state().step())) {
-          Trainer trainer = new Trainer(model, methods.methods(), data(train), eval, core.training(), checkpoints, metrics,
+          Trainer trainer = new Trainer(model, methods.byId(), data(train), eval, core.training(), checkpoints, metrics,
               out, terminal, manager);
           result = trainer.run(saved);
         }

@@ -3,6 +3,7 @@ package dev.peft4j.runtime.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -51,6 +52,13 @@ public final class AdamW {
     if (state != null) {
       state.expAvg().close();
       state.expAvgSq().close();
+    }
+  }
+
+  /** Drops the state of every parameter (BAdam's reset at a block switch). */
+  public void resetAll() {
+    for (String name : List.copyOf(states.keySet())) {
+      reset(name);
     }
   }
 

@@ -53,6 +53,7 @@ public final class FileCheckpoints implements Checkpoints {
       json.put("skipped_steps", state.skippedSteps());
       json.put("optimizer_steps", state.optimizerSteps());
       json.put("data_fingerprint", state.dataFingerprint());
+      json.put("hooks", state.hooks());
       AtomicFolders.writeDurably(folder.resolve("trainer_state.json"), GSON.toJson(json));
     });
     prune();
@@ -79,7 +80,8 @@ public final class FileCheckpoints implements Checkpoints {
       TrainerState state = new TrainerState(((Number) json.get("step")).longValue(),
           ((Number) json.get("total_steps")).longValue(), ((Number) json.get("seed")).longValue(),
           ((Number) json.get("skipped_steps")).intValue(), optimizerSteps,
-          json.get("data_fingerprint") instanceof Number n ? n.longValue() : 0);
+          json.get("data_fingerprint") instanceof Number n ? n.longValue() : 0,
+          json.get("hooks") instanceof List<?> hooks ? hooks.stream().map(String.class::cast).toList() : List.of());
       return new Saved(folder, state, tensors(folder.resolve("trainable.safetensors"), manager),
           tensors(folder.resolve("optimizer.safetensors"), manager));
     } catch (IOException | JsonParseException | NullPointerException | ClassCastException e) {

@@ -20,11 +20,13 @@ import dev.peft4j.runtime.nn.Parameter;
 import dev.peft4j.runtime.nn.Tensors;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalDouble;
+import java.util.Set;
 
 /**
  * The one training loop every method shares: batches, forward, masked cross-entropy, backward with
@@ -36,8 +38,14 @@ public final class Trainer {
   private final LlamaForCausalLM model;
   private final ModelView view;
   private final List<PeftMethod> methods;
-  private final List<OptimizerHook> hooks;
+  /** The optimizer hooks by method id, which names their state in checkpoints. */
+  private final Map<String, OptimizerHook> hooks;
+  /** What the methods chose to train: the weights a checkpoint holds, whichever of them a hook lets train now. */
+  private final Map<String, Parameter> tuned;
+  /** What trains in the current step (a hook such as BAdam may narrow {@link #tuned} step by step). */
   private Map<String, Parameter> trainable;
+  /** Parameters that may hold a gradient: those that trained in a step that ran backward. */
+  private final Set<String> withGradients = new HashSet<>();
   private final TrainingData train;
   private final TrainingData eval;
   private final CoreSettings.Training settings;
@@ -47,22 +55,43 @@ public final class Trainer {
   private final NDManager manager;
   private final AdamW optimizer;
 
+  /** Hook state is saved with the optimizer's tensors under {@code hook.<method id>.}. */
+  static final String HOOK = "hook.";
+
   /** What a run did. */
   public record Result(long steps, int skippedSteps, OptionalDouble evalLossBefore, OptionalDouble evalLossAfter,
       double lastLoss, Path lastCheckpoint) {}
 
   /**
-   * @param eval held-out data, or null
-   * @param terminal whether {@code out} is a terminal (a redrawn progress bar) or a log (plain lines)
+   * A trainer whose methods are named by their class (for tests and programs that create methods
+   * themselves); a run names them by method id.
    */
   public Trainer(LlamaForCausalLM model, List<? extends PeftMethod> methods, TrainingData train, TrainingData eval,
       CoreSettings.Training settings, Checkpoints checkpoints, MetricsLog metrics, PrintWriter out, boolean terminal,
       NDManager manager) {
+    this(model, byClassName(methods), train, eval, settings, checkpoints, metrics, out, terminal, manager);
+  }
+
+  /**
+   * @param methods the run's methods by id, in the order they were chosen
+   * @param eval held-out data, or null
+   * @param terminal whether {@code out} is a terminal (a redrawn progress bar) or a log (plain lines)
+   */
+  public Trainer(LlamaForCausalLM model, Map<String, ? extends PeftMethod> methods, TrainingData train,
+      TrainingData eval, CoreSettings.Training settings, Checkpoints checkpoints, MetricsLog metrics, PrintWriter out,
+      boolean terminal, NDManager manager) {
     this.model = model;
     this.view = new LlamaModelView(model);
-    this.methods = List.copyOf(methods);
-    this.hooks = methods.stream().filter(OptimizerHook.class::isInstance).map(OptimizerHook.class::cast).toList();
-    this.trainable = trainableNow();
+    this.methods = List.copyOf(methods.values());
+    Map<String, OptimizerHook> optimizerHooks = new LinkedHashMap<>();
+    methods.forEach((id, method) -> {
+      if (method instanceof OptimizerHook hook) {
+        optimizerHooks.put(id, hook);
+      }
+    });
+    this.hooks = optimizerHooks;
+    this.tuned = trainableNow();
+    this.trainable = tuned;
     if (trainable.isEmpty()) {
       throw new TrainingException("no parameter trains: the chosen methods froze every weight");
     }
@@ -74,6 +103,15 @@ public final class Trainer {
     this.manager = manager;
     this.optimizer = new AdamW(settings.adamBeta1(), settings.adamBeta2(), settings.adamEpsilon(), manager);
     this.progress = new Progress(out, terminal, totalSteps(), settings.loggingSteps());
+  }
+
+  private static Map<String, PeftMethod> byClassName(List<? extends PeftMethod> methods) {
+    Map<String, PeftMethod> named = new LinkedHashMap<>();
+    for (PeftMethod method : methods) {
+      String name = method.getClass().getSimpleName();
+      named.put(named.containsKey(name) ? name + "-" + named.size() : name, method);
+    }
+    return named;
   }
 
   /** Optimizer steps of the whole run. */
@@ -159,9 +197,23 @@ public final class Trainer {
     Engine engine = manager.getEngine();
     try (NDScope scope = new NDScope()) {
       engine.setRandomSeed((int) (settings.seed() + step));
-      OptimizerHook.StepInfo info = new OptimizerHook.StepInfo(step, learningRate);
-      hooks.forEach(hook -> hook.beforeStep(info, view));
-      trainable = trainableNow();
+      OptimizerHook.StepInfo info = new OptimizerHook.StepInfo(step, learningRate, settings.adamBeta1(),
+          settings.adamBeta2(), settings.adamEpsilon(), settings.weightDecay());
+      hooks.values().forEach(hook -> hook.beforeStep(info, view));
+      boolean reset = false;
+      for (OptimizerHook hook : hooks.values()) {
+        reset |= hook.resetsOptimizerState(info);
+      }
+      Map<String, Parameter> now = trainableNow();
+      for (Map.Entry<String, Parameter> entry : trainable.entrySet()) {
+        if (!now.containsKey(entry.getKey())) {
+          release(entry.getKey(), entry.getValue());
+        }
+      }
+      if (reset) {
+        optimizer.resetAll();
+      }
+      trainable = now;
       int accumulation = settings.gradientAccumulationSteps();
       double lossSum = 0;
       int microBatches = 0;
@@ -173,6 +225,7 @@ public final class Trainer {
       for (long micro = first; micro < first + accumulation && micro < available; micro++) {
         Batch batch = train.batch((int) (micro / train.batchesPerEpoch()), (int) (micro % train.batchesPerEpoch()));
         tokens += batch.realTokens();
+        withGradients.addAll(trainable.keySet());
         try (GradientCollector collector = engine.newGradientCollector()) {
           BatchArrays arrays = batch.toNDArrays(manager);
           NDArray loss = CausalLmLoss.meanAndCount(model.forward(arrays.inputIds(), batch.attentionMask()),
@@ -197,18 +250,32 @@ public final class Trainer {
           continue;
         }
         NDArray weights = parameter.data();
-        OptimizerHook owner = hooks.stream().filter(h -> h.ownsUpdate(parameter)).findFirst().orElse(null);
+        OptimizerHook owner = hooks.values().stream().filter(h -> h.ownsUpdate(parameter)).findFirst().orElse(null);
         if (owner != null) {
           owner.update(parameter, weights.getGradient(), info);
           continue;
         }
-        double scale = hooks.stream().mapToDouble(h -> h.learningRateScale(parameter)).reduce(1.0, (a, b) -> a * b);
+        double scale = hooks.values().stream().mapToDouble(h -> h.learningRateScale(parameter)).reduce(1.0, (a, b) -> a * b);
         boolean decays = weights.getShape().dimension() >= 2;
         optimizer.step(parameter.name(), weights, weights.getGradient(), learningRate * scale,
             decays ? settings.weightDecay() : 0);
       }
       zeroGradients();
       return new StepOutcome(true, "loss", loss, loss, norm, tokens);
+    }
+  }
+
+  /**
+   * A parameter that stops training keeps neither optimizer state nor gradient: its AdamW state goes,
+   * and its values move to a fresh array so that the old one, and the gradient libtorch keeps with it
+   * (freezing alone keeps the gradient), is freed.
+   */
+  private void release(String name, Parameter parameter) {
+    optimizer.reset(name);
+    if (withGradients.remove(name)) {
+      NDArray copy = parameter.data().duplicate();
+      NDScope.unregister(copy);
+      parameter.set(copy);
     }
   }
 
@@ -270,9 +337,12 @@ public final class Trainer {
 
   private Path save(long step, long total, int skipped) {
     Map<String, NDArray> weights = new LinkedHashMap<>();
-    trainable.forEach((name, p) -> weights.put(name, p.data()));
-    TrainerState state = new TrainerState(step, total, settings.seed(), skipped, optimizer.stepCounts(), train.fingerprint());
-    Path folder = checkpoints.save(state, weights, optimizer.stateTensors());
+    tuned.forEach((name, p) -> weights.put(name, p.data()));
+    Map<String, NDArray> optimizerTensors = new LinkedHashMap<>(optimizer.stateTensors());
+    hooks.forEach((id, hook) -> hook.optimizerState().forEach((key, array) -> optimizerTensors.put(HOOK + id + "." + key, array)));
+    TrainerState state = new TrainerState(step, total, settings.seed(), skipped, optimizer.stepCounts(), train.fingerprint(),
+        List.copyOf(hooks.keySet()));
+    Path folder = checkpoints.save(state, weights, optimizerTensors);
     if (folder != null) {
       progress.line("step " + step + ": checkpoint " + folder);
     }
@@ -288,7 +358,15 @@ public final class Trainer {
           + ": resuming would not continue where that run stopped. Resume with the same data and settings, "
           + "or start a new output.dir");
     }
-    for (Map.Entry<String, Parameter> entry : trainable.entrySet()) {
+    for (String id : hooks.keySet()) {
+      if (!state.hooks().contains(id)) {
+        throw new TrainingException("checkpoint " + saved.folder() + " holds no optimizer state of " + id
+            + ": it was written by a run without " + id + ", or by a peft4j that did not save the state of optimizer "
+            + "hooks, and resuming would restart " + id + "'s optimizer from nothing. Start a new output.dir, or resume "
+            + "with the methods that wrote it");
+      }
+    }
+    for (Map.Entry<String, Parameter> entry : tuned.entrySet()) {
       NDArray values = saved.trainable().get(entry.getKey());
       if (values == null) {
         throw new TrainingException("checkpoint " + saved.folder() + " has no weights for " + entry.getKey()
@@ -300,14 +378,29 @@ public final class Trainer {
       entry.getValue().set(copy);
     }
     optimizer.restore(saved.optimizer(), saved.state().optimizerSteps());
+    hooks.forEach((id, hook) -> {
+      Map<String, NDArray> hookState = new LinkedHashMap<>();
+      saved.optimizer().forEach((key, array) -> {
+        if (key.startsWith(HOOK + id + ".")) {
+          hookState.put(key.substring(HOOK.length() + id.length() + 1), array);
+        }
+      });
+      hook.loadOptimizerState(hookState);
+    });
     // Both were copied: the arrays read from the checkpoint are not needed for the rest of the run.
     saved.trainable().values().forEach(NDArray::close);
     saved.optimizer().values().forEach(NDArray::close);
   }
 
-  /** Bytes of AdamW state the run holds now. */
+  /** Bytes of optimizer state the run holds now: AdamW's and every hook's. */
   public long optimizerStateBytes() {
-    return optimizer.stateBytes();
+    long hookBytes = 0;
+    for (OptimizerHook hook : hooks.values()) {
+      for (NDArray array : hook.optimizerState().values()) {
+        hookBytes += array.getShape().size() * array.getDataType().getNumOfBytes();
+      }
+    }
+    return optimizer.stateBytes() + hookBytes;
   }
 
   public LlamaForCausalLM model() {

@@ -67,6 +67,9 @@ class RulesBetweenMethodsTest {
             List.of("badam/pure-bf16-where-supported"), none),
         run("4: badam in bf16 on a bf16 device accepted", true,
             List.of("methods = [full, badam]", "training.precision = bf16"), none, none),
+        run("4: badam in bf16 on a device without bf16 refused", false,
+            List.of("methods = [full, badam]", "training.precision = bf16"), List.of("core/bf16-needs-device"),
+            List.of(noBf16)),
         // 5. BAdam's ratio mode is single-device
         run("5: badam ratio on two devices refused", false,
             List.of("methods = [full, badam]", "badam.mode = ratio", "training.devices = 2"),
