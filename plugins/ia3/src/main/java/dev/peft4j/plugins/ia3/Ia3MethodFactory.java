@@ -19,8 +19,10 @@ import dev.peft4j.api.rules.Condition.CapabilityCount;
 import dev.peft4j.api.rules.Condition.KindCount;
 import dev.peft4j.api.rules.Rule;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -43,6 +45,10 @@ public final class Ia3MethodFactory implements MethodFactory<Ia3Settings> {
           "IA³ trains only its scaling vectors, and a method that replaces the optimizer (GaLore, BAdam) works on "
               + "the full weight matrices IA³ freezes: choose one of them in methods",
           chosen(ID), new CapabilityCount(MethodCapability.REPLACES_OPTIMIZER, 1, Integer.MAX_VALUE)));
+
+  /** PEFT's adapter_config.json keys and the settings they set (PEFT writes null for an unset one: the default stays). */
+  private static final Map<String, String> PEFT_KEYS = Map.of(
+      "target_modules", "target", "feedforward_modules", "feedforward-modules", "exclude_modules", "exclude-modules");
 
   @Override
   public MethodDescriptor descriptor() {
@@ -92,6 +98,24 @@ public final class Ia3MethodFactory implements MethodFactory<Ia3Settings> {
   @Override
   public PeftMethod create(Ia3Settings settings, MethodContext context) {
     return new Ia3Adapter(settings, context);
+  }
+
+  /**
+   * The settings of an IA³ adapter from its {@code adapter_config.json}, as {@link Ia3Adapter#state()} and PEFT
+   * write it, so that {@code generate}, {@code evaluate} and {@code merge --adapter DIR} can rebuild it.
+   */
+  @Override
+  public Optional<Map<String, Object>> settingsOfAdapter(Map<String, Object> adapterConfig) {
+    if (!Ia3Adapter.PEFT_TYPE.equals(adapterConfig.get("peft_type"))) {
+      return Optional.empty();
+    }
+    Map<String, Object> settings = new LinkedHashMap<>();
+    PEFT_KEYS.forEach((peftKey, key) -> {
+      if (adapterConfig.get(peftKey) != null) {
+        settings.put(key, adapterConfig.get(peftKey));
+      }
+    });
+    return Optional.of(settings);
   }
 
   /**
