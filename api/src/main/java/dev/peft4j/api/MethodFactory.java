@@ -7,6 +7,7 @@ import dev.peft4j.api.config.SettingsReader;
 import dev.peft4j.api.model.ModelInfo;
 import dev.peft4j.api.plan.MethodPlan;
 import dev.peft4j.api.plan.ModelShape;
+import java.util.Map;
 import java.util.Optional;
 import org.apiguardian.api.API;
 
@@ -15,7 +16,10 @@ import org.apiguardian.api.API;
  *
  * <p>Lifecycle: the runtime calls {@link #descriptor()} at discovery, {@link #readSettings} and
  * {@link #check} when it validates a run (before any weight is loaded), {@link #plan} when it
- * plans one ({@code peft4j plan}), and {@link #create} only when the run really starts.
+ * plans one ({@code peft4j plan}), and {@link #create} only when the run really starts. For a saved
+ * adapter given without a run file ({@code --adapter DIR}), {@link #settingsOfAdapter} turns its
+ * {@code adapter_config.json} into settings, which then go through {@code readSettings}, {@code check}
+ * and {@code create}.
  *
  * @param <S> the method's settings record
  */
@@ -61,6 +65,30 @@ public interface MethodFactory<S> {
    */
   @API(status = EXPERIMENTAL, since = "0.2")
   default Optional<MethodPlan> plan(S settings, ModelShape model) {
+    return Optional.empty();
+  }
+
+  /**
+   * The settings that recreate the adapter a saved {@code adapter_config.json} describes, if this method wrote
+   * it — for {@code peft4j generate}, {@code evaluate} and {@code merge --adapter DIR}, which have no run file.
+   * The runtime asks every adapter method; the one that claims the config has these settings read by {@link
+   * #readSettings} (keys not given keep their defaults; a bad value is reported with the {@code
+   * adapter_config.json} as its origin) and {@link #check checked}, and is then created, applied to the model
+   * and {@linkplain AdapterMethod#load loaded} with the folder's tensors.
+   *
+   * <p>Claim a config by what your {@link AdapterMethod#state()} writes into it (PEFT's {@code peft_type}), and
+   * return only settings that shape the adapter (targets, ranks, …), not training ones. The default claims
+   * nothing: the method's adapters cannot be reattached without a run file.
+   *
+   * @param adapterConfig the {@code adapter_config.json} as JSON values: strings, numbers (as {@code Double}),
+   *     booleans, nulls, lists and maps
+   * @return the settings, keyed as in the method's block of {@code reference.conf} ({@code "rank"} for {@code
+   *     peft4j.lora.rank}), with HOCON-able values; or empty when the config is not this method's
+   * @throws UnsupportedFeatureException when the config is this method's but its adapter cannot be rebuilt (say
+   *     why and what to do instead; the runtime names the file)
+   */
+  @API(status = EXPERIMENTAL, since = "0.2")
+  default Optional<Map<String, Object>> settingsOfAdapter(Map<String, Object> adapterConfig) {
     return Optional.empty();
   }
 }

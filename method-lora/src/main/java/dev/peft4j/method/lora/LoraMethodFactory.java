@@ -22,6 +22,7 @@ import dev.peft4j.api.rules.Condition.Op;
 import dev.peft4j.api.rules.Rule;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -123,6 +124,12 @@ public final class LoraMethodFactory implements MethodFactory<LoraSettings> {
           + "remove it (or use freeze to train whole modules)");
     }
     return new LoraAdapter(settings, context);
+  }
+
+  /** A LoRA adapter's settings from its {@code adapter_config.json} ({@code peft_type} LORA): see {@link PeftConfig#settingsOf}. */
+  @Override
+  public Optional<Map<String, Object>> settingsOfAdapter(Map<String, Object> adapterConfig) {
+    return PeftConfig.settingsOf(adapterConfig);
   }
 
   /** The adapters {@code apply} would add, the biases it would unfreeze, and what its layers keep; see {@link LoraPlan}. */

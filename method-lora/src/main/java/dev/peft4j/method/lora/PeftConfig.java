@@ -1,21 +1,31 @@
 package dev.peft4j.method.lora;
 
+import dev.peft4j.api.UnsupportedFeatureException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeSet;
 
-/** The {@code adapter_config.json} Hugging Face PEFT writes for a LoRA adapter. */
+/** The {@code adapter_config.json} Hugging Face PEFT writes for a LoRA adapter, and the settings it stands for. */
 final class PeftConfig {
+
+  static final String PEFT_TYPE = "LORA";
+
+  /** PEFT's adapter_config.json keys and the LoRA settings they set. */
+  private static final Map<String, String> SETTINGS = Map.of(
+      "r", "rank", "lora_alpha", "alpha", "target_modules", "target", "use_rslora", "use-rslora",
+      "use_dora", "use-dora", "bias", "bias", "layers_to_transform", "layers-to-transform",
+      "rank_pattern", "rank-pattern", "alpha_pattern", "alpha-pattern", "exclude_modules", "exclude-modules");
 
   private PeftConfig() {}
 
   static Map<String, Object> of(LoraSettings settings, Collection<String> adapted) {
     Map<String, Object> config = new LinkedHashMap<>();
-    config.put("peft_type", "LORA");
+    config.put("peft_type", PEFT_TYPE);
     config.put("task_type", "CAUSAL_LM");
     config.put("r", settings.rank());
     config.put("lora_alpha", settings.alpha() == Math.rint(settings.alpha()) ? (Object) (int) settings.alpha() : settings.alpha());
@@ -36,6 +46,36 @@ final class PeftConfig {
     config.put("rank_pattern", rankPattern);
     config.put("alpha_pattern", settings.alphaPattern());
     return config;
+  }
+
+  /**
+   * The settings of the LoRA adapter a PEFT {@code adapter_config.json} describes (one PEFT or peft4j wrote), or
+   * empty for another {@code peft_type}. Keys PEFT leaves null or empty keep their defaults.
+   *
+   * @throws UnsupportedFeatureException for a {@code pissa_niter_N} adapter, whose base cannot be rebuilt
+   */
+  static Optional<Map<String, Object>> settingsOf(Map<String, Object> config) {
+    if (!PEFT_TYPE.equals(config.get("peft_type"))) {
+      return Optional.empty();
+    }
+    Map<String, Object> settings = new LinkedHashMap<>();
+    SETTINGS.forEach((peftKey, ours) -> {
+      Object value = config.get(peftKey);
+      if (value != null && !(value instanceof Map<?, ?> map && map.isEmpty())) {
+        settings.put(ours, value);
+      }
+    });
+    Object init = config.get("init_lora_weights");
+    if (init instanceof String text && text.startsWith("pissa_niter_")) {
+      throw new UnsupportedFeatureException("init_lora_weights " + text + " cannot be reloaded exactly (its "
+          + "randomized decomposition of the base is not reproducible); merge it in the run that trained it, or "
+          + "train with lora.init = pissa");
+    }
+    if ("pissa".equals(init) || "gaussian".equals(init)) {
+      // PiSSA's base keeps the residual of the decomposition, which re-running the initialisation rebuilds.
+      settings.put("init", init);
+    }
+    return Optional.of(settings);
   }
 
   /**

@@ -29,6 +29,8 @@ import dev.peft4j.runtime.io.AdapterFiles;
 import dev.peft4j.runtime.io.AtomicFolders;
 import dev.peft4j.runtime.model.llama.LlamaForCausalLM;
 import dev.peft4j.runtime.model.llama.ModelFiles;
+import dev.peft4j.runtime.plan.PlanCheck;
+import dev.peft4j.runtime.plan.RunPlan;
 import dev.peft4j.runtime.plugin.DiscoveredMethod;
 import dev.peft4j.runtime.plugin.Discovery;
 import dev.peft4j.runtime.rules.CoreRules;
@@ -333,6 +335,25 @@ public abstract class MethodContract {
         assertThat(MethodSetup.trainableLine(session.view))
             .startsWith(String.format(java.util.Locale.ROOT, "trainable params: %,d ||", count));
       }
+    }
+  }
+
+  @Test
+  @DisplayName("what it plans for the kit model is what create and apply do")
+  void planIsWhatApplyDoes() {
+    requireTraining();
+    RunPlan plan = run.peft4j().plan(run.config(List.of()));
+    for (RunPlan.MethodPlanned method : plan.methods()) {
+      assumeTrue(method.priced(), () -> (method.id().equals(spec.id()) ? "the method cannot be priced"
+          : "the method runs with " + method.id() + ", which cannot be priced") + ": its MethodFactory.plan returns "
+          + "empty for the kit model, so there is no plan to compare with what apply does");
+    }
+    try (KitRun.Session session = run.open().apply()) {
+      report("planned: %s", plan.counts().orElseThrow().peftLine());
+      assertThat(PlanCheck.differences(plan, session.view))
+          .as("where the model after create and apply differs from the plan of %s (MethodFactory.plan must describe "
+              + "what apply does: the parameters it adds, with their shapes, and what trains)", spec.methods())
+          .isEmpty();
     }
   }
 

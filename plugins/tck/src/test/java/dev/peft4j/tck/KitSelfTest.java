@@ -19,6 +19,7 @@ import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
 import java.util.jar.Manifest;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -50,12 +51,30 @@ class KitSelfTest {
       "missing-merge;     mergeEqualsTheUnmergedForward",
       "moves-frozen;      aTrainingStepChangesOnlyWhatTrains",
       "forgotten-setting; referenceConfCoversEverySetting",
-      "undocumented;      referenceConfCoversEverySetting"})
+      "undocumented;      referenceConfCoversEverySetting",
+      "plan-lies;         planIsWhatApplyDoes"})
   void theKitFailsExactlyTheChecksADefectBreaks(String defect, String failing) throws Exception {
     BrokenMethodContract.pluginFolder = pluginWith(defect);
-    Map<String, String> failures = run(BrokenMethodContract.class);
+    Outcomes outcomes = run(BrokenMethodContract.class);
     Set<String> expected = failing == null ? Set.of() : Set.of(failing.trim().split("\\s+"));
-    assertThat(failures.keySet()).as("failed checks: %s", failures).containsExactlyInAnyOrderElementsOf(expected);
+    assertThat(outcomes.failed().keySet()).as("failed checks: %s", outcomes.failed())
+        .containsExactlyInAnyOrderElementsOf(expected);
+    assertThat(outcomes.skipped()).as("the broken method plans: its plan is checked, not skipped")
+        .doesNotContainKey("planIsWhatApplyDoes");
+    if (defect.equals("plan-lies")) {
+      assertThat(outcomes.failed().get("planIsWhatApplyDoes")).as("the failure names the parameter planned in excess")
+          .contains("model.layers.0.self_attn.k_proj.scale: planned ([16] trainable), but the model after apply has "
+              + "no such parameter", "PEFT's line: planned \"trainable params: 48 ||");
+    }
+  }
+
+  @Test
+  void aMethodThatCannotBePricedHasItsPlanCheckSkippedWithTheReason() throws Exception {
+    BrokenMethodContract.pluginFolder = pluginWith("unpriced");
+    Outcomes outcomes = run(BrokenMethodContract.class);
+    assertThat(outcomes.failed()).as("failed checks").isEmpty();
+    assertThat(outcomes.skipped()).as("skipped checks").containsKey("planIsWhatApplyDoes");
+    assertThat(outcomes.skipped().get("planIsWhatApplyDoes")).contains("the method cannot be priced");
   }
 
   /** A plugin folder with the broken method's jar, its reference.conf set for {@code defect}. */
@@ -89,21 +108,29 @@ class KitSelfTest {
     return folder;
   }
 
-  /** Runs a contract class with the JUnit launcher: the failed test methods, with their messages. */
-  private static Map<String, String> run(Class<?> contract) {
-    Map<String, String> failures = new TreeMap<>();
+  /** The checks of a contract class that failed and that were skipped, each with its message. */
+  private record Outcomes(Map<String, String> failed, Map<String, String> skipped) {}
+
+  /** Runs a contract class with the JUnit launcher. */
+  private static Outcomes run(Class<?> contract) {
+    Outcomes outcomes = new Outcomes(new TreeMap<>(), new TreeMap<>());
     Launcher launcher = LauncherFactory.create();
     launcher.execute(LauncherDiscoveryRequestBuilder.request().selectors(selectClass(contract)).build(),
         new TestExecutionListener() {
           @Override
           public void executionFinished(TestIdentifier test, TestExecutionResult result) {
-            if (result.getStatus() == TestExecutionResult.Status.FAILED) {
+            Map<String, String> into = switch (result.getStatus()) {
+              case FAILED -> outcomes.failed();
+              case ABORTED -> outcomes.skipped();
+              case SUCCESSFUL -> null;
+            };
+            if (into != null) {
               String name = test.getSource().filter(MethodSource.class::isInstance)
                   .map(s -> ((MethodSource) s).getMethodName()).orElse(test.getDisplayName());
-              failures.put(name, result.getThrowable().map(Throwable::toString).orElse(""));
+              into.put(name, result.getThrowable().map(Throwable::toString).orElse(""));
             }
           }
         });
-    return failures;
+    return outcomes;
   }
 }

@@ -18,7 +18,8 @@ final class ModelOptions {
   Path model;
 
   @Option(names = "--adapter", paramLabel = "DIR",
-      description = "A PEFT adapter folder (adapter_config.json, adapter_model.safetensors) to apply to the model.")
+      description = "An adapter folder in PEFT's layout (adapter_config.json, adapter_model.safetensors) to apply to "
+          + "the model, of any installed adapter method that reads its peft_type (lora, or a plugin's).")
   Path adapter;
 
   /** The model (with the adapter, if one is given) and its tokenizer, loaded together; closing it frees both. */

@@ -7,77 +7,99 @@ import com.typesafe.config.ConfigValueFactory;
 import dev.peft4j.api.AdapterMethod;
 import dev.peft4j.api.AdapterState;
 import dev.peft4j.api.MethodFactory;
+import dev.peft4j.api.MethodKind;
 import dev.peft4j.api.Peft4jException;
-import dev.peft4j.api.PeftMethod;
+import dev.peft4j.api.UnsupportedFeatureException;
 import dev.peft4j.api.config.SettingsReader;
+import dev.peft4j.api.model.ModelInfo;
 import dev.peft4j.runtime.io.AdapterFiles;
 import dev.peft4j.runtime.model.llama.LlamaForCausalLM;
 import dev.peft4j.runtime.model.llama.LlamaModelView;
 import dev.peft4j.runtime.plugin.DiscoveredMethod;
 import dev.peft4j.runtime.plugin.Discovery;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /**
- * Attaches a saved PEFT adapter to a model, its settings taken from the folder's {@code
- * adapter_config.json} (for {@code generate}, {@code evaluate} and {@code merge}, which have no run file).
+ * Attaches a saved adapter to a model, its settings taken from the folder's {@code adapter_config.json} (for
+ * {@code generate}, {@code evaluate} and {@code merge}, which have no run file). Every discovered adapter method
+ * is asked whether it wrote the config ({@link MethodFactory#settingsOfAdapter}); the one that claims it is
+ * created with the settings it names, applied and loaded.
  */
 public final class Adapters {
 
-  /** PEFT's adapter_config.json keys and the LoRA settings they set. */
-  private static final Map<String, String> LORA_KEYS = Map.of(
-      "r", "rank", "lora_alpha", "alpha", "target_modules", "target", "use_rslora", "use-rslora",
-      "use_dora", "use-dora", "bias", "bias", "layers_to_transform", "layers-to-transform",
-      "rank_pattern", "rank-pattern", "alpha_pattern", "alpha-pattern", "exclude_modules", "exclude-modules");
-
   private Adapters() {}
+
+  /** The adapter method that claims a config, and the settings it reads from it. */
+  private record Claim(DiscoveredMethod method, Map<String, Object> settings) {}
 
   /** Reads {@code folder}, creates its method, attaches it to {@code model} and loads its weights. */
   public static AdapterMethod attach(Path folder, LlamaForCausalLM model, Discovery discovery, NDManager manager) {
     AdapterState state = AdapterFiles.read(folder, manager);
-    Object type = state.config().get("peft_type");
-    if (!"LORA".equals(type)) {
-      throw new Peft4jException(folder.resolve(AdapterFiles.CONFIG) + ": peft_type " + type
-          + " is not supported by the built-in adapters (LORA is)");
-    }
-    DiscoveredMethod lora = discovery.methods().get("lora");
-    Map<String, Object> settings = new LinkedHashMap<>();
-    LORA_KEYS.forEach((peftKey, ours) -> {
-      Object value = state.config().get(peftKey);
-      if (value != null && !(value instanceof Map<?, ?> map && map.isEmpty())) {
-        settings.put(ours, value);
-      }
-    });
-    Object init = state.config().get("init_lora_weights");
-    if (init instanceof String text && text.startsWith("pissa_niter_")) {
-      throw new Peft4jException(folder.resolve(AdapterFiles.CONFIG) + ": init_lora_weights " + text + " cannot be "
-          + "reloaded exactly (its randomized decomposition of the base is not reproducible); merge it in the run that "
-          + "trained it, or train with lora.init = pissa");
-    }
-    if ("pissa".equals(init) || "gaussian".equals(init)) {
-      // PiSSA's base keeps the residual of the decomposition, which re-running the initialisation rebuilds.
-      settings.put("init", init);
-    }
+    Path file = folder.resolve(AdapterFiles.CONFIG);
+    Claim claim = claim(file, state.config(), discovery);
+
+    String block = claim.method().descriptor().configPath();
     Config config = ConfigFactory.empty();
-    for (Map.Entry<String, Object> entry : settings.entrySet()) {
-      config = config.withValue("peft4j.lora." + entry.getKey(), ConfigValueFactory.fromAnyRef(entry.getValue(),
-          folder.resolve(AdapterFiles.CONFIG).toString()));
+    for (Map.Entry<String, Object> entry : claim.settings().entrySet()) {
+      config = config.withValue(block + "." + entry.getKey(),
+          ConfigValueFactory.fromAnyRef(entry.getValue(), file.toString()));
     }
-    SettingsReader reader = new SettingsReader(config.withFallback(discovery.reference()), "peft4j.lora");
-    Object parsed = lora.factory().readSettings(reader);
-    reader.throwIfProblems();
-    AdapterMethod adapter = (AdapterMethod) create(lora.factory(), parsed, new RuntimeMethodContext(manager, 0));
+    SettingsReader reader = new SettingsReader(config.withFallback(discovery.reference()).resolve(), block);
     LlamaModelView view = new LlamaModelView(model);
-    view.parameters().forEach(p -> p.setTrainable(false));
-    adapter.apply(view);
-    adapter.load(state);
-    adapter.setTraining(false);
-    return adapter;
+    Object settings = readAndCheck(claim.method().factory(), reader, view.info());
+    reader.throwIfProblems();
+
+    AdapterMethod adapter = (AdapterMethod) MethodSetup.create(claim.method(), settings,
+        new RuntimeMethodContext(manager, 0));
+    try {
+      MethodSetup.apply(new MethodSetup.Created(List.of(claim.method()), List.of(adapter)), view);
+      adapter.load(state);
+      adapter.setTraining(false);
+      return adapter;
+    } catch (RuntimeException e) {
+      adapter.close();
+      throw e;
+    }
   }
 
-  @SuppressWarnings("unchecked")
-  private static <S> PeftMethod create(MethodFactory<S> factory, Object settings, RuntimeMethodContext context) {
-    return factory.create((S) settings, context);
+  /** The one adapter method that claims the config; a clear error when none or several do. */
+  private static Claim claim(Path file, Map<String, Object> adapterConfig, Discovery discovery) {
+    List<String> adapters = new ArrayList<>();
+    List<Claim> claims = new ArrayList<>();
+    for (DiscoveredMethod method : discovery.methods().values()) {
+      if (!method.descriptor().is(MethodKind.ADAPTER)) {
+        continue;
+      }
+      adapters.add(method.id());
+      try {
+        method.factory().settingsOfAdapter(adapterConfig).ifPresent(settings -> claims.add(new Claim(method, settings)));
+      } catch (UnsupportedFeatureException e) {
+        throw new UnsupportedFeatureException(file + ": " + e.getMessage());
+      }
+    }
+    Object type = adapterConfig.get("peft_type");
+    if (claims.isEmpty()) {
+      throw new Peft4jException(file + ": " + (type == null ? "has no peft_type, and no" : "peft_type " + type + ": no")
+          + " installed method reads this adapter; the adapter methods installed are "
+          + (adapters.isEmpty() ? "none" : String.join(", ", adapters)) + ". Install the plugin of the method that "
+          + "wrote it (--plugins DIR or PEFT4J_PLUGINS), or give the folder of an adapter one of these wrote");
+    }
+    if (claims.size() > 1) {
+      throw new Peft4jException(file + ": methods " + claims.stream().map(c -> c.method().id() + " ("
+          + c.method().source() + ")").toList() + " all claim this adapter (peft_type " + type + "): install only one "
+          + "of them");
+    }
+    return claims.get(0);
+  }
+
+  private static <S> Object readAndCheck(MethodFactory<S> factory, SettingsReader reader, ModelInfo model) {
+    S settings = factory.readSettings(reader);
+    if (reader.problems().isEmpty()) {
+      factory.check(settings, model, reader);
+    }
+    return settings;
   }
 }

@@ -47,8 +47,7 @@ public final class MethodSetup {
     try {
       for (Map.Entry<String, Object> entry : report.settings().entrySet()) {
         DiscoveredMethod method = discovery.methods().get(entry.getKey());
-        PeftMethod instance = create(method.factory(), entry.getValue(), context);
-        requireKinds(method, instance);
+        PeftMethod instance = create(method, entry.getValue(), context);
         descriptions.add(method);
         created.add(instance);
       }
@@ -71,6 +70,23 @@ public final class MethodSetup {
         select(created.descriptions().get(i).descriptor(), selector.trainable(model), model);
       }
     }
+  }
+
+  /**
+   * Creates one method from settings its factory read, and checks that it implements the interface of every kind
+   * its descriptor declares.
+   *
+   * @throws PluginException when it does not (a bug of the plugin)
+   */
+  public static PeftMethod create(DiscoveredMethod method, Object settings, MethodContext context) {
+    PeftMethod instance = create(method.factory(), settings, context);
+    try {
+      requireKinds(method, instance);
+    } catch (PluginException e) {
+      instance.close();
+      throw e;
+    }
+    return instance;
   }
 
   @SuppressWarnings("unchecked")

@@ -190,4 +190,30 @@ class CliTest {
           .as("%s: %s", example, err).isZero();
     }
   }
+
+  /**
+   * An adapter folder no installed method claims (its peft_type), one LoRA claims but cannot rebuild, or one whose
+   * settings do not fit the model, is refused before anything is written, naming the file and what to do.
+   */
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.CsvSource(delimiter = ';', value = {
+      "\"peft_type\": \"PISSA\", \"target_modules\": [\"q_proj\"]; peft_type PISSA: no installed method reads this "
+          + "adapter; the adapter methods installed are lora. Install the plugin of the method that wrote it",
+      "\"target_modules\": [\"q_proj\"]; has no peft_type, and no installed method reads this adapter",
+      "\"peft_type\": \"LORA\", \"init_lora_weights\": \"pissa_niter_4\"; init_lora_weights pissa_niter_4 cannot be "
+          + "reloaded exactly",
+      "\"peft_type\": \"LORA\", \"r\": 4, \"target_modules\": [\"q_porj\"]; no module of this llama model is named "
+          + "\"q_porj\": did you mean \"q_proj\"?"})
+  void anAdapterThatCannotBeRebuiltIsRefusedNamingTheFile(String config, String message) throws IOException {
+    Path fixtures = Path.of("src", "test", "resources", "fixtures");
+    Path adapter = Files.createDirectories(dir.resolve("adapter"));
+    Files.copy(fixtures.resolve("peft/pissa/adapter_model.safetensors"), adapter.resolve("adapter_model.safetensors"));
+    Files.writeString(adapter.resolve("adapter_config.json"), "{" + config + "}");
+
+    assertThat(peft4j("merge", "--model", fixtures.resolve("llama-tiny").toString(), "--adapter", adapter.toString(),
+        "--out", dir.resolve("merged").toString())).isEqualTo(1);
+
+    assertThat(err.toString()).contains(adapter.resolve("adapter_config.json").toString(), message);
+    assertThat(dir.resolve("merged")).doesNotExist();
+  }
 }

@@ -47,11 +47,10 @@ final class Ia3Adapter implements AdapterMethod {
   public void apply(ModelView model) {
     for (LinearView linear : model.linearLayers()) {
       String name = linear.name();
-      boolean excluded = Modules.ofNames(settings.excludeModules()).matches(name, false);
-      if (excluded || !settings.target().matches(name, name.equals("lm_head"))) {
+      if (!settings.adapts(name)) {
         continue;
       }
-      boolean feedforward = settings.feedforward().matchesFeedforward(name);
+      boolean feedforward = settings.scalesInput(name);
       Shape shape = feedforward ? new Shape(1, linear.inFeatures()) : new Shape(linear.outFeatures(), 1);
       float[] ones = new float[Math.toIntExact(shape.size())];
       Arrays.fill(ones, 1f);
@@ -61,8 +60,12 @@ final class Ia3Adapter implements AdapterMethod {
       layers.put(name, layer);
     }
     if (layers.isEmpty()) {
-      throw new Peft4jException("ia3.target matches no linear layer of the model: nothing to adapt");
+      throw nothingToAdapt();
     }
+  }
+
+  static Peft4jException nothingToAdapt() {
+    return new Peft4jException("ia3.target matches no linear layer of the model: nothing to adapt");
   }
 
   @Override

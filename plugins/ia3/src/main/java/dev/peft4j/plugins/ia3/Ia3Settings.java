@@ -32,6 +32,16 @@ public record Ia3Settings(Modules target, Modules feedforward, List<String> excl
     return new Ia3Settings(target, feedforward, exclude);
   }
 
+  /** Whether the linear layer {@code name} gets a vector: a target, not excluded (the output head only by name). */
+  boolean adapts(String name) {
+    return !Modules.ofNames(excludeModules).matches(name, false) && target.matches(name, name.equals("lm_head"));
+  }
+
+  /** Whether the vector of the adapted layer {@code name} scales its input ({@code [1, in]}) rather than its output. */
+  boolean scalesInput(String name) {
+    return feedforward.matchesFeedforward(name);
+  }
+
   private static Modules modules(SettingsReader r, String key, boolean allowAllLinear) {
     ConfigValue value = r.raw(key);
     if (value != null && value.valueType() == ConfigValueType.STRING) {

@@ -50,7 +50,7 @@ class Ia3AgainstPeftTest {
   private static final double LOGITS_TOLERANCE = 1e-5;
   private static final double GRADIENT_TOLERANCE = 1e-5;
   private static final double WEIGHT_TOLERANCE = 1e-6;
-  private static final Path BASES = Path.of("..", "..", "runtime", "src", "test", "resources", "fixtures");
+  static final Path BASES = Path.of("..", "..", "runtime", "src", "test", "resources", "fixtures");
 
   private final NDManager manager = Engine.getEngine("PyTorch").newBaseManager();
 
@@ -175,11 +175,11 @@ class Ia3AgainstPeftTest {
     return factory.create(settings, new RuntimeMethodContext(manager, 0));
   }
 
-  private static Path fixture(String name) throws URISyntaxException {
+  static Path fixture(String name) throws URISyntaxException {
     return Path.of(Ia3AgainstPeftTest.class.getResource("/fixtures/" + name + "/expected.json").toURI()).getParent();
   }
 
-  private static JsonObject json(Path file) throws IOException {
+  static JsonObject json(Path file) throws IOException {
     return JsonParser.parseString(Files.readString(file)).getAsJsonObject();
   }
 
@@ -187,7 +187,7 @@ class Ia3AgainstPeftTest {
     return array.asList().stream().map(JsonElement::getAsString).toList();
   }
 
-  private static float[] floats(JsonArray values) {
+  static float[] floats(JsonArray values) {
     float[] result = new float[values.size()];
     for (int i = 0; i < result.length; i++) {
       result[i] = values.get(i).getAsFloat();
@@ -195,7 +195,7 @@ class Ia3AgainstPeftTest {
     return result;
   }
 
-  private static int[][] ints(JsonArray rows) {
+  static int[][] ints(JsonArray rows) {
     int[][] result = new int[rows.size()][];
     for (int i = 0; i < rows.size(); i++) {
       JsonArray row = rows.get(i).getAsJsonArray();
@@ -207,7 +207,7 @@ class Ia3AgainstPeftTest {
     return result;
   }
 
-  private static long[] longs(JsonArray rows) {
+  static long[] longs(JsonArray rows) {
     int[][] values = ints(rows);
     long[] flat = new long[values.length * values[0].length];
     for (int b = 0; b < values.length; b++) {
@@ -218,7 +218,7 @@ class Ia3AgainstPeftTest {
     return flat;
   }
 
-  private static double maxError(float[] ours, float[] reference) {
+  static double maxError(float[] ours, float[] reference) {
     assertThat(ours).hasSameSizeAs(reference);
     double max = 0;
     for (int i = 0; i < ours.length; i++) {

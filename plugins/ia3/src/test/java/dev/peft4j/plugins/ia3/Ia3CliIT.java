@@ -23,8 +23,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The path a third party's users take: the IA³ jar that {@code mvn package} built is copied into a plugin folder,
- * and {@code peft4j methods} and {@code peft4j train} run in a fresh JVM whose classpath is the runtime's alone
- * (this module's classes are taken out of it), so that IA³ comes only from the jar, in its own class loader.
+ * and {@code peft4j methods}, {@code train} and {@code merge --adapter} run in a fresh JVM whose classpath is the
+ * runtime's alone (this module's classes are taken out of it), so that IA³ comes only from the jar, in its own class
+ * loader.
  */
 class Ia3CliIT {
 
@@ -34,7 +35,7 @@ class Ia3CliIT {
   private record Result(int exit, String out, String err) {}
 
   @Test
-  void theBuiltJarInAPluginFolderIsListedAndTrainsThroughTheCli() throws Exception {
+  void theBuiltJarInAPluginFolderIsListedTrainsAndMergesThroughTheCli() throws Exception {
     Path jar = Path.of(System.getProperty("peft4j.plugin.jar"));
     assertThat(jar).as("the jar `mvn package` built (run this test with `mvn verify`)").isRegularFile();
     Path plugins = Files.createDirectories(dir.resolve("plugins"));
@@ -76,6 +77,12 @@ class Ia3CliIT {
         assertThat(values).as("a trained vector moved from its initial ones").isNotEqualTo(ones);
       }
     }
+
+    // merge --adapter rebuilds it from its adapter_config.json, IA³ again coming from the plugin folder alone.
+    Result merged = peft4j("--plugins", plugins.toString(), "merge", "--model", "models/tiny", "--adapter", "out/adapter",
+        "--out", "merged");
+    assertThat(merged.exit()).as("stdout:%n%s%nstderr:%n%s", merged.out(), merged.err()).isZero();
+    assertThat(dir.resolve("merged/model.safetensors")).isRegularFile();
 
     // A second run continues from the adapter the first one wrote.
     Files.writeString(dir.resolve("run.conf"), "model.adapter-path = out/adapter\noutput.dir = out2\n", java.nio.file.StandardOpenOption.APPEND);

@@ -27,6 +27,6 @@ class PluginAuthorsDocTest {
           .contains(snippet.group(2).replace("\r\n", "\n"));
       checked++;
     }
-    assertThat(checked).as("snippets checked").isGreaterThanOrEqualTo(9);
+    assertThat(checked).as("snippets checked").isGreaterThanOrEqualTo(12);
   }
 }

@@ -21,12 +21,17 @@ import dev.peft4j.api.model.LinearLayer;
 import dev.peft4j.api.model.LinearView;
 import dev.peft4j.api.model.ModelView;
 import dev.peft4j.api.model.ParameterView;
+import dev.peft4j.api.plan.LinearShape;
+import dev.peft4j.api.plan.MethodPlan;
+import dev.peft4j.api.plan.ModelShape;
+import dev.peft4j.api.plan.ParameterShape;
 import dev.peft4j.api.rules.Condition.KindCount;
 import dev.peft4j.api.rules.Rule;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -37,7 +42,7 @@ import java.util.Set;
 public final class BrokenProvider implements MethodProvider {
 
   /** The ways to break the contract. */
-  public enum Defect { NONE, LEAK, CHANGES_INIT, UNSAVED, NO_LOAD, MISSING_MERGE, MOVES_FROZEN }
+  public enum Defect { NONE, LEAK, CHANGES_INIT, UNSAVED, NO_LOAD, MISSING_MERGE, MOVES_FROZEN, PLAN_LIES, UNPRICED }
 
   public BrokenProvider() {}
 
@@ -69,6 +74,24 @@ public final class BrokenProvider implements MethodProvider {
     @Override
     public PeftMethod create(Settings settings, MethodContext context) {
       return new Adapter(settings.defect(), context);
+    }
+
+    /** A vector per v_proj, as apply adds them; {@code plan-lies} plans one parameter too many, on the first k_proj. */
+    @Override
+    public Optional<MethodPlan> plan(Settings settings, ModelShape model) {
+      if (settings.defect() == Defect.UNPRICED) {
+        return Optional.empty();
+      }
+      MethodPlan.Builder plan = MethodPlan.builder();
+      boolean lied = false;
+      for (LinearShape linear : model.linearLayers()) {
+        boolean lie = settings.defect() == Defect.PLAN_LIES && !lied && linear.name().endsWith("k_proj");
+        if (linear.name().endsWith("v_proj") || lie) {
+          plan.add(ParameterShape.trainable(linear.name() + ".scale", linear.layerIndex(), linear.outFeatures()));
+          lied |= lie;
+        }
+      }
+      return Optional.of(plan.build());
     }
   }
 
