@@ -11,6 +11,7 @@ import ai.djl.training.GradientCollector;
 import dev.peft4j.runtime.config.CoreSettings;
 import dev.peft4j.runtime.config.CoreSettings.OnNonFinite;
 import dev.peft4j.api.OptimizerHook;
+import dev.peft4j.api.OptimizerHook.StepInfo;
 import dev.peft4j.api.PeftMethod;
 import dev.peft4j.api.model.ModelView;
 import dev.peft4j.api.model.ParameterView;
@@ -20,6 +21,9 @@ import dev.peft4j.runtime.nn.Parameter;
 import dev.peft4j.runtime.nn.Tensors;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -74,6 +78,15 @@ public final class Trainer {
     this.manager = manager;
     this.optimizer = new AdamW(settings.adamBeta1(), settings.adamBeta2(), settings.adamEpsilon(), manager);
     this.progress = new Progress(out, terminal, totalSteps(), settings.loggingSteps());
+    if (layerwise() && settings.gradientAccumulationSteps() > 1) {
+      throw new TrainingException("a method steps parameters during the backward pass (layer-wise), so gradients "
+          + "cannot accumulate: set training.gradient-accumulation-steps = 1");
+    }
+  }
+
+  /** Whether a hook asks for parameters to be stepped during the backward pass, stage by stage. */
+  private boolean layerwise() {
+    return hooks.stream().anyMatch(OptimizerHook::stepsDuringBackward);
   }
 
   /** Optimizer steps of the whole run. */
@@ -155,11 +168,19 @@ public final class Trainer {
 
   private record StepOutcome(boolean finite, String what, double value, double loss, double gradNorm, long tokens) {}
 
+  private StepInfo stepInfo(long step, double learningRate) {
+    return new StepInfo(step, learningRate, settings.adamBeta1(), settings.adamBeta2(), settings.adamEpsilon(),
+        settings.weightDecay());
+  }
+
   private StepOutcome step(long step, double learningRate) {
+    if (layerwise()) {
+      return layerwiseStep(step, learningRate);
+    }
     Engine engine = manager.getEngine();
     try (NDScope scope = new NDScope()) {
       engine.setRandomSeed((int) (settings.seed() + step));
-      OptimizerHook.StepInfo info = new OptimizerHook.StepInfo(step, learningRate);
+      StepInfo info = stepInfo(step, learningRate);
       hooks.forEach(hook -> hook.beforeStep(info, view));
       trainable = trainableNow();
       int accumulation = settings.gradientAccumulationSteps();
@@ -193,22 +214,134 @@ public final class Trainer {
         return new StepOutcome(false, "gradient norm", norm, loss, norm, tokens);
       }
       for (ParameterView parameter : view.parameters()) {
-        if (!parameter.trainable()) {
-          continue;
+        if (parameter.trainable()) {
+          update(parameter, info);
         }
-        NDArray weights = parameter.data();
-        OptimizerHook owner = hooks.stream().filter(h -> h.ownsUpdate(parameter)).findFirst().orElse(null);
-        if (owner != null) {
-          owner.update(parameter, weights.getGradient(), info);
-          continue;
-        }
-        double scale = hooks.stream().mapToDouble(h -> h.learningRateScale(parameter)).reduce(1.0, (a, b) -> a * b);
-        boolean decays = weights.getShape().dimension() >= 2;
-        optimizer.step(parameter.name(), weights, weights.getGradient(), learningRate * scale,
-            decays ? settings.weightDecay() : 0);
       }
       zeroGradients();
       return new StepOutcome(true, "loss", loss, loss, norm, tokens);
+    }
+  }
+
+  /** Steps one trainable parameter from its gradient: by the hook that owns it, or by AdamW. */
+  private void update(ParameterView parameter, StepInfo info) {
+    NDArray weights = parameter.data();
+    OptimizerHook owner = hooks.stream().filter(h -> h.ownsUpdate(parameter)).findFirst().orElse(null);
+    if (owner != null) {
+      owner.update(parameter, weights.getGradient(), info);
+      return;
+    }
+    double scale = hooks.stream().mapToDouble(h -> h.learningRateScale(parameter)).reduce(1.0, (a, b) -> a * b);
+    boolean decays = weights.getShape().dimension() >= 2;
+    optimizer.step(parameter.name(), weights, weights.getGradient(), info.learningRate() * scale,
+        decays ? settings.weightDecay() : 0);
+  }
+
+  /**
+   * A step that updates parameters during the backward pass (layer-wise), for hooks that ask for it. DJL
+   * has no per-parameter backward hooks and cannot drop a gradient, so the pass runs in the model's
+   * stages ({@link LlamaForCausalLM#stages}): the forward pass cuts the graph between stages (each stage
+   * starts from a detached copy of the hidden states that takes a gradient) and opens a scope per stage;
+   * the backward pass goes from the loss down, one stage at a time, the next from {@code sum(output ·
+   * upstream gradient)}. After each stage its parameters are stepped and given fresh arrays (sharing the
+   * values, without a gradient), and the stage's scope is closed, which frees its activations, its graph
+   * and with them the old arrays and their gradients. So at most one stage's gradients exist at a time.
+   * No gradient accumulation, and no clipping: the global norm is known only after every stage has
+   * stepped (it is still reported).
+   */
+  private StepOutcome layerwiseStep(long step, double learningRate) {
+    Engine engine = manager.getEngine();
+    try (NDScope scope = new NDScope()) {
+      engine.setRandomSeed((int) (settings.seed() + step));
+      StepInfo info = stepInfo(step, learningRate);
+      hooks.forEach(hook -> hook.beforeStep(info, view));
+      trainable = trainableNow();
+      Batch batch = train.batch((int) (step / train.batchesPerEpoch()), (int) (step % train.batchesPerEpoch()));
+      BatchArrays arrays = batch.toNDArrays(manager);
+      LlamaForCausalLM.Stages stages = model.stages(arrays.inputIds(), batch.attentionMask());
+      int count = stages.count();
+      List<List<ParameterView>> byStage = new ArrayList<>();
+      for (int s = 0; s < count; s++) {
+        byStage.add(new ArrayList<>());
+      }
+      int lowest = count - 1;
+      for (ParameterView parameter : view.parameters()) {
+        if (parameter.trainable()) {
+          int s = stages.stageOf(parameter.name());
+          byStage.get(s).add(parameter);
+          lowest = Math.min(lowest, s);
+        }
+      }
+      Deque<NDScope> stageScopes = new ArrayDeque<>();
+      NDArray[] inputs = new NDArray[count];
+      NDArray[] outputs = new NDArray[count];
+      try {
+        NDArray loss;
+        try (GradientCollector collector = engine.newGradientCollector()) {
+          NDArray h = arrays.inputIds();
+          for (int s = 0; s < count; s++) {
+            stageScopes.push(new NDScope());
+            if (s > 0) {
+              inputs[s] = h.stopGradient();
+              inputs[s].setRequiresGradient(true);
+            }
+            h = stages.forward(s, s == 0 ? h : inputs[s]);
+            outputs[s] = h;
+          }
+          loss = CausalLmLoss.meanAndCount(h, arrays.labels())[0];
+        }
+        double lossValue = loss.getFloat();
+        if (!Double.isFinite(lossValue)) {
+          return new StepOutcome(false, "loss", lossValue, lossValue, Double.NaN, batch.realTokens());
+        }
+        double squares = 0;
+        NDArray upstream = null;
+        for (int s = count - 1; s >= lowest; s--) {
+          try (GradientCollector collector = engine.newGradientCollector()) {
+            collector.backward(s == count - 1 ? loss : outputs[s].mul(upstream).sum());
+          }
+          NDArray below = s > lowest ? inputs[s].getGradient() : null;
+          for (ParameterView parameter : byStage.get(s)) {
+            squares += parameter.data().getGradient().square().sum().getFloat();
+          }
+          if (!Double.isFinite(squares)) {
+            freeGradients(view.parameters());
+            return new StepOutcome(false, "gradient norm", squares, lossValue, squares, batch.realTokens());
+          }
+          for (ParameterView parameter : byStage.get(s)) {
+            update(parameter, info);
+          }
+          freeGradients(byStage.get(s));
+          if (below != null) {
+            NDScope.unregister(below);
+          }
+          stageScopes.pop().close();
+          if (below != null) {
+            NDScope.register(below);
+          }
+          upstream = below;
+        }
+        return new StepOutcome(true, "loss", lossValue, lossValue, Math.sqrt(squares), batch.realTokens());
+      } finally {
+        while (!stageScopes.isEmpty()) {
+          stageScopes.pop().close();
+        }
+      }
+    }
+  }
+
+  /**
+   * Gives each trainable parameter of {@code parameters} a new array over the same values, without a
+   * gradient; the old array (and its gradient, once the graph that holds it is closed) is freed.
+   */
+  private void freeGradients(List<ParameterView> parameters) {
+    for (ParameterView parameter : parameters) {
+      Parameter p = trainable.get(parameter.name());
+      if (p != null) {
+        NDArray fresh = p.data().stopGradient();
+        NDScope.unregister(fresh);
+        p.set(fresh);
+      }
     }
   }
 
