@@ -32,9 +32,9 @@ public final class GaloreMethodFactory implements MethodFactory<GaloreSettings> 
               + "or galore.layerwise = false",
           chosen(ID), setting("galore.layerwise", Op.EQUALS, true), setting("training.devices", Op.GREATER_THAN, 1)),
       Rule.warning("layerwise-no-clipping",
-          "layer-wise GaLore steps each layer before the gradients of the layers below it exist, so the global "
-              + "gradient norm cannot be clipped: training.max-grad-norm is ignored (as in LLaMA-Factory); set it "
-              + "to 0 to silence this warning, or galore.layerwise = false to clip",
+          "layer-wise GaLore steps each layer as soon as its gradients exist, before the global gradient norm is "
+              + "known, so gradients are not clipped and training.max-grad-norm is ignored (in LLaMA-Factory too): set "
+              + "training.max-grad-norm = 0 to silence this warning, or galore.layerwise = false to clip",
           chosen(ID), setting("galore.layerwise", Op.EQUALS, true), setting("training.max-grad-norm", Op.GREATER_THAN, 0)));
 
   @Override

@@ -46,6 +46,8 @@ final class GaloreOptimizer implements OptimizerHook {
   private final MethodContext context;
   private final SingularVectors singularVectors;
   private final Map<String, ParameterState> states = new LinkedHashMap<>();
+  /** 0-d arrays of the run's constants (betas, epsilon, scale), made once: each costs a few native calls. */
+  private final Map<Float, NDArray> constants = new java.util.HashMap<>();
   private Set<String> targets;
 
   /** Adam's state of one parameter: moments (in the projected shape for GaLore weights), step count, projector. */
@@ -139,13 +141,13 @@ final class GaloreOptimizer implements OptimizerHook {
       long t = ++state.step;
       double beta1 = info.beta1();
       double beta2 = info.beta2();
-      state.expAvg.muli(scalar(beta1)).addi(g.mul(scalar(1 - beta1)));
-      state.expAvgSq.muli(scalar(beta2)).addi(g.mul(scalar(1 - beta2)).mul(g));
-      NDArray denominator = state.expAvgSq.sqrt().add(scalar(info.epsilon()));
+      state.expAvg.muli(constant(beta1)).addi(g.mul(constant(1 - beta1)));
+      state.expAvgSq.muli(constant(beta2)).addi(g.mul(constant(1 - beta2)).mul(g));
+      NDArray denominator = state.expAvgSq.sqrt().add(constant(info.epsilon()));
       double stepSize = info.learningRate() * Math.sqrt(1 - Math.pow(beta2, t)) / (1 - Math.pow(beta1, t));
       NDArray normalized = state.expAvg.div(denominator);
       if (galore) {
-        normalized = state.projector.projectBack(normalized, scalar(settings.scale()));
+        normalized = state.projector.projectBack(normalized, constant(settings.scale()));
       }
       weights.subi(normalized.mul(scalar(stepSize)));
       if (info.weightDecay() > 0 && weights.getShape().dimension() >= 2) {
@@ -239,6 +241,13 @@ final class GaloreOptimizer implements OptimizerHook {
       }
     }
     states.clear();
+    constants.values().forEach(NDArray::close);
+    constants.clear();
+  }
+
+  /** A run's constant as a long-lived 0-d fp32 array. */
+  private NDArray constant(double value) {
+    return constants.computeIfAbsent((float) value, v -> keep(context.scalar(v)));
   }
 
   /** A 0-d fp32 array: never a Java number in an array operation (see {@link MethodContext#scalar}). */

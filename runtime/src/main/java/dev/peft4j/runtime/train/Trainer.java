@@ -233,8 +233,12 @@ public final class Trainer {
     }
     double scale = hooks.stream().mapToDouble(h -> h.learningRateScale(parameter)).reduce(1.0, (a, b) -> a * b);
     boolean decays = weights.getShape().dimension() >= 2;
-    optimizer.step(parameter.name(), weights, weights.getGradient(), info.learningRate() * scale,
-        decays ? settings.weightDecay() : 0);
+    // A scope per parameter: AdamW's temporaries (several arrays of the parameter's size) are freed at once,
+    // not at the end of the step, so that they never exist for the whole model together.
+    try (NDScope scope = new NDScope()) {
+      optimizer.step(parameter.name(), weights, weights.getGradient(), info.learningRate() * scale,
+          decays ? settings.weightDecay() : 0);
+    }
   }
 
   /**
@@ -438,9 +442,15 @@ public final class Trainer {
     saved.optimizer().values().forEach(NDArray::close);
   }
 
-  /** Bytes of AdamW state the run holds now. */
+  /** Bytes of optimizer state the run holds now: AdamW's and the hooks' (GaLore's projected moments and projectors). */
   public long optimizerStateBytes() {
-    return optimizer.stateBytes();
+    long bytes = optimizer.stateBytes();
+    for (OptimizerHook hook : hooks) {
+      for (NDArray array : hook.optimizerState().values()) {
+        bytes += array.getShape().size() * array.getDataType().getNumOfBytes();
+      }
+    }
+    return bytes;
   }
 
   public LlamaForCausalLM model() {
