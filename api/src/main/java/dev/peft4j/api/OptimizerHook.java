@@ -61,12 +61,29 @@ public interface OptimizerHook extends PeftMethod {
   default void loadOptimizerState(Map<String, NDArray> state) {}
 
   /**
+   * Whether the runtime should step parameters during the backward pass (layer-wise): it runs the
+   * backward pass stage by stage (the output head, each decoder layer from the last, the embeddings),
+   * steps every trainable parameter of a stage as soon as that stage's gradients are complete, and
+   * frees those gradients before the next stage, so that the gradients of the whole model never exist
+   * at once. Such a run cannot accumulate gradients and cannot clip them by their global norm.
+   */
+  @API(status = EXPERIMENTAL, since = "0.1")
+  default boolean stepsDuringBackward() {
+    return false;
+  }
+
+  /**
    * Where the run stands at an optimizer step, and the AdamW settings of the run
    * ({@code training.adam-beta1}, {@code adam-beta2}, {@code adam-epsilon}, {@code weight-decay}) for a
    * hook that updates parameters itself.
    *
    * @param step optimizer steps taken before this one (0 for the first)
    * @param learningRate the scheduled learning rate of this step
+   * @param beta1 {@code training.adam-beta1}
+   * @param beta2 {@code training.adam-beta2}
+   * @param epsilon {@code training.adam-epsilon}
+   * @param weightDecay {@code training.weight-decay}; the runtime applies it to parameters of two or more
+   *     dimensions only (not to norms and biases), and a hook that owns updates should do the same
    */
   record StepInfo(long step, double learningRate, double beta1, double beta2, double epsilon, double weightDecay) {
 

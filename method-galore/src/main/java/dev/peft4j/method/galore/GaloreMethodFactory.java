@@ -9,7 +9,6 @@ import dev.peft4j.api.MethodDescriptor;
 import dev.peft4j.api.MethodFactory;
 import dev.peft4j.api.MethodKind;
 import dev.peft4j.api.PeftMethod;
-import dev.peft4j.api.UnsupportedFeatureException;
 import dev.peft4j.api.config.SettingsReader;
 import dev.peft4j.api.model.ModelInfo;
 import dev.peft4j.api.plan.MethodPlan;
@@ -34,7 +33,12 @@ public final class GaloreMethodFactory implements MethodFactory<GaloreSettings> 
       Rule.error("layerwise-single-device",
           "layer-wise GaLore does not support training on several devices: set training.devices = 1 "
               + "or galore.layerwise = false",
-          chosen(ID), setting("galore.layerwise", Op.EQUALS, true), setting("training.devices", Op.GREATER_THAN, 1)));
+          chosen(ID), setting("galore.layerwise", Op.EQUALS, true), setting("training.devices", Op.GREATER_THAN, 1)),
+      Rule.warning("layerwise-no-clipping",
+          "layer-wise GaLore steps each layer as soon as its gradients exist, before the global gradient norm is "
+              + "known, so gradients are not clipped and training.max-grad-norm is ignored (in LLaMA-Factory too): set "
+              + "training.max-grad-norm = 0 to silence this warning, or galore.layerwise = false to clip",
+          chosen(ID), setting("galore.layerwise", Op.EQUALS, true), setting("training.max-grad-norm", Op.GREATER_THAN, 0)));
 
   @Override
   public MethodDescriptor descriptor() {
@@ -65,8 +69,7 @@ public final class GaloreMethodFactory implements MethodFactory<GaloreSettings> 
 
   @Override
   public PeftMethod create(GaloreSettings settings, MethodContext context) {
-    throw new UnsupportedFeatureException(
-        "training with galore is not implemented yet in this version (see the README, section 'What works')");
+    return new GaloreOptimizer(settings, context);
   }
 
   /** Optimizer state in the projected shapes; see {@link GalorePlan}. */

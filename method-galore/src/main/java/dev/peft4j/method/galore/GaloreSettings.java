@@ -5,13 +5,17 @@ import java.util.List;
 
 /** The settings of {@code peft4j.galore}, read eagerly; see {@code reference.conf} for each one. */
 public record GaloreSettings(
-    List<String> target, int rank, int updateInterval, double scale, ProjectionType projType, boolean layerwise) {
+    List<String> target, int rank, int updateInterval, double scale, ProjectionType projType, boolean layerwise,
+    SvdKind svd) {
 
   /** The {@code target} that selects every linear layer but the output head. */
   public static final String ALL = "all";
 
   /** Which side(s) of the gradient GaLore projects, as galore-torch's {@code proj_type}. */
   public enum ProjectionType { STD, REVERSE_STD, RIGHT, LEFT, FULL }
+
+  /** How projectors are computed: a randomized range finder, or the full SVD as galore-torch does. */
+  public enum SvdKind { RANDOMIZED, EXACT }
 
   public static GaloreSettings read(SettingsReader r) {
     List<String> target = r.strings("target");
@@ -21,6 +25,6 @@ public record GaloreSettings(
     double scale = r.positiveNumber("scale");
     return new GaloreSettings(
         target, r.integerAtLeast("rank", 1), r.integerAtLeast("update-interval", 1), scale,
-        r.choice("proj-type", ProjectionType.class), r.bool("layerwise"));
+        r.choice("proj-type", ProjectionType.class), r.bool("layerwise"), r.choice("svd", SvdKind.class));
   }
 }

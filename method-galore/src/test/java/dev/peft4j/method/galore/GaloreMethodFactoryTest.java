@@ -1,14 +1,14 @@
 package dev.peft4j.method.galore;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.peft4j.api.MethodCapability;
 import dev.peft4j.api.MethodDescriptor;
 import dev.peft4j.api.MethodKind;
-import dev.peft4j.api.UnsupportedFeatureException;
+import dev.peft4j.api.OptimizerHook;
+import dev.peft4j.api.PeftMethod;
 import dev.peft4j.api.config.SettingProblem;
 import dev.peft4j.api.config.SettingsReader;
 import dev.peft4j.api.model.ModelInfo;
@@ -48,20 +48,22 @@ class GaloreMethodFactoryTest {
   }
 
   @Test
-  void declaresItsRulesAsErrors() {
+  void declaresTwoErrorsAndAWarning() {
     List<Rule> rules = factory.descriptor().rules();
 
     assertThat(rules).isEqualTo(GaloreMethodFactory.RULES);
-    assertThat(rules).extracting(Rule::name)
-        .containsExactlyInAnyOrder("layerwise-without-accumulation", "layerwise-single-device");
-    assertThat(rules).extracting(Rule::severity).containsOnly(Severity.ERROR);
+    assertThat(rules).extracting(Rule::name, Rule::severity).containsExactly(
+        org.assertj.core.groups.Tuple.tuple("layerwise-without-accumulation", Severity.ERROR),
+        org.assertj.core.groups.Tuple.tuple("layerwise-single-device", Severity.ERROR),
+        org.assertj.core.groups.Tuple.tuple("layerwise-no-clipping", Severity.WARNING));
   }
 
   @Test
   void layerwiseRulesReadAsTheirConditions() {
     assertThat(GaloreMethodFactory.RULES).extracting(Rule::describeConditions).containsExactly(
         "galore is chosen and galore.layerwise == true and training.gradient-accumulation-steps > 1",
-        "galore is chosen and galore.layerwise == true and training.devices > 1");
+        "galore is chosen and galore.layerwise == true and training.devices > 1",
+        "galore is chosen and galore.layerwise == true and training.max-grad-norm > 0");
   }
 
   @Test
@@ -84,12 +86,17 @@ class GaloreMethodFactoryTest {
   }
 
   @Test
-  void createSaysTrainingWithGaloreIsNotImplementedYet() {
+  void createsAnOptimizerHookThatOwnsEveryUpdateAndStepsDuringBackwardOnlyWhenLayerwise() {
     GaloreSettings defaults = factory.readSettings(new SettingsReader(ConfigFactory.defaultReference(), "peft4j.galore"));
+    GaloreSettings layerwise = factory.readSettings(new SettingsReader(
+        ConfigFactory.parseString("peft4j.galore.layerwise = true").withFallback(ConfigFactory.defaultReference()),
+        "peft4j.galore"));
 
-    assertThatThrownBy(() -> factory.create(defaults, null))
-        .isInstanceOf(UnsupportedFeatureException.class)
-        .hasMessageContaining("galore")
-        .hasMessageContaining("not implemented yet");
+    try (PeftMethod plain = factory.create(defaults, null); PeftMethod perLayer = factory.create(layerwise, null)) {
+      assertThat(plain).isInstanceOf(OptimizerHook.class);
+      assertThat(((OptimizerHook) plain).ownsUpdate(null)).isTrue();
+      assertThat(((OptimizerHook) plain).stepsDuringBackward()).isFalse();
+      assertThat(((OptimizerHook) perLayer).stepsDuringBackward()).isTrue();
+    }
   }
 }

@@ -38,6 +38,14 @@ class GaloreSettingsTest {
     assertThat(s.projType()).isEqualTo(ProjectionType.STD);
     assertThat(s.target()).containsExactly(GaloreSettings.ALL).containsExactly("all");
     assertThat(s.layerwise()).isFalse();
+    assertThat(s.svd()).isEqualTo(GaloreSettings.SvdKind.RANDOMIZED);
+  }
+
+  @Test
+  void readsTheSvdChoice() {
+    assertThat(read("peft4j.galore.svd = exact").svd()).isEqualTo(GaloreSettings.SvdKind.EXACT);
+    read("peft4j.galore.svd = lanczos");
+    assertThat(onlyProblem().message()).isEqualTo("must be one of randomized, exact, got \"lanczos\"");
   }
 
   @ParameterizedTest(name = "proj-type {0}")
@@ -91,7 +99,8 @@ class GaloreSettingsTest {
     GaloreSettings s = read("peft4j.galore { target = mlp, rank = 128, update-interval = 50, scale = 0.25, layerwise = true }");
 
     assertThat(reader.problems()).isEmpty();
-    assertThat(s).isEqualTo(new GaloreSettings(java.util.List.of("mlp"), 128, 50, 0.25, ProjectionType.STD, true));
+    assertThat(s).isEqualTo(new GaloreSettings(java.util.List.of("mlp"), 128, 50, 0.25, ProjectionType.STD, true,
+        GaloreSettings.SvdKind.RANDOMIZED));
   }
 
   @Test

@@ -45,7 +45,8 @@ import java.util.Random;
  *
  * <pre>java … TrainingBenchmark SIZE METHOD BATCH LENGTH STEPS [RSS_AT_STEPS…]</pre>
  *
- * METHOD is {@code full}, {@code freeze} (the last 2 layers), or a LoRA configuration of {@link #LORA}. The resident set size is recorded after
+ * METHOD is {@code full}, {@code freeze} (the last 2 layers), a LoRA configuration of {@link #LORA}, or a GaLore
+ * one of {@link #GALORE}. The resident set size is recorded after
  * each of RSS_AT_STEPS steps and after the last one (memory staying flat over a long run).
  */
 public final class TrainingBenchmark {
@@ -69,6 +70,9 @@ public final class TrainingBenchmark {
       List<PeftMethod> methods = new ArrayList<>();
       if (LORA.containsKey(method)) {
         methods.add(lora(LORA.get(method), method.startsWith("qlora"), model, manager));
+      } else if (GALORE.containsKey(method)) {
+        model.namedParameters().values().forEach(p -> p.setTrainable(true));
+        methods.add(method("galore", GALORE.get(method), manager));
       } else {
         model.namedParameters().forEach((name, p) -> p.setTrainable(method.equals("full")
             || name.contains(".layers." + (layers - 1) + ".") || name.contains(".layers." + (layers - 2) + ".")));
@@ -121,13 +125,14 @@ public final class TrainingBenchmark {
       "dora-r8-qv", "rank = 8, alpha = 16, target = [q_proj, v_proj], use-dora = true",
       "qlora-r8-qv", "rank = 8, alpha = 16, target = [q_proj, v_proj]");
 
+  /** The GaLore configurations the benchmark knows (with {@code full}: every parameter trains), by name. */
+  static final Map<String, String> GALORE = Map.of(
+      "galore-r16", "rank = 16, update-interval = 200, scale = 0.25",
+      "galore-r16-layerwise", "rank = 16, update-interval = 200, scale = 0.25, layerwise = true");
+
   /** Applies the built-in LoRA with {@code settings} to {@code model} (on a 4-bit base if asked), as a run would. */
   static PeftMethod lora(String settings, boolean quantized, LlamaForCausalLM model, NDManager manager) {
-    Discovery discovery = PluginDiscovery.discover(TrainingBenchmark.class.getClassLoader(), List.of());
-    MethodFactory<?> factory = discovery.methods().get("lora").factory();
-    Object read = factory.readSettings(new SettingsReader(ConfigFactory.parseString("peft4j.lora { " + settings + " }")
-        .withFallback(discovery.reference()), "peft4j.lora"));
-    PeftMethod method = create(factory, read, new RuntimeMethodContext(manager, 1));
+    PeftMethod method = method("lora", settings, manager);
     LlamaModelView view = new LlamaModelView(model);
     if (quantized) {
       view.quantizeNf4(manager);
@@ -135,6 +140,15 @@ public final class TrainingBenchmark {
     view.parameters().forEach(p -> p.setTrainable(false));
     ((AdapterMethod) method).apply(view);
     return method;
+  }
+
+  /** The built-in method {@code id} created with {@code settings} over its defaults. */
+  static PeftMethod method(String id, String settings, NDManager manager) {
+    Discovery discovery = PluginDiscovery.discover(TrainingBenchmark.class.getClassLoader(), List.of());
+    MethodFactory<?> factory = discovery.methods().get(id).factory();
+    Object read = factory.readSettings(new SettingsReader(ConfigFactory.parseString("peft4j." + id + " { " + settings + " }")
+        .withFallback(discovery.reference()), "peft4j." + id));
+    return create(factory, read, new RuntimeMethodContext(manager, 1));
   }
 
   @SuppressWarnings("unchecked")

@@ -11,6 +11,7 @@ import ai.djl.training.GradientCollector;
 import dev.peft4j.runtime.config.CoreSettings;
 import dev.peft4j.runtime.config.CoreSettings.OnNonFinite;
 import dev.peft4j.api.OptimizerHook;
+import dev.peft4j.api.OptimizerHook.StepInfo;
 import dev.peft4j.api.PeftMethod;
 import dev.peft4j.api.model.ModelView;
 import dev.peft4j.api.model.ParameterView;
@@ -21,6 +22,9 @@ import dev.peft4j.runtime.nn.Tensors;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.HashSet;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -103,6 +107,15 @@ public final class Trainer {
     this.manager = manager;
     this.optimizer = new AdamW(settings.adamBeta1(), settings.adamBeta2(), settings.adamEpsilon(), manager);
     this.progress = new Progress(out, terminal, totalSteps(), settings.loggingSteps());
+    if (layerwise() && settings.gradientAccumulationSteps() > 1) {
+      throw new TrainingException("a method steps parameters during the backward pass (layer-wise), so gradients "
+          + "cannot accumulate: set training.gradient-accumulation-steps = 1");
+    }
+  }
+
+  /** Whether a hook asks for parameters to be stepped during the backward pass, stage by stage. */
+  private boolean layerwise() {
+    return hooks.values().stream().anyMatch(OptimizerHook::stepsDuringBackward);
   }
 
   private static Map<String, PeftMethod> byClassName(List<? extends PeftMethod> methods) {
@@ -193,27 +206,40 @@ public final class Trainer {
 
   private record StepOutcome(boolean finite, String what, double value, double loss, double gradNorm, long tokens) {}
 
+  /**
+   * Lets the hooks prepare a step (BAdam chooses its block here), then frees the state and gradients of
+   * parameters that stopped training and resets AdamW when a hook asks for it.
+   */
+  private StepInfo beginStep(long step, double learningRate) {
+    StepInfo info = new StepInfo(step, learningRate, settings.adamBeta1(), settings.adamBeta2(),
+        settings.adamEpsilon(), settings.weightDecay());
+    hooks.values().forEach(hook -> hook.beforeStep(info, view));
+    boolean reset = false;
+    for (OptimizerHook hook : hooks.values()) {
+      reset |= hook.resetsOptimizerState(info);
+    }
+    Map<String, Parameter> now = trainableNow();
+    for (Map.Entry<String, Parameter> entry : trainable.entrySet()) {
+      if (!now.containsKey(entry.getKey())) {
+        release(entry.getKey(), entry.getValue());
+      }
+    }
+    if (reset) {
+      optimizer.resetAll();
+    }
+    trainable = now;
+    withGradients.addAll(now.keySet());
+    return info;
+  }
+
   private StepOutcome step(long step, double learningRate) {
+    if (layerwise()) {
+      return layerwiseStep(step, learningRate);
+    }
     Engine engine = manager.getEngine();
     try (NDScope scope = new NDScope()) {
       engine.setRandomSeed((int) (settings.seed() + step));
-      OptimizerHook.StepInfo info = new OptimizerHook.StepInfo(step, learningRate, settings.adamBeta1(),
-          settings.adamBeta2(), settings.adamEpsilon(), settings.weightDecay());
-      hooks.values().forEach(hook -> hook.beforeStep(info, view));
-      boolean reset = false;
-      for (OptimizerHook hook : hooks.values()) {
-        reset |= hook.resetsOptimizerState(info);
-      }
-      Map<String, Parameter> now = trainableNow();
-      for (Map.Entry<String, Parameter> entry : trainable.entrySet()) {
-        if (!now.containsKey(entry.getKey())) {
-          release(entry.getKey(), entry.getValue());
-        }
-      }
-      if (reset) {
-        optimizer.resetAll();
-      }
-      trainable = now;
+      StepInfo info = beginStep(step, learningRate);
       int accumulation = settings.gradientAccumulationSteps();
       double lossSum = 0;
       int microBatches = 0;
@@ -225,7 +251,6 @@ public final class Trainer {
       for (long micro = first; micro < first + accumulation && micro < available; micro++) {
         Batch batch = train.batch((int) (micro / train.batchesPerEpoch()), (int) (micro % train.batchesPerEpoch()));
         tokens += batch.realTokens();
-        withGradients.addAll(trainable.keySet());
         try (GradientCollector collector = engine.newGradientCollector()) {
           BatchArrays arrays = batch.toNDArrays(manager);
           NDArray loss = CausalLmLoss.meanAndCount(model.forward(arrays.inputIds(), batch.attentionMask()),
@@ -246,19 +271,9 @@ public final class Trainer {
         return new StepOutcome(false, "gradient norm", norm, loss, norm, tokens);
       }
       for (ParameterView parameter : view.parameters()) {
-        if (!parameter.trainable()) {
-          continue;
+        if (parameter.trainable()) {
+          update(parameter, info);
         }
-        NDArray weights = parameter.data();
-        OptimizerHook owner = hooks.values().stream().filter(h -> h.ownsUpdate(parameter)).findFirst().orElse(null);
-        if (owner != null) {
-          owner.update(parameter, weights.getGradient(), info);
-          continue;
-        }
-        double scale = hooks.values().stream().mapToDouble(h -> h.learningRateScale(parameter)).reduce(1.0, (a, b) -> a * b);
-        boolean decays = weights.getShape().dimension() >= 2;
-        optimizer.step(parameter.name(), weights, weights.getGradient(), learningRate * scale,
-            decays ? settings.weightDecay() : 0);
       }
       zeroGradients();
       return new StepOutcome(true, "loss", loss, loss, norm, tokens);
@@ -276,6 +291,130 @@ public final class Trainer {
       NDArray copy = parameter.data().duplicate();
       NDScope.unregister(copy);
       parameter.set(copy);
+    }
+  }
+
+  /** Steps one trainable parameter from its gradient: by the hook that owns it, or by AdamW. */
+  private void update(ParameterView parameter, StepInfo info) {
+    NDArray weights = parameter.data();
+    OptimizerHook owner = hooks.values().stream().filter(h -> h.ownsUpdate(parameter)).findFirst().orElse(null);
+    if (owner != null) {
+      owner.update(parameter, weights.getGradient(), info);
+      return;
+    }
+    double scale = hooks.values().stream().mapToDouble(h -> h.learningRateScale(parameter)).reduce(1.0, (a, b) -> a * b);
+    boolean decays = weights.getShape().dimension() >= 2;
+    // A scope per parameter: AdamW's temporaries (several arrays of the parameter's size) are freed at once,
+    // not at the end of the step, so that they never exist for the whole model together.
+    try (NDScope scope = new NDScope()) {
+      optimizer.step(parameter.name(), weights, weights.getGradient(), info.learningRate() * scale,
+          decays ? settings.weightDecay() : 0);
+    }
+  }
+
+  /**
+   * A step that updates parameters during the backward pass (layer-wise), for hooks that ask for it. DJL
+   * has no per-parameter backward hooks and cannot drop a gradient, so the pass runs in the model's
+   * stages ({@link LlamaForCausalLM#stages}): the forward pass cuts the graph between stages (each stage
+   * starts from a detached copy of the hidden states that takes a gradient) and opens a scope per stage;
+   * the backward pass goes from the loss down, one stage at a time, the next from {@code sum(output ·
+   * upstream gradient)}. After each stage its parameters are stepped and given fresh arrays (sharing the
+   * values, without a gradient), and the stage's scope is closed, which frees its activations, its graph
+   * and with them the old arrays and their gradients. So at most one stage's gradients exist at a time.
+   * No gradient accumulation, and no clipping: the global norm is known only after every stage has
+   * stepped (it is still reported).
+   */
+  private StepOutcome layerwiseStep(long step, double learningRate) {
+    Engine engine = manager.getEngine();
+    try (NDScope scope = new NDScope()) {
+      engine.setRandomSeed((int) (settings.seed() + step));
+      StepInfo info = beginStep(step, learningRate);
+      Batch batch = train.batch((int) (step / train.batchesPerEpoch()), (int) (step % train.batchesPerEpoch()));
+      BatchArrays arrays = batch.toNDArrays(manager);
+      LlamaForCausalLM.Stages stages = model.stages(arrays.inputIds(), batch.attentionMask());
+      int count = stages.count();
+      List<List<ParameterView>> byStage = new ArrayList<>();
+      for (int s = 0; s < count; s++) {
+        byStage.add(new ArrayList<>());
+      }
+      int lowest = count - 1;
+      for (ParameterView parameter : view.parameters()) {
+        if (parameter.trainable()) {
+          int s = stages.stageOf(parameter.name());
+          byStage.get(s).add(parameter);
+          lowest = Math.min(lowest, s);
+        }
+      }
+      Deque<NDScope> stageScopes = new ArrayDeque<>();
+      NDArray[] inputs = new NDArray[count];
+      NDArray[] outputs = new NDArray[count];
+      try {
+        NDArray loss;
+        try (GradientCollector collector = engine.newGradientCollector()) {
+          NDArray h = arrays.inputIds();
+          for (int s = 0; s < count; s++) {
+            stageScopes.push(new NDScope());
+            if (s > 0) {
+              inputs[s] = h.stopGradient();
+              inputs[s].setRequiresGradient(true);
+            }
+            h = stages.forward(s, s == 0 ? h : inputs[s]);
+            outputs[s] = h;
+          }
+          loss = CausalLmLoss.meanAndCount(h, arrays.labels())[0];
+        }
+        double lossValue = loss.getFloat();
+        if (!Double.isFinite(lossValue)) {
+          return new StepOutcome(false, "loss", lossValue, lossValue, Double.NaN, batch.realTokens());
+        }
+        double squares = 0;
+        NDArray upstream = null;
+        for (int s = count - 1; s >= lowest; s--) {
+          try (GradientCollector collector = engine.newGradientCollector()) {
+            collector.backward(s == count - 1 ? loss : outputs[s].mul(upstream).sum());
+          }
+          NDArray below = s > lowest ? inputs[s].getGradient() : null;
+          for (ParameterView parameter : byStage.get(s)) {
+            squares += parameter.data().getGradient().square().sum().getFloat();
+          }
+          if (!Double.isFinite(squares)) {
+            freeGradients(view.parameters());
+            return new StepOutcome(false, "gradient norm", squares, lossValue, squares, batch.realTokens());
+          }
+          for (ParameterView parameter : byStage.get(s)) {
+            update(parameter, info);
+          }
+          freeGradients(byStage.get(s));
+          if (below != null) {
+            NDScope.unregister(below);
+          }
+          stageScopes.pop().close();
+          if (below != null) {
+            NDScope.register(below);
+          }
+          upstream = below;
+        }
+        return new StepOutcome(true, "loss", lossValue, lossValue, Math.sqrt(squares), batch.realTokens());
+      } finally {
+        while (!stageScopes.isEmpty()) {
+          stageScopes.pop().close();
+        }
+      }
+    }
+  }
+
+  /**
+   * Gives each trainable parameter of {@code parameters} a new array over the same values, without a
+   * gradient; the old array (and its gradient, once the graph that holds it is closed) is freed.
+   */
+  private void freeGradients(List<ParameterView> parameters) {
+    for (ParameterView parameter : parameters) {
+      Parameter p = trainable.get(parameter.name());
+      if (p != null) {
+        NDArray fresh = p.data().stopGradient();
+        NDScope.unregister(fresh);
+        p.set(fresh);
+      }
     }
   }
 

@@ -95,11 +95,11 @@ class CliTest {
 
   @Test
   void trainingWithAMethodThatCannotTrainYetSaysSo() {
-    Path run = runs.runFile("methods = [full, galore]", "data.train = " + Path.of("..", "examples", "data", "train.jsonl")
+    Path run = runs.runFile("methods = [lora]", "lora.modules-to-save = [lm_head]", "data.train = " + Path.of("..", "examples", "data", "train.jsonl")
         .toAbsolutePath());
 
     assertThat(peft4j("train", run.toString())).isEqualTo(1);
-    assertThat(err.toString()).contains("error: ", "galore", "not implemented yet");
+    assertThat(err.toString()).contains("error: ", "modules-to-save", "not implemented yet");
   }
 
 

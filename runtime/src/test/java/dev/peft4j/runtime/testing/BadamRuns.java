@@ -27,9 +27,14 @@ public final class BadamRuns {
 
   /** BAdam with {@code settings} (HOCON inside {@code peft4j.badam { }}), reporting to {@code reporter}. */
   public static OptimizerHook badam(String settings, NDManager manager, long seed, Consumer<String> reporter) {
-    MethodFactory<?> factory = Runs.discovery().methods().get("badam").factory();
-    SettingsReader reader = new SettingsReader(ConfigFactory.parseString("peft4j.badam { " + settings + " }")
-        .withFallback(Runs.discovery().reference()).resolve(), "peft4j.badam");
+    return hook("badam", settings, manager, seed, reporter);
+  }
+
+  /** The optimizer hook {@code id} with {@code settings} (HOCON inside {@code peft4j.<id> { }}). */
+  public static OptimizerHook hook(String id, String settings, NDManager manager, long seed, Consumer<String> reporter) {
+    MethodFactory<?> factory = Runs.discovery().methods().get(id).factory();
+    SettingsReader reader = new SettingsReader(ConfigFactory.parseString("peft4j." + id + " { " + settings + " }")
+        .withFallback(Runs.discovery().reference()).resolve(), "peft4j." + id);
     Object read = factory.readSettings(reader);
     if (!reader.problems().isEmpty()) {
       throw new IllegalArgumentException(reader.problems().toString());

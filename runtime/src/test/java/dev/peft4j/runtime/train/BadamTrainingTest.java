@@ -34,7 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** BAdam in the training loop: resume, what it holds between switches, memory, and what it prints. */
+/** BAdam in the training loop (and GaLore where both are optimizer hooks): resume, what it holds between switches, memory, and what it prints. */
 class BadamTrainingTest {
 
   @TempDir
@@ -88,27 +88,33 @@ class BadamTrainingTest {
   /**
    * 12 steps, a checkpoint every 3, interrupted in step 6: the run resumes after step 3, right at a
    * switch (interval 2) or inside a block or window whose optimizer state the checkpoint must bring back
-   * (interval 3: BAdam's AdamW state in layer mode, its own sparse state in ratio mode).
+   * (interval 3: BAdam's AdamW state in layer mode, its own sparse state in ratio mode). GaLore resumes
+   * between projector updates (at steps 0, 2, 4…), so its projectors and projected moments must come back.
    */
   @ParameterizedTest(name = "{0}")
   @ValueSource(strings = {
-      "switch-interval = 2",
-      "switch-interval = 3, switch-mode = random",
-      "mode = ratio, update-ratio = 0.3, switch-interval = 2",
-      "mode = ratio, update-ratio = 0.3, switch-interval = 3, mask-mode = scatter"})
-  void aResumedRunEqualsAnUninterruptedOne(String settings) throws IOException {
+      "badam: switch-interval = 2",
+      "badam: switch-interval = 3, switch-mode = random",
+      "badam: mode = ratio, update-ratio = 0.3, switch-interval = 2",
+      "badam: mode = ratio, update-ratio = 0.3, switch-interval = 3, mask-mode = scatter",
+      "galore: rank = 4, update-interval = 2, target = [mlp]",
+      "galore: rank = 4, update-interval = 2, proj-type = full, svd = exact",
+      "galore: rank = 4, update-interval = 2, layerwise = true"})
+  void aResumedRunEqualsAnUninterruptedOne(String run) throws IOException {
+    String id = run.substring(0, run.indexOf(':'));
+    String settings = run.substring(id.length() + 1);
     Path straight = dir.resolve("straight");
     Path interrupted = dir.resolve("interrupted");
     LlamaForCausalLM uninterrupted = model();
-    trainer(uninterrupted, Map.of("badam", badam(settings)), data, straight, 2, 3).run(null);
-    assertThatThrownBy(() -> trainer(model(), Map.of("badam", badam(settings)), failingAt(data, 5), interrupted, 2, 3)
+    trainer(uninterrupted, Map.of(id, BadamRuns.hook(id, settings, manager, 11, line -> {})), data, straight, 2, 3).run(null);
+    assertThatThrownBy(() -> trainer(model(), Map.of(id, BadamRuns.hook(id, settings, manager, 11, line -> {})), failingAt(data, 5), interrupted, 2, 3)
         .run(null)).hasMessageContaining("went down");
 
     LlamaForCausalLM resumed = model();
     Checkpoints.Saved saved = new FileCheckpoints(interrupted.resolve("checkpoints"), 0).latest(manager).orElseThrow();
     assertThat(saved.state().step()).isEqualTo(3);
-    assertThat(saved.state().hooks()).containsExactly("badam");
-    trainer(resumed, Map.of("badam", badam(settings)), data, interrupted, 2, 3).run(saved);
+    assertThat(saved.state().hooks()).containsExactly(id);
+    trainer(resumed, Map.of(id, BadamRuns.hook(id, settings, manager, 11, line -> {})), data, interrupted, 2, 3).run(saved);
 
     assertThat(losses(interrupted)).hasSize(12).containsExactlyElementsOf(losses(straight));
     uninterrupted.namedParameters().forEach((name, p) -> assertThat(resumed.namedParameters().get(name).data()

@@ -67,6 +67,45 @@ class TrainerTest {
     assertThat(generated).containsExactly(9, 10, 11, 12);
   }
 
+  /** A hook that only asks for layer-wise stepping: the runtime's AdamW then steps each stage during the backward pass. */
+  private static final dev.peft4j.api.OptimizerHook LAYERWISE = new dev.peft4j.api.OptimizerHook() {
+    @Override
+    public boolean stepsDuringBackward() {
+      return true;
+    }
+  };
+
+  @org.junit.jupiter.params.ParameterizedTest(name = "tied embeddings {0}")
+  @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
+  void steppingLayerByLayerDuringTheBackwardPassEqualsTheWholeStep(boolean tied) {
+    LlamaForCausalLM whole = TinyLlamas.random(manager, TinyLlamas.config("llama", tied), 5);
+    LlamaForCausalLM layerwise = TinyLlamas.random(manager, TinyLlamas.config("llama", tied), 5);
+    CoreSettings.Training noClipping = new CoreSettings.Training(1e-2, 1, 4, 1, Scheduler.COSINE, 2, 0.1, 0.0, 7,
+        Precision.FP32, 1, -1, 5, 0, 0, OnNonFinite.STOP, 0.9, 0.999, 1e-8, 0);
+
+    trainer(whole, noClipping).run(null);
+    layerwise.namedParameters().values().forEach(p -> p.setTrainable(true));
+    new Trainer(layerwise, java.util.List.of(LAYERWISE), new CountingData(8, 4, 12, 40, 1), null, noClipping,
+        Checkpoints.NONE, new MetricsLog(dir.resolve("layerwise.jsonl"), 0), new PrintWriter(output, true), false, manager)
+        .run(null);
+
+    // The embeddings of a tied model get gradient from the head and from the input: they step last, once.
+    whole.namedParameters().forEach((name, p) -> assertThat(layerwise.namedParameters().get(name).data().toFloatArray())
+        .as(name).containsExactly(p.data().toFloatArray()));
+  }
+
+  @Test
+  void layerwiseSteppingRefusesGradientAccumulation() {
+    LlamaForCausalLM model = TinyLlamas.random(manager, TinyLlamas.config("llama", false), 5);
+    model.namedParameters().values().forEach(p -> p.setTrainable(true));
+
+    assertThatThrownBy(() -> new Trainer(model, java.util.List.of(LAYERWISE), new CountingData(8, 4, 12, 40, 1), null,
+        settings(1, 2, 1e-3, OnNonFinite.STOP), Checkpoints.NONE, new MetricsLog(dir.resolve("m.jsonl"), 0),
+        new PrintWriter(output, true), false, manager))
+        .isInstanceOf(TrainingException.class)
+        .hasMessageContaining("gradient-accumulation-steps = 1");
+  }
+
   @Test
   void gradientAccumulationTakesFewerSteps() {
     LlamaForCausalLM model = TinyLlamas.random(manager, TinyLlamas.config("llama", false), 5);

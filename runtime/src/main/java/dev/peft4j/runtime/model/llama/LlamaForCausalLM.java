@@ -13,6 +13,8 @@ import dev.peft4j.runtime.nn.ModuleList;
 import dev.peft4j.runtime.nn.RmsNorm;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * A Llama-family causal language model (Llama 2/3, TinyLlama, Mistral, Qwen2) with Hugging Face's
@@ -72,22 +74,82 @@ public final class LlamaForCausalLM extends Module {
    * @return {@code [B, T, vocab]} FLOAT32
    */
   public NDArray forward(NDArray inputIds, int[][] attentionMask) {
-    Module decoder = child("model");
+    Stages stages = stages(inputIds, attentionMask);
+    NDArray h = inputIds;
+    for (int stage = 0; stage < stages.count(); stage++) {
+      h = stages.forward(stage, h);
+    }
+    return h;
+  }
+
+  /**
+   * The forward pass cut into stages, for a backward pass that runs stage by stage (layer-wise
+   * optimizer steps): stage 0 is the embeddings, stage {@code i + 1} decoder layer {@code i}, the last
+   * stage the final norm and the head. {@link #forward} is the stages run one after the other.
+   */
+  public Stages stages(NDArray inputIds, int[][] attentionMask) {
     NDManager manager = inputIds.getManager();
     int batch = (int) inputIds.getShape().get(0);
     int length = (int) inputIds.getShape().get(1);
-    NDArray[] cosSin = rotary.cosSin(manager, length);
-    NDArray mask = causalMask(manager, batch, length, attentionMask);
-    NDArray h = ((Embedding) decoder.child("embed_tokens")).forward(inputIds);
-    ModuleList layers = (ModuleList) decoder.child("layers");
-    for (int i = 0; i < layers.size(); i++) {
-      h = ((LlamaDecoderLayer) layers.get(i)).forward(h, cosSin[0], cosSin[1], mask);
+    return new Stages(rotary.cosSin(manager, length), causalMask(manager, batch, length, attentionMask));
+  }
+
+  /** See {@link LlamaForCausalLM#stages}. */
+  public final class Stages {
+
+    private static final Pattern LAYER = Pattern.compile("model\\.layers\\.(\\d+)\\..*");
+
+    private final NDArray[] cosSin;
+    private final NDArray mask;
+
+    private Stages(NDArray[] cosSin, NDArray mask) {
+      this.cosSin = cosSin;
+      this.mask = mask;
     }
-    h = ((RmsNorm) decoder.child("norm")).forward(h);
-    if (config.tieWordEmbeddings()) {
-      return h.matMul(((Embedding) decoder.child("embed_tokens")).weight().data().transpose());
+
+    /** The embeddings, each decoder layer, the head. */
+    public int count() {
+      return config.numLayers() + 2;
     }
-    return ((LinearLayer) child("lm_head")).forward(h);
+
+    /**
+     * Runs one stage.
+     *
+     * @param input the token ids {@code [B, T]} for stage 0, the hidden states {@code [B, T, hidden]} the
+     *     stage before returned otherwise
+     * @return hidden states, or the logits {@code [B, T, vocab]} for the last stage
+     */
+    public NDArray forward(int stage, NDArray input) {
+      Module decoder = child("model");
+      if (stage == 0) {
+        return ((Embedding) decoder.child("embed_tokens")).forward(input);
+      }
+      if (stage <= config.numLayers()) {
+        return ((LlamaDecoderLayer) ((ModuleList) decoder.child("layers")).get(stage - 1))
+            .forward(input, cosSin[0], cosSin[1], mask);
+      }
+      NDArray h = ((RmsNorm) decoder.child("norm")).forward(input);
+      if (config.tieWordEmbeddings()) {
+        return h.matMul(((Embedding) decoder.child("embed_tokens")).weight().data().transpose());
+      }
+      return ((LinearLayer) LlamaForCausalLM.this.child("lm_head")).forward(h);
+    }
+
+    /**
+     * The stage after whose backward pass the gradient of {@code parameterName} is complete: its decoder
+     * layer's, the last for the final norm and the head, and 0 for everything else — the embeddings, which
+     * the head also uses when they are tied, and any parameter this model does not place.
+     */
+    public int stageOf(String parameterName) {
+      Matcher layer = LAYER.matcher(parameterName);
+      if (layer.matches()) {
+        return Integer.parseInt(layer.group(1)) + 1;
+      }
+      if (parameterName.startsWith("model.norm.") || parameterName.startsWith("lm_head.")) {
+        return count() - 1;
+      }
+      return 0;
+    }
   }
 
   /** Causal and padding mask, {@code [B, 1, T, T]}: 0 where position i may attend to j, a huge negative elsewhere. */
