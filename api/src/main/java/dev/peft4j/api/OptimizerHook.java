@@ -24,7 +24,10 @@ public interface OptimizerHook extends PeftMethod {
     return false;
   }
 
-  /** Updates a parameter this hook owns, in place, from its (clipped) gradient. */
+  /**
+   * Updates a parameter this hook owns, in place, from its (clipped) gradient. The runtime calls it inside an
+   * {@code NDScope} of its own, closed when it returns: unregister what must outlive the call (moments).
+   */
   default void update(ParameterView parameter, NDArray gradient, StepInfo step) {
     throw new UnsupportedFeatureException("this optimizer hook owns no parameter");
   }

@@ -13,7 +13,8 @@ import org.apiguardian.api.API;
  * @param gradientValues the gradient held at the peak: the parameter's size, or 0 when it holds none
  *     then (BAdam's inactive blocks)
  * @param stateValues optimizer state kept between steps (moments, GaLore's projector)
- * @param scratchValues values the update allocates and releases when the step ends
+ * @param scratchValues values the update of this parameter allocates and releases (the runtime frees them before
+ *     it updates the next parameter)
  */
 @API(status = EXPERIMENTAL, since = "0.2")
 public record OptimizerCost(long gradientValues, long stateValues, long scratchValues) {

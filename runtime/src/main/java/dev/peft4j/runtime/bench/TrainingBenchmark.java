@@ -45,8 +45,8 @@ import java.util.Random;
  *
  * <pre>java … TrainingBenchmark SIZE METHOD BATCH LENGTH STEPS [RSS_AT_STEPS…]</pre>
  *
- * METHOD is {@code full}, {@code freeze} (the last 2 layers), a LoRA configuration of {@link #LORA}, or a GaLore
- * one of {@link #GALORE}. The resident set size is recorded after
+ * METHOD is {@code full}, {@code freeze} (the last 2 layers), a LoRA configuration of {@link #LORA}, a GaLore
+ * one of {@link #GALORE}, or {@code badam} ({@link #BADAM}). The resident set size is recorded after
  * each of RSS_AT_STEPS steps and after the last one (memory staying flat over a long run).
  */
 public final class TrainingBenchmark {
@@ -73,12 +73,16 @@ public final class TrainingBenchmark {
       } else if (GALORE.containsKey(method)) {
         model.namedParameters().values().forEach(p -> p.setTrainable(true));
         methods.add(method("galore", GALORE.get(method), manager));
+      } else if (method.equals("badam")) {
+        model.namedParameters().values().forEach(p -> p.setTrainable(true));
+        methods.add(method("badam", BADAM, manager));
       } else {
         model.namedParameters().forEach((name, p) -> p.setTrainable(method.equals("full")
             || name.contains(".layers." + (layers - 1) + ".") || name.contains(".layers." + (layers - 2) + ".")));
       }
       long allParameters = model.namedParameters().values().stream().mapToLong(Parameter::size).sum();
       long trainable = model.namedParameters().values().stream().filter(Parameter::trainable).mapToLong(Parameter::size).sum();
+      long theoryBytes = optimizerStateTheory(method, model, layers);
 
       List<Double> stepMillis = new ArrayList<>();
       List<long[]> rss = new ArrayList<>();
@@ -109,7 +113,7 @@ public final class TrainingBenchmark {
               + "\"optimizer_state_theory_bytes\": %d, \"median_step_ms\": %.1f, \"tokens_per_second\": %.1f, \"peak_rss_mb\": %.1f, "
               + "\"matmul_gflops\": %.2f, \"training_gflops\": %.2f, \"threads\": %s",
           size.displayName(), method, batch, length, steps, parameters, trainable, allParameters, 4 * trainable,
-          optimizerBytes, 8 * trainable, medianStep, tokensPerSecond,
+          optimizerBytes, theoryBytes, medianStep, tokensPerSecond,
           kilobytes("VmHWM") / 1024.0, matmulGflops, trainingGflops, System.getProperty("ai.djl.pytorch.num_threads", "default")));
       for (long[] at : rss) {
         json.append(String.format(Locale.ROOT, ", \"rss_mb_at_step_%d\": %.1f", at[0], at[1] / 1024.0));
@@ -127,8 +131,40 @@ public final class TrainingBenchmark {
 
   /** The GaLore configurations the benchmark knows (with {@code full}: every parameter trains), by name. */
   static final Map<String, String> GALORE = Map.of(
+      "galore-r8", "rank = 8, update-interval = 200, scale = 0.25",
       "galore-r16", "rank = 16, update-interval = 200, scale = 0.25",
+      "galore-r32", "rank = 32, update-interval = 200, scale = 0.25",
       "galore-r16-layerwise", "rank = 16, update-interval = 200, scale = 0.25, layerwise = true");
+
+  /** BAdam's layer mode (with {@code full}); the first block (decoder layer 0) trains for the whole benchmark. */
+  static final String BADAM = "mode = layer, switch-mode = ascending, switch-interval = 1000";
+
+  /**
+   * The optimizer state a method should hold after the run, from shapes alone: AdamW's two fp32 moments per
+   * trainable value; GaLore's moments in the projected shape plus the projector for each 2-D linear weight but
+   * the head (std: R = G·Pᵀ, m × r with P r × n when m ≥ n, else R = Pᵀ·G, r × n with P m × r), two moments for
+   * the rest; BAdam's two moments for its active block (decoder layer 0).
+   */
+  static long optimizerStateTheory(String method, LlamaForCausalLM model, int layers) {
+    long bytes = 0;
+    for (Map.Entry<String, Parameter> entry : model.namedParameters().entrySet()) {
+      String name = entry.getKey();
+      Parameter p = entry.getValue();
+      if (!p.trainable()) {
+        continue;
+      }
+      long[] shape = p.data().getShape().getShape();
+      if (GALORE.containsKey(method) && shape.length == 2 && name.contains(".layers.")) {
+        long rank = Long.parseLong(GALORE.get(method).replaceAll("rank = (\\d+),.*", "$1"));
+        long m = shape[0];
+        long n = shape[1];
+        bytes += m >= n ? 8 * m * rank + 4 * rank * n : 8 * rank * n + 4 * m * rank;
+      } else if (!method.equals("badam") || name.startsWith("model.layers.0.")) {
+        bytes += 8 * p.size();
+      }
+    }
+    return bytes;
+  }
 
   /** Applies the built-in LoRA with {@code settings} to {@code model} (on a 4-bit base if asked), as a run would. */
   static PeftMethod lora(String settings, boolean quantized, LlamaForCausalLM model, NDManager manager) {

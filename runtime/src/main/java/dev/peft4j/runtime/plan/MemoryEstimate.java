@@ -6,10 +6,9 @@ package dev.peft4j.runtime.plan;
  * @param weights every parameter as stored (fp32; 4-bit codes and block scales for an NF4 base)
  * @param gradients gradients held at the peak of a step
  * @param optimizerState optimizer state kept between steps (AdamW's two moments, or what a method holds)
- * @param activations what the forward passes of one optimizer step keep until the step ends (every
- *     micro-batch of a gradient-accumulation window)
+ * @param activations what the forward pass of one micro-batch keeps until its backward pass ends
  * @param stepScratch the larger of the backward pass's transient gradients and the optimizer update's
- *     temporaries (clipping, AdamW), which live until the step ends
+ *     temporaries of one parameter (clipping, AdamW), which the trainer frees parameter by parameter
  * @param javaHeap the JVM heap the weights pass through: each tensor is read into a Java array
  *     before it is copied into libtorch (twice for a 4-bit base, which quantizes from Java arrays);
  *     that much garbage, at most the JVM's maximum heap

@@ -12,15 +12,15 @@ import java.util.Set;
 /**
  * Peak memory of {@code peft4j train} as this runtime computes (fp32 on the CPU), from shapes alone.
  *
- * <p>What the runtime keeps, and therefore what is priced: every training step runs inside one
- * {@code NDScope}, which closes each array made during the step only when the step ends. So every
- * output of every operation of the forward pass stays in memory until then — not just what autograd
- * saves — for every micro-batch of the accumulation window, and so do the optimizer update's
- * temporaries. The peak is reached at the end of a step:
+ * <p>What the runtime keeps, and therefore what is priced: each micro-batch runs inside an {@code
+ * NDScope}, which closes each array made in it only when its backward pass is done. So every output of
+ * every operation of the forward pass stays in memory until then — not just what autograd saves — but
+ * only for one micro-batch of an accumulation window at a time; the optimizer update's temporaries are
+ * freed parameter by parameter. The peak:
  *
  * <pre>
- * weights + gradients + optimizer state + activations × accumulation
- *         + max(backward transients, update temporaries) + Java heap + the runtime itself
+ * weights + gradients + optimizer state + activations of one micro-batch
+ *         + max(backward transients, one parameter's update temporaries) + Java heap + the runtime itself
  * </pre>
  *
  * <p>Java heap: loading reads each tensor into a Java array before copying it into libtorch (and a
@@ -90,12 +90,13 @@ public final class MemoryModel {
       OptimizerCost cost = costs.getOrDefault(p.name(), adamW(n));
       gradients += cost.gradientValues() * VALUE_BYTES;
       state += cost.stateValues() * VALUE_BYTES;
-      // the update's temporaries, and clipping's square of the gradient
-      scratch += (cost.scratchValues() + cost.gradientValues()) * VALUE_BYTES;
+      // the update's temporaries, or clipping's square of the gradient: the trainer frees both per parameter
+      scratch = Math.max(scratch, Math.max(cost.scratchValues(), cost.gradientValues()) * VALUE_BYTES);
       largestGradient = Math.max(largestGradient, cost.gradientValues());
     }
     long perPass = baseActivations(config, work) + methodPerToken * work.tokens() + methodPerPass + dequantized;
-    long activations = perPass * work.accumulation() * VALUE_BYTES;
+    // The trainer frees each micro-batch's activations after its backward pass: accumulation costs one's.
+    long activations = perPass * VALUE_BYTES;
     long backward = (backwardTransients(config, work) + largestGradient) * VALUE_BYTES;
     return new MemoryEstimate(weights, gradients, state, activations, Math.max(backward, scratch),
         Math.min(javaArrays, maxHeap), RUNTIME_BYTES);

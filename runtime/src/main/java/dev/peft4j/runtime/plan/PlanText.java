@@ -44,8 +44,7 @@ public final class PlanText {
       row(lines, "weights", m.weights(), "");
       row(lines, "gradients", m.gradients(), "");
       row(lines, "optimizer state", m.optimizerState(), "");
-      row(lines, "activations", m.activations(), w.accumulation() > 1
-          ? "every micro-batch's, kept until the step ends" : "kept until the step ends");
+      row(lines, "activations", m.activations(), "one micro-batch's, kept until its backward pass ends");
       row(lines, "step scratch", m.stepScratch(), "backward transients or update temporaries, the larger");
       row(lines, "Java heap", m.javaHeap(), "weights pass through Java arrays when loaded");
       row(lines, "runtime", m.runtime(), "JVM, libtorch, tokenizer, data, plot (measured)");

@@ -251,7 +251,9 @@ public final class Trainer {
       for (long micro = first; micro < first + accumulation && micro < available; micro++) {
         Batch batch = train.batch((int) (micro / train.batchesPerEpoch()), (int) (micro % train.batchesPerEpoch()));
         tokens += batch.realTokens();
-        try (GradientCollector collector = engine.newGradientCollector()) {
+        // A scope per micro-batch: its activations are freed once its gradients are added, so accumulating
+        // gradients over several micro-batches costs the memory of one.
+        try (NDScope microScope = new NDScope(); GradientCollector collector = engine.newGradientCollector()) {
           BatchArrays arrays = batch.toNDArrays(manager);
           NDArray loss = CausalLmLoss.meanAndCount(model.forward(arrays.inputIds(), batch.attentionMask()),
               arrays.labels())[0];
@@ -294,19 +296,22 @@ public final class Trainer {
     }
   }
 
-  /** Steps one trainable parameter from its gradient: by the hook that owns it, or by AdamW. */
+  /**
+   * Steps one trainable parameter from its gradient: by the hook that owns it, or by AdamW. A scope per
+   * parameter frees the update's temporaries (several arrays of the parameter's size) at once, not at the end
+   * of the step, so that they never exist for the whole model together; what a hook keeps across steps it
+   * unregisters from the scope, as it must from the step's.
+   */
   private void update(ParameterView parameter, StepInfo info) {
     NDArray weights = parameter.data();
-    OptimizerHook owner = hooks.values().stream().filter(h -> h.ownsUpdate(parameter)).findFirst().orElse(null);
-    if (owner != null) {
-      owner.update(parameter, weights.getGradient(), info);
-      return;
-    }
-    double scale = hooks.values().stream().mapToDouble(h -> h.learningRateScale(parameter)).reduce(1.0, (a, b) -> a * b);
-    boolean decays = weights.getShape().dimension() >= 2;
-    // A scope per parameter: AdamW's temporaries (several arrays of the parameter's size) are freed at once,
-    // not at the end of the step, so that they never exist for the whole model together.
     try (NDScope scope = new NDScope()) {
+      OptimizerHook owner = hooks.values().stream().filter(h -> h.ownsUpdate(parameter)).findFirst().orElse(null);
+      if (owner != null) {
+        owner.update(parameter, weights.getGradient(), info);
+        return;
+      }
+      double scale = hooks.values().stream().mapToDouble(h -> h.learningRateScale(parameter)).reduce(1.0, (a, b) -> a * b);
+      boolean decays = weights.getShape().dimension() >= 2;
       optimizer.step(parameter.name(), weights, weights.getGradient(), info.learningRate() * scale,
           decays ? settings.weightDecay() : 0);
     }
@@ -422,7 +427,10 @@ public final class Trainer {
   private double clipGradients() {
     double squares = 0;
     for (Parameter p : trainable.values()) {
-      squares += p.data().getGradient().square().sum().getFloat();
+      // A scope per parameter: the squared gradient is freed at once, not when the step ends.
+      try (NDScope scope = new NDScope()) {
+        squares += p.data().getGradient().square().sum().getFloat();
+      }
     }
     double norm = Math.sqrt(squares);
     double max = settings.maxGradNorm();
