@@ -21,7 +21,6 @@ import dev.peft4j.runtime.nn.Parameter;
 import dev.peft4j.runtime.nn.Tensors;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.HashSet;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -30,7 +29,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalDouble;
-import java.util.Set;
 
 /**
  * The one training loop every method shares: batches, forward, masked cross-entropy, backward with
@@ -48,8 +46,6 @@ public final class Trainer {
   private final Map<String, Parameter> tuned;
   /** What trains in the current step (a hook such as BAdam may narrow {@link #tuned} step by step). */
   private Map<String, Parameter> trainable;
-  /** Parameters that may hold a gradient: those that trained in a step that ran backward. */
-  private final Set<String> withGradients = new HashSet<>();
   private final TrainingData train;
   private final TrainingData eval;
   private final CoreSettings.Training settings;
@@ -228,7 +224,6 @@ public final class Trainer {
       optimizer.resetAll();
     }
     trainable = now;
-    withGradients.addAll(now.keySet());
     return info;
   }
 
@@ -282,18 +277,10 @@ public final class Trainer {
     }
   }
 
-  /**
-   * A parameter that stops training keeps neither optimizer state nor gradient: its AdamW state goes,
-   * and its values move to a fresh array so that the old one, and the gradient libtorch keeps with it
-   * (freezing alone keeps the gradient), is freed.
-   */
+  /** A parameter that stops training keeps neither optimizer state nor gradient. */
   private void release(String name, Parameter parameter) {
     optimizer.reset(name);
-    if (withGradients.remove(name)) {
-      NDArray copy = parameter.data().duplicate();
-      NDScope.unregister(copy);
-      parameter.set(copy);
-    }
+    freeGradient(parameter);
   }
 
   /**
@@ -408,19 +395,24 @@ public final class Trainer {
     }
   }
 
-  /**
-   * Gives each trainable parameter of {@code parameters} a new array over the same values, without a
-   * gradient; the old array (and its gradient, once the graph that holds it is closed) is freed.
-   */
+  /** Frees the gradients of the trainable parameters among {@code parameters} ({@link #freeGradient}). */
   private void freeGradients(List<ParameterView> parameters) {
     for (ParameterView parameter : parameters) {
       Parameter p = trainable.get(parameter.name());
       if (p != null) {
-        NDArray fresh = p.data().stopGradient();
-        NDScope.unregister(fresh);
-        p.set(fresh);
+        freeGradient(p);
       }
     }
+  }
+
+  /**
+   * Gives {@code parameter} a new array over the same values, without a gradient: the old array, and the
+   * gradient libtorch keeps with it (freezing alone keeps the gradient), is freed once no graph holds it.
+   */
+  private static void freeGradient(Parameter parameter) {
+    NDArray fresh = parameter.data().stopGradient();
+    NDScope.unregister(fresh);
+    parameter.set(fresh);
   }
 
   /** Scales every gradient so that their global L2 norm is at most max-grad-norm; returns the norm before. */

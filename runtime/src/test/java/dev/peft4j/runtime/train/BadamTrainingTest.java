@@ -67,24 +67,6 @@ class BadamTrainingTest {
     return BadamRuns.badam(settings, manager, 11, line -> {});
   }
 
-  /** Fails at a chosen micro-batch, like a machine that goes down. */
-  private static TrainingData failingAt(TrainingData data, long failAt) {
-    return new TrainingData() {
-      @Override
-      public int batchesPerEpoch() {
-        return data.batchesPerEpoch();
-      }
-
-      @Override
-      public Batch batch(int epoch, int index) {
-        if ((long) epoch * batchesPerEpoch() + index == failAt) {
-          throw new IllegalStateException("the machine went down");
-        }
-        return data.batch(epoch, index);
-      }
-    };
-  }
-
   /**
    * 12 steps, a checkpoint every 3, interrupted in step 6: the run resumes after step 3, right at a
    * switch (interval 2) or inside a block or window whose optimizer state the checkpoint must bring back
@@ -107,7 +89,8 @@ class BadamTrainingTest {
     Path interrupted = dir.resolve("interrupted");
     LlamaForCausalLM uninterrupted = model();
     trainer(uninterrupted, Map.of(id, BadamRuns.hook(id, settings, manager, 11, line -> {})), data, straight, 2, 3).run(null);
-    assertThatThrownBy(() -> trainer(model(), Map.of(id, BadamRuns.hook(id, settings, manager, 11, line -> {})), failingAt(data, 5), interrupted, 2, 3)
+    assertThatThrownBy(() -> trainer(model(), Map.of(id, BadamRuns.hook(id, settings, manager, 11, line -> {})),
+        Interruptions.failingAt(data, 5), interrupted, 2, 3)
         .run(null)).hasMessageContaining("went down");
 
     LlamaForCausalLM resumed = model();
@@ -116,7 +99,7 @@ class BadamTrainingTest {
     assertThat(saved.state().hooks()).containsExactly(id);
     trainer(resumed, Map.of(id, BadamRuns.hook(id, settings, manager, 11, line -> {})), data, interrupted, 2, 3).run(saved);
 
-    assertThat(losses(interrupted)).hasSize(12).containsExactlyElementsOf(losses(straight));
+    assertThat(Interruptions.losses(interrupted)).hasSize(12).containsExactlyElementsOf(Interruptions.losses(straight));
     uninterrupted.namedParameters().forEach((name, p) -> assertThat(resumed.namedParameters().get(name).data()
         .toFloatArray()).as(name).containsExactly(p.data().toFloatArray()));
   }
@@ -354,10 +337,5 @@ class BadamTrainingTest {
             + "(adjacent); smaller ones update whole; 19 tensors train");
     assertThat(two).contains("  model.layers.0.self_attn.q_proj.weight: 64 of 256 entries from position 0",
         "  model.norm.weight: all 16 entries").hasSize(20);
-  }
-
-  private static List<Double> losses(Path out) throws IOException {
-    return MetricsLog.read(out.resolve("metrics.jsonl")).stream()
-        .filter(line -> line.has("loss")).map(line -> line.get("loss").getAsDouble()).toList();
   }
 }

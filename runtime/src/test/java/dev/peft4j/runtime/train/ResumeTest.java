@@ -42,24 +42,6 @@ class ResumeTest {
         -1, 1, 0, 3, OnNonFinite.STOP, 0.9, 0.999, 1e-8, 0);
   }
 
-  /** Training data that fails at a chosen micro-batch, like a machine that goes down. */
-  private static TrainingData failingAt(TrainingData data, long failAt) {
-    return new TrainingData() {
-      @Override
-      public int batchesPerEpoch() {
-        return data.batchesPerEpoch();
-      }
-
-      @Override
-      public Batch batch(int epoch, int index) {
-        if ((long) epoch * batchesPerEpoch() + index == failAt) {
-          throw new IllegalStateException("the machine went down");
-        }
-        return data.batch(epoch, index);
-      }
-    };
-  }
-
   private Trainer trainer(Path out, TrainingData data) {
     LlamaForCausalLM model = TinyLlamas.random(manager, TinyLlamas.config("llama", false), 21);
     model.namedParameters().forEach((name, p) -> p.setTrainable(!name.contains("embed")));
@@ -79,14 +61,14 @@ class ResumeTest {
     Path interrupted = dir.resolve("interrupted");
 
     trainer(straight, data).run(null);
-    assertThatThrownBy(() -> trainer(interrupted, failingAt(data, 8)).run(null)).hasMessageContaining("went down");
+    assertThatThrownBy(() -> trainer(interrupted, Interruptions.failingAt(data, 8)).run(null)).hasMessageContaining("went down");
     assertThat(steps(interrupted)).containsExactly("step-000003");
     Checkpoints checkpoints = new FileCheckpoints(interrupted.resolve("checkpoints"), 0);
     trainer(interrupted, data).run(checkpoints.latest(manager).orElseThrow());
 
-    List<Double> expected = losses(straight);
+    List<Double> expected = Interruptions.losses(straight);
     assertThat(expected).hasSize(6);
-    assertThat(losses(interrupted)).containsExactlyElementsOf(expected);
+    assertThat(Interruptions.losses(interrupted)).containsExactlyElementsOf(expected);
     assertThat(steps(interrupted)).containsExactly("step-000003", "step-000006");
   }
 
@@ -134,10 +116,6 @@ class ResumeTest {
     assertThat(checkpoints.latest(manager).orElseThrow().state().step()).isEqualTo(1_000_000);
   }
 
-  private static List<Double> losses(Path out) throws IOException {
-    return MetricsLog.read(out.resolve("metrics.jsonl")).stream()
-        .filter(line -> line.has("loss")).map(line -> line.get("loss").getAsDouble()).toList();
-  }
 
   private static List<String> steps(Path out) throws IOException {
     try (Stream<Path> list = Files.list(out.resolve("checkpoints"))) {
