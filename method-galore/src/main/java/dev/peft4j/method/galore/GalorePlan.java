@@ -35,8 +35,6 @@ final class GalorePlan {
     long state = 0;
     long adamState = 0;
     int count = 0;
-    String largest = null;
-    long largestSize = -1;
     for (LinearShape linear : model.linearLayers()) {
       ParameterShape weight = parameters.get(linear.weightName());
       if (weight == null || !weight.trainable() || weight.shape().size() != 2 || !targeted(settings, linear.name())) {
@@ -69,10 +67,6 @@ final class GalorePlan {
       state += cost.stateValues();
       adamState += 2 * m * n;
       count++;
-      if (m * n > largestSize) {
-        largestSize = m * n;
-        largest = weight.name();
-      }
     }
     if (settings.layerwise()) {
       // Layer-wise: each parameter steps as soon as its gradient is ready and frees it, so at most about one
@@ -94,7 +88,7 @@ final class GalorePlan {
     if (settings.layerwise()) {
       plan.note("layer-wise: gradients are freed as soon as each parameter steps; priced as one gradient at a time");
     }
-    if (largest == null) {
+    if (count == 0) {
       plan.note("no trainable weight of a targeted linear layer: GaLore projects nothing");
     }
     return plan.build();

@@ -98,8 +98,7 @@ final class KitRun {
       if (report.core().model().quantization() == CoreSettings.Quantization.NF4) {
         view.quantizeNf4(manager);
       }
-      Session session = new Session(report, manager, created, loaded, view);
-      return session;
+      return new Session(report, manager, created, loaded, view);
     } catch (RuntimeException | Error e) {
       manager.close();
       throw e;
@@ -219,7 +218,7 @@ final class KitRun {
           base.maxGradNorm(), base.seed(), base.precision(), base.devices(), steps, base.loggingSteps(), 0, 1,
           base.onNonFinite(), base.adamBeta1(), base.adamBeta2(), base.adamEpsilon(), base.threads());
       try (MetricsLog log = new MetricsLog(metrics, 0)) {
-        Trainer trainer = new Trainer(model, created.methods(), new SyntheticData(steps), null, training,
+        Trainer trainer = new Trainer(model, created.byId(), new SyntheticData(steps), null, training,
             new StepProbe(probe), log, new PrintWriter(new StringWriter()), false, manager);
         return trainer.run(null);
       }

@@ -66,11 +66,10 @@ public final class MemoryModel {
    */
   public static MemoryEstimate estimate(LlamaConfig config, ModelShape model, Map<String, OptimizerCost> costs,
       long methodPerToken, long methodPerPass, Workload work, long maxHeap) {
-    Set<String> quantized = new HashSet<>();
+    Set<String> quantized = quantizedWeights(model);
     long dequantized = 0;
     for (LinearShape linear : model.linearLayers()) {
       if (linear.quantized()) {
-        quantized.add(linear.weightName());
         dequantized += linear.inFeatures() * linear.outFeatures();
       }
     }
@@ -100,6 +99,17 @@ public final class MemoryModel {
     long backward = (backwardTransients(config, work) + largestGradient) * VALUE_BYTES;
     return new MemoryEstimate(weights, gradients, state, activations, Math.max(backward, scratch),
         Math.min(javaArrays, maxHeap), RUNTIME_BYTES);
+  }
+
+  /** The names of the weights stored in 4 bits. */
+  static Set<String> quantizedWeights(ModelShape model) {
+    Set<String> quantized = new HashSet<>();
+    for (LinearShape linear : model.linearLayers()) {
+      if (linear.quantized()) {
+        quantized.add(linear.weightName());
+      }
+    }
+    return quantized;
   }
 
   /** What the runtime's AdamW holds for a parameter of n values: its gradient, two moments, 8 temporaries. */

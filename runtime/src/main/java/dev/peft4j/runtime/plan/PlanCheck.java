@@ -2,12 +2,10 @@ package dev.peft4j.runtime.plan;
 
 import dev.peft4j.api.model.ModelView;
 import dev.peft4j.api.model.ParameterView;
-import dev.peft4j.api.plan.LinearShape;
 import dev.peft4j.api.plan.ParameterShape;
 import dev.peft4j.runtime.run.MethodSetup;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -34,12 +32,7 @@ public final class PlanCheck {
     if (!plan.priced()) {
       throw new IllegalArgumentException("a method of the run cannot be priced: " + plan.methods());
     }
-    Set<String> quantized = new HashSet<>();
-    for (LinearShape linear : plan.shape().linearLayers()) {
-      if (linear.quantized()) {
-        quantized.add(linear.weightName());
-      }
-    }
+    Set<String> quantized = MemoryModel.quantizedWeights(plan.shape());
     Map<String, String> planned = new TreeMap<>();
     for (ParameterShape p : plan.shape().parameters()) {
       planned.put(p.name(), (quantized.contains(p.name()) ? "nf4, " + p.size() + " values" : p.shape().toString())
@@ -47,8 +40,7 @@ public final class PlanCheck {
     }
     Map<String, String> actual = new TreeMap<>();
     for (ParameterView p : applied.parameters()) {
-      boolean packed = p.data().getDataType() == ai.djl.ndarray.types.DataType.UINT8;
-      actual.put(p.name(), (packed ? "nf4, " + 2 * p.data().getShape().size() + " values"
+      actual.put(p.name(), (MethodSetup.isPacked(p) ? "nf4, " + MethodSetup.values(p) + " values"
           : Arrays.toString(p.data().getShape().getShape())) + (p.trainable() ? " trainable" : " frozen"));
     }
 

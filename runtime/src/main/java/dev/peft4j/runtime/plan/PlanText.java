@@ -30,7 +30,7 @@ public final class PlanText {
       }
     }
     lines.add("");
-    if (plan.counts().isEmpty() || plan.memory().isEmpty()) {
+    if (!plan.priced()) {
       lines.add("trainable parameters and memory: not priced, because "
           + String.join(", ", plan.methods().stream().filter(m -> !m.priced()).map(RunPlan.MethodPlanned::id).toList())
           + " cannot be priced");

@@ -2,10 +2,10 @@ package dev.peft4j.runtime.plan;
 
 import dev.peft4j.api.plan.ModelShape;
 import dev.peft4j.runtime.model.llama.LlamaConfig;
+import dev.peft4j.runtime.run.MethodSetup;
 import dev.peft4j.runtime.run.ValidationReport;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 
 /**
@@ -47,8 +47,7 @@ public record RunPlan(
 
     /** PEFT's {@code print_trainable_parameters} line. */
     public String peftLine() {
-      return String.format(Locale.ROOT, "trainable params: %,d || all params: %,d || trainable%%: %.4f",
-          trainable, all, 100.0 * trainable / all);
+      return MethodSetup.trainableLine(trainable, all);
     }
   }
 

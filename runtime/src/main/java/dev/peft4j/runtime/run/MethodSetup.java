@@ -131,12 +131,26 @@ public final class MethodSetup {
     long trainable = 0;
     long all = 0;
     for (ParameterView p : model.parameters()) {
-      // A 4-bit weight is stored as packed bytes, two values each; PEFT counts it the same way.
-      long n = p.data().getShape().size() * (p.data().getDataType() == ai.djl.ndarray.types.DataType.UINT8 ? 2 : 1);
+      long n = values(p);
       all += n;
       trainable += p.trainable() ? n : 0;
     }
+    return trainableLine(trainable, all);
+  }
+
+  /** PEFT's line for these counts. */
+  public static String trainableLine(long trainable, long all) {
     return String.format(java.util.Locale.ROOT, "trainable params: %,d || all params: %,d || trainable%%: %.4f",
         trainable, all, 100.0 * trainable / all);
+  }
+
+  /** The values a parameter stands for: a 4-bit weight is stored as packed bytes, two values each (PEFT counts so). */
+  public static long values(ParameterView p) {
+    return p.data().getShape().size() * (isPacked(p) ? 2 : 1);
+  }
+
+  /** Whether a parameter holds packed 4-bit codes. */
+  public static boolean isPacked(ParameterView p) {
+    return p.data().getDataType() == ai.djl.ndarray.types.DataType.UINT8;
   }
 }
