@@ -5,7 +5,6 @@ import dev.peft4j.api.plan.ModelShape;
 import dev.peft4j.api.plan.OptimizerCost;
 import dev.peft4j.api.plan.ParameterShape;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -30,28 +29,14 @@ final class BadamPlan {
   static final long PRESERVE_THRESHOLD = 100;
 
   private static final Pattern LAYER = Pattern.compile(".*layers.[^.]*\\.");
-  private static final Pattern EMBED = Pattern.compile(".*embed[^.]*\\.");
 
   private BadamPlan() {}
 
-  /** The blocks, each a list of parameter names, in the order BAdam forms them. */
+  /** The blocks, each a list of parameter names, in the order BAdam forms them ({@link Blocks#infer}). */
   static List<List<String>> blocks(BadamSettings settings, List<String> names) {
-    Map<String, List<String>> byPrefix = new LinkedHashMap<>();
-    List<String> others = new ArrayList<>();
-    for (String name : names) {
-      String prefix = prefix(LAYER, name);
-      if (prefix == null && settings.includeEmbedding()) {
-        prefix = prefix(EMBED, name);
-      }
-      if (prefix != null) {
-        byPrefix.computeIfAbsent(prefix, p -> new ArrayList<>()).add(name);
-      } else {
-        others.add(name);
-      }
-    }
-    List<List<String>> blocks = new ArrayList<>(byPrefix.values());
-    if (settings.includeLmHead() && !others.isEmpty()) {
-      blocks.add(others);
+    List<List<String>> blocks = new ArrayList<>();
+    for (Blocks.Block block : Blocks.infer(names, settings.includeEmbedding(), settings.includeLmHead())) {
+      blocks.add(names.stream().filter(block::contains).toList());
     }
     return blocks;
   }
@@ -92,8 +77,9 @@ final class BadamPlan {
     List<String> inNoBlock = new ArrayList<>();
     java.util.Set<String> inBlocks = new java.util.HashSet<>();
     blocks.forEach(inBlocks::addAll);
+    java.util.Set<String> largestNames = java.util.Set.copyOf(largest);
     for (ParameterShape p : trainable) {
-      if (largest.contains(p.name())) {
+      if (largestNames.contains(p.name())) {
         plan.cost(p.name(), new OptimizerCost(p.size(), 2 * p.size(), 8 * p.size()));
       } else {
         plan.cost(p.name(), OptimizerCost.NONE);
