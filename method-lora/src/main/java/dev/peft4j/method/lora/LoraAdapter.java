@@ -94,16 +94,7 @@ final class LoraAdapter implements AdapterMethod, OptimizerHook {
   /** PEFT's {@code bias}: none, every bias, or the biases of adapted layers. */
   private void trainBiases(ModelView model) {
     for (ParameterView parameter : model.parameters()) {
-      if (!parameter.name().endsWith(".bias")) {
-        continue;
-      }
-      String module = parameter.name().substring(0, parameter.name().length() - ".bias".length());
-      boolean trains = switch (settings.bias()) {
-        case NONE -> false;
-        case ALL -> true;
-        case LORA_ONLY -> layers.containsKey(module);
-      };
-      if (trains) {
+      if (LoraTargets.trainsBias(settings, parameter.name(), layers::containsKey)) {
         parameter.setTrainable(true);
         trainedBiases.put(parameter.name(), parameter);
       }

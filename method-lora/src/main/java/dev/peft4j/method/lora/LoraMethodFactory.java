@@ -11,7 +11,6 @@ import dev.peft4j.api.MethodDescriptor;
 import dev.peft4j.api.MethodFactory;
 import dev.peft4j.api.MethodKind;
 import dev.peft4j.api.PeftMethod;
-import dev.peft4j.api.UnsupportedFeatureException;
 import dev.peft4j.api.config.SettingsReader;
 import dev.peft4j.api.config.Suggestions;
 import dev.peft4j.api.model.ModelInfo;
@@ -119,10 +118,7 @@ public final class LoraMethodFactory implements MethodFactory<LoraSettings> {
 
   @Override
   public PeftMethod create(LoraSettings settings, MethodContext context) {
-    if (!settings.modulesToSave().isEmpty()) {
-      throw new UnsupportedFeatureException("lora.modules-to-save is not implemented yet in this version; "
-          + "remove it (or use freeze to train whole modules)");
-    }
+    LoraTargets.requireSupported(settings);
     return new LoraAdapter(settings, context);
   }
 

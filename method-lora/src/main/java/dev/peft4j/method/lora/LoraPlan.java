@@ -1,7 +1,6 @@
 package dev.peft4j.method.lora;
 
 import dev.peft4j.api.Peft4jException;
-import dev.peft4j.api.UnsupportedFeatureException;
 import dev.peft4j.api.plan.LinearShape;
 import dev.peft4j.api.plan.MethodPlan;
 import dev.peft4j.api.plan.ModelShape;
@@ -19,10 +18,7 @@ final class LoraPlan {
   private LoraPlan() {}
 
   static MethodPlan of(LoraSettings settings, ModelShape model) {
-    if (!settings.modulesToSave().isEmpty()) {
-      throw new UnsupportedFeatureException("lora.modules-to-save is not implemented yet in this version; "
-          + "remove it (or use freeze to train whole modules)");
-    }
+    LoraTargets.requireSupported(settings);
     LoraTargets targets = new LoraTargets(settings);
     MethodPlan.Builder plan = MethodPlan.builder();
     Set<String> adapted = new HashSet<>();
@@ -55,17 +51,8 @@ final class LoraPlan {
       throw new Peft4jException("lora.target matches no linear layer of the model: nothing to adapt");
     }
     for (ParameterShape parameter : model.parameters()) {
-      String name = parameter.name();
-      if (!name.endsWith(".bias")) {
-        continue;
-      }
-      boolean trains = switch (settings.bias()) {
-        case NONE -> false;
-        case ALL -> true;
-        case LORA_ONLY -> adapted.contains(name.substring(0, name.length() - ".bias".length()));
-      };
-      if (trains) {
-        plan.train(name);
+      if (LoraTargets.trainsBias(settings, parameter.name(), adapted::contains)) {
+        plan.train(parameter.name());
       }
     }
     plan.note(String.format(Locale.ROOT, "%d linear layers adapted%s: %,d adapter parameters",

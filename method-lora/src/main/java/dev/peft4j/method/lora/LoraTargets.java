@@ -1,7 +1,9 @@
 package dev.peft4j.method.lora;
 
+import dev.peft4j.api.UnsupportedFeatureException;
 import java.util.Map;
 import java.util.OptionalInt;
+import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
 /** Which linear layers get an adapter, and with which rank and alpha — PEFT's matching rules. */
@@ -60,5 +62,25 @@ final class LoraTargets {
       }
     }
     return fallback;
+  }
+
+  /** Refuses what this version cannot do, before anything is created or planned. */
+  static void requireSupported(LoraSettings settings) {
+    if (!settings.modulesToSave().isEmpty()) {
+      throw new UnsupportedFeatureException("lora.modules-to-save is not implemented yet in this "
+          + "version; remove it (or use freeze to train whole modules)");
+    }
+  }
+
+  /** PEFT's {@code bias}: whether the bias parameter {@code name} trains (none, every bias, or adapted layers'). */
+  static boolean trainsBias(LoraSettings settings, String name, Predicate<String> adapted) {
+    if (!name.endsWith(".bias")) {
+      return false;
+    }
+    return switch (settings.bias()) {
+      case NONE -> false;
+      case ALL -> true;
+      case LORA_ONLY -> adapted.test(name.substring(0, name.length() - ".bias".length()));
+    };
   }
 }
