@@ -85,9 +85,9 @@ public final class FreezeMethodFactory implements MethodFactory<FreezeSettings> 
     java.util.Set<String> chosen = FreezeSelector.choose(settings, layers, model.parameters(), ParameterShape::name,
         ParameterShape::layerIndex);
     chosen.forEach(plan::train);
-    int n = settings.trainableLayers();
-    int from = n > 0 ? Math.max(0, layers - n) : 0;
-    int to = (n > 0 ? layers : Math.min(-n, layers)) - 1;
+    FreezeSelector.Layers range = FreezeSelector.Layers.of(settings, layers);
+    int from = range.from();
+    int to = range.to() - 1;
     plan.note("layers " + (from == to ? String.valueOf(from) : from + "-" + to) + " (" + String.join(", ", settings.trainableModules())
         + ")" + (settings.extraModules().isEmpty() ? "" : " and " + String.join(", ", settings.extraModules()))
         + " train: " + chosen.size() + " tensors");

@@ -32,15 +32,23 @@ final class FreezeSelector implements ParameterSelector {
     return choose(settings, layers, model.parameters(), ParameterView::name, ParameterView::layerIndex);
   }
 
+  /** The decoder layers that train, {@code from} inclusive to {@code to} exclusive (LLaMA-Factory's rule). */
+  record Layers(int from, int to) {
+    static Layers of(FreezeSettings settings, int layers) {
+      int n = settings.trainableLayers();
+      return new Layers(n > 0 ? Math.max(0, layers - n) : 0, n > 0 ? layers : Math.min(-n, layers));
+    }
+  }
+
   /**
    * The names of the parameters that train, in the model's order; the one rule behind {@link
    * #trainable} and {@link FreezeMethodFactory#plan}.
    */
   static <P> Set<String> choose(FreezeSettings settings, int layers, List<P> parameters, Function<P, String> name,
       Function<P, OptionalInt> layerIndex) {
-    int n = settings.trainableLayers();
-    int from = n > 0 ? Math.max(0, layers - n) : 0;
-    int to = n > 0 ? layers : Math.min(-n, layers);
+    Layers range = Layers.of(settings, layers);
+    int from = range.from();
+    int to = range.to();
     List<String> patterns = new ArrayList<>();
     for (String module : settings.trainableModules()) {
       for (int layer = from; layer < to; layer++) {
