@@ -59,7 +59,11 @@ CASES = {
     "std": (["all"], "std", 4, 2, 0.25, 1e-8, True),
     "reverse_std": (["mlp"], "reverse_std", 4, 2, 0.5, 1e-8, False),
     "right": (["self_attn"], "right", 4, 2, 1.0, 1e-8, False),
-    "left": (["self_attn"], "left", 4, 2, 2.0, 1e-8, False),
+    # Rank 5, not 4: the first v_proj gradient of layer 0 has its 4th and 5th singular values 0.4 % apart, so its
+    # top-4 subspace is known only to ~1e-4 and the comparison depended on the CPU's code path (weights 7.8e-6 and
+    # losses 4.3e-6 apart between ATEN_CPU_CAPABILITY settings, half the test's tolerance); its 5th and 6th are 21 %
+    # apart.
+    "left": (["self_attn"], "left", 3, 2, 2.0, 1e-8, False),
     # With "full" the projected gradient at an update step is Uᵀ·G·Vhᵀ = diag(σ) plus rounding noise (~1e-7), and
     # Adam's first normalised step m/(√v + eps) turns that noise into updates of order 1 when eps is 1e-8: any two
     # implementations (or two BLAS libraries) then part ways. A larger eps keeps the comparison about GaLore.

@@ -48,14 +48,16 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class GaloreAgainstReferenceTest {
 
-  /**
-   * fp32 trajectories of 5 steps that differ in the order of sums (and torch's fused multiply-adds). Measured:
-   * weights within 1.1e-6 of the reference (largest weight 1.44) for std, right, reverse_std and full, 4.4e-6 for
-   * left, whose first k_proj gradient has its 4th and 5th singular values 0.4 % apart (so its top-4 subspace is
-   * only known to 1e-4); losses within 2.4e-6.
+  /*
+   * fp32 trajectories of 5 steps that differ in the order of sums, which depends on the CPU's instruction set and
+   * BLAS code path. Most of the weights' difference is the projectors': a subspace off by δ moves a GaLore weight
+   * by about lr · scale · δ a step (measured on an AVX-512 Xeon under ATEN_CPU_CAPABILITY default, avx2 and avx512
+   * and MKL_ENABLE_INSTRUCTIONS=AVX2, bench/portability: subspaces within 1.9e-4, weights within 4.0e-6 of the
+   * reference in `left` — scale 2 — and 1.6e-6 elsewhere, losses within 2.4e-6, five float32 ulps of a loss of 5.7).
+   * So the weights may differ by that bound for every step at the subspace tolerance, plus a few ulps of the
+   * largest weight; the losses by 40 ulps. A wrong detail moves them by 1e-3 and more.
    */
-  private static final double WEIGHT_TOLERANCE = 1e-5;
-  private static final double LOSS_TOLERANCE = 5e-6;
+  private static final double LOSS_TOLERANCE = 2e-5;
   private static final double SUBSPACE_TOLERANCE = 5e-4;
 
   @TempDir
@@ -100,7 +102,10 @@ class GaloreAgainstReferenceTest {
           3 * expected.getAsJsonObject("galore_weights").size() * (name.equals("full") ? 2 : 1));
       assertThat(source.worstSubspaceError).as("subspace of Java's SVD against torch's").isLessThan(SUBSPACE_TOLERANCE);
       assertThat(lossError).as("losses").isLessThan(LOSS_TOLERANCE);
-      assertThat(weightError).as("weights after 5 steps").isLessThan(WEIGHT_TOLERANCE);
+      JsonObject run = expected.getAsJsonObject("settings");
+      double weightTolerance = run.get("steps").getAsInt() * run.get("lr").getAsDouble() * run.get("scale").getAsDouble()
+          * SUBSPACE_TOLERANCE + 8 * Math.ulp((float) largestWeight);
+      assertThat(weightError).as("weights after 5 steps").isLessThan(weightTolerance);
     }
   }
 

@@ -42,7 +42,14 @@ import org.junit.jupiter.params.provider.CsvSource;
  */
 class LoraAgainstPeftTest {
 
-  private static final double LOGITS_TOLERANCE = 1e-5;
+  /*
+   * float32 sums in another order, which depends on the CPU's instruction set and BLAS code path. Measured on an
+   * AVX-512 Xeon under ATEN_CPU_CAPABILITY default, avx2 and avx512 and MKL_ENABLE_INSTRUCTIONS=AVX2
+   * (bench/portability): logits within 5.4e-6 of PEFT's (the largest is 4.1; 20 float32 ulps of it), gradients
+   * within 5.5e-7, merged weights within 6e-8. The logits may differ by 5e-5 (200 ulps): an adapter of the fixtures moves them by 1.6 to 3.6,
+   * so any wrong detail shows a thousand times over.
+   */
+  private static final double LOGITS_TOLERANCE = 5e-5;
   private static final double GRADIENT_TOLERANCE = 1e-5;
   private static final double WEIGHT_TOLERANCE = 1e-6;
 
@@ -160,7 +167,7 @@ class LoraAgainstPeftTest {
         name, productError, residualError, logitsError);
 
     // Either way the base keeps W − scaling·B·A, so the output at initialisation is the base model's.
-    assertThat(logitsError).isLessThan(1e-5);
+    assertThat(logitsError).isLessThan(LOGITS_TOLERANCE);
     if (init.equals("pissa")) {
       assertThat(productError).isLessThan(1e-5);
       assertThat(residualError).isLessThan(1e-5);

@@ -47,7 +47,14 @@ import org.junit.jupiter.params.provider.CsvSource;
  */
 class Ia3AgainstPeftTest {
 
-  private static final double LOGITS_TOLERANCE = 1e-5;
+  /*
+   * float32 sums in another order, which depends on the CPU's instruction set and BLAS code path. Measured on an
+   * AVX-512 Xeon under ATEN_CPU_CAPABILITY default, avx2 and avx512 and MKL_ENABLE_INSTRUCTIONS=AVX2
+   * (bench/portability): logits within 2.8e-6 of PEFT's (the largest is 4.1; 20 float32 ulps of it), gradients
+   * within 5.5e-7, merged weights within 6e-8. The logits may differ by 5e-5 (200 ulps): the randomised IA³ vectors of the fixtures move them by 3.3 to 3.6,
+   * so any wrong detail shows a thousand times over.
+   */
+  private static final double LOGITS_TOLERANCE = 5e-5;
   private static final double GRADIENT_TOLERANCE = 1e-5;
   private static final double WEIGHT_TOLERANCE = 1e-6;
   static final Path BASES = Path.of("..", "..", "runtime", "src", "test", "resources", "fixtures");
