@@ -106,6 +106,11 @@ class TorchOps(torch.nn.Module):
                                               scale=float(scale.item()))
 
     @torch.jit.export
+    def linear(self, x: Tensor, weight: Tensor, bias: Tensor) -> Tensor:
+        """torch.nn.Linear with a bias: the bias is added inside the matrix product, before its one rounding."""
+        return F.linear(x, weight, bias)
+
+    @torch.jit.export
     def silu_mul(self, gate: Tensor, up: Tensor) -> Tensor:
         """SwiGLU's act(gate) · up."""
         return F.silu(gate) * up
@@ -119,6 +124,18 @@ class TorchOps(torch.nn.Module):
         """The summed next-token loss of [N, V] logits (upcast to float32, as transformers' loss does) over [N]
         labels; -100 does not count."""
         return F.cross_entropy(logits.to(torch.float32), labels, ignore_index=-100, reduction="sum")
+
+    @torch.jit.export
+    def rows(self, x: Tensor, index: Tensor) -> Tensor:
+        """Rows `index` (INT64 [n]) of x seen as [-1, x.size(-1)] (the positions a loss counts)."""
+        return x.reshape(-1, x.size(-1)).index_select(0, index)
+
+    @torch.jit.export
+    def rows_into_zeros(self, like: Tensor, index: Tensor, rows: Tensor) -> Tensor:
+        """A tensor of like's shape in the rows' dtype, zero but for its rows `index` (seen as [-1, like.size(-1)]),
+        which are `rows`: the gradient of `rows(like, index)` given the rows' gradient."""
+        flat = torch.zeros(like.numel() // like.size(-1), like.size(-1), dtype=rows.dtype, device=rows.device)
+        return flat.index_copy(0, index, rows).reshape(like.shape)
 
     def forward(self, x: Tensor) -> Tensor:
         return x

@@ -38,6 +38,20 @@ public interface MethodContext {
   NDArray scalar(float value);
 
   /**
+   * {@code array} in the dtype of {@code like}, differentiably: the one cast a method needs in a bf16 run, where
+   * the activations and the frozen base weights are bfloat16 and a method's own parameters float32 (as PEFT keeps
+   * adapters), e.g. to run an adapter branch in float32 as PEFT does. DJL cannot name bfloat16 (it reports such
+   * arrays as {@code DataType.UNKNOWN}): never call {@code toType}, {@code softmax}, {@code logSoftmax}, or
+   * {@code zeros}/{@code ones} of an array's own type on an array you did not make — those abort the JVM on bf16.
+   * Elementwise arithmetic mixes dtypes as PyTorch does (bf16 with float32 gives float32); a matrix product needs
+   * one dtype. The runtime casts what a method's layer returns to the model's dtype.
+   */
+  @API(status = EXPERIMENTAL, since = "1.2")
+  default NDArray castLike(NDArray array, NDArray like) {
+    return array;
+  }
+
+  /**
    * Shows a line to the person running the training (a method's verbose output, such as BAdam's active
    * block), where the runtime prints its own progress; by default on standard output.
    */

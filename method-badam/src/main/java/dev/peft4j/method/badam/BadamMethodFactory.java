@@ -35,13 +35,15 @@ public final class BadamMethodFactory implements MethodFactory<BadamSettings> {
           "BAdam's ratio mode works on a single device only: set training.devices = 1 or badam.mode = layer",
           chosen(ID), setting("badam.mode", Op.EQUALS, "ratio"), setting("training.devices", Op.GREATER_THAN, 1)),
       Rule.error("pure-bf16-where-supported",
-          "BAdam is designed for pure bf16 weights, and this device supports bf16: set training.precision = bf16",
-          chosen(ID), setting("training.precision", Op.NOT_EQUALS, "bf16"),
+          "BAdam is designed for pure bf16 weights (only the active block in fp32), and this device computes bf16 "
+              + "natively: set training.precision = bf16 or auto",
+          chosen(ID), setting("training.precision", Op.EQUALS, "fp32"),
           new Fact(RuntimeFact.DEVICE_SUPPORTS_BF16, true)),
       Rule.warning("no-bf16-on-device",
-          "this device cannot compute in bf16, so BAdam keeps fp32 weights: expect about twice the weight memory "
-              + "of the BAdam paper's 2·M + 16·M/D",
-          chosen(ID), new Fact(RuntimeFact.DEVICE_SUPPORTS_BF16, false)));
+          "this device does not compute bf16 natively, so BAdam keeps fp32 weights unless training.precision = bf16"
+              + " (emulated, slow): expect about twice the weight memory of the BAdam paper's 2·M + 16·M/D",
+          chosen(ID), setting("training.precision", Op.NOT_EQUALS, "bf16"),
+          new Fact(RuntimeFact.DEVICE_SUPPORTS_BF16, false)));
 
   @Override
   public MethodDescriptor descriptor() {

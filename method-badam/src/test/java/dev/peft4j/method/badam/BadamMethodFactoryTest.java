@@ -66,8 +66,8 @@ class BadamMethodFactoryTest {
     assertThat(BadamMethodFactory.RULES).extracting(Rule::describeConditions).containsExactly(
         "badam is chosen and full is not chosen",
         "badam is chosen and badam.mode == ratio and training.devices > 1",
-        "badam is chosen and training.precision != bf16 and the device computes in bf16",
-        "badam is chosen and not: the device computes in bf16");
+        "badam is chosen and training.precision == fp32 and the device computes in bf16",
+        "badam is chosen and training.precision != bf16 and not: the device computes in bf16");
     assertThat(BadamMethodFactory.RULES.get(0).message()).contains("methods = [full, badam]");
   }
 

@@ -61,7 +61,7 @@ final class LoraAdapter implements AdapterMethod, OptimizerHook {
         // Magnitude = ‖W‖ per output feature, from the weight before PiSSA makes it a residual
         // (PEFT: ‖W_res + scaling·B·A‖ = ‖W‖).
         try (NDScope scope = new NDScope()) {
-          float[] norms = linear.weight().data().square().sum(new int[] {1}).sqrt().toFloatArray();
+          float[] norms = context.castLike(linear.weight().data(), one).square().sum(new int[] {1}).sqrt().toFloatArray();
           added.put("lora_magnitude_vector", keep(context.array(norms, new Shape(linear.outFeatures()))));
         }
       }
@@ -80,7 +80,7 @@ final class LoraAdapter implements AdapterMethod, OptimizerHook {
       NDArray scaling = context.scalar((float) targets.scaling(name));
       Map<String, ParameterView> views = model.addParameters(name, added);
       LoraLayer layer = new LoraLayer(linear, views.get("lora_A.weight"), views.get("lora_B.weight"),
-          views.get("lora_magnitude_vector"), scaling, one, (float) settings.dropout(), () -> training);
+          views.get("lora_magnitude_vector"), scaling, one, (float) settings.dropout(), () -> training, context);
       model.replaceLinear(name, layer);
       layers.put(name, layer);
       adapted.add(name);

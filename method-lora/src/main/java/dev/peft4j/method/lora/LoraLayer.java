@@ -1,6 +1,7 @@
 package dev.peft4j.method.lora;
 
 import ai.djl.ndarray.NDArray;
+import dev.peft4j.api.MethodContext;
 import dev.peft4j.api.model.LinearLayer;
 import dev.peft4j.api.model.LinearView;
 import dev.peft4j.api.model.ParameterView;
@@ -9,7 +10,9 @@ import java.util.function.BooleanSupplier;
 /**
  * A linear layer with a low-rank branch: {@code y = base(x) + B(A(dropout(x))) · scaling}; with DoRA,
  * {@code y = base(x) + (m/‖W'‖ − 1)·x·Wᵀ + (m/‖W'‖)·B(A(x))·scaling} where {@code W' = W + scaling·B·A}
- * and the norm (per output feature) is detached, as PEFT computes it.
+ * and the norm (per output feature) is detached, as PEFT computes it. The branch runs in its parameters' dtype
+ * (float32) whatever the base computes in, as PEFT casts the input to {@code lora_A}'s dtype; {@code x·Wᵀ} is the
+ * base's own result less its bias when no dropout is active, as in PEFT.
  */
 final class LoraLayer implements LinearLayer {
 
@@ -21,10 +24,12 @@ final class LoraLayer implements LinearLayer {
   private final NDArray one;
   private final float dropout;
   private final BooleanSupplier training;
+  private final MethodContext context;
   private boolean merged;
 
   LoraLayer(LinearView base, ParameterView a, ParameterView b, ParameterView magnitude, NDArray scaling, NDArray one,
-      float dropout, BooleanSupplier training) {
+      float dropout, BooleanSupplier training, MethodContext context) {
+    this.context = context;
     this.base = base;
     this.a = a;
     this.b = b;
@@ -80,14 +85,20 @@ final class LoraLayer implements LinearLayer {
     if (merged) {
       return result;
     }
-    NDArray input = training.getAsBoolean() && dropout > 0
-        ? x.getNDArrayInternal().dropout(x, dropout, true).singletonOrThrow() : x;
+    boolean dropping = training.getAsBoolean() && dropout > 0;
+    NDArray cast = context.castLike(x, a.data());
+    NDArray input = dropping ? cast.getNDArrayInternal().dropout(cast, dropout, true).singletonOrThrow() : cast;
     NDArray update = input.matMul(a.data().transpose()).matMul(b.data().transpose()).mul(scaling);
     if (magnitude == null) {
       return result.add(update);
     }
     NDArray scale = magnitude.data().div(weightNorm().stopGradient());
-    NDArray withoutBias = input.matMul(base.weight().data().transpose());
+    NDArray withoutBias;
+    if (dropping) {
+      withoutBias = input.matMul(context.castLike(base.weight().data(), input).transpose());
+    } else {
+      withoutBias = base.bias().map(bias -> result.sub(bias.data())).orElse(result);
+    }
     return result.add(withoutBias.mul(scale.sub(one))).add(update.mul(scale));
   }
 

@@ -215,7 +215,8 @@ final class KitRun {
       CoreSettings.Training base = report.core().training();
       CoreSettings.Training training = new CoreSettings.Training(base.learningRate(), 1, base.batchSize(),
           base.gradientAccumulationSteps(), base.lrScheduler(), base.warmupSteps(), base.weightDecay(),
-          base.maxGradNorm(), base.seed(), base.precision(), base.devices(), steps, base.loggingSteps(), 0, 1,
+          base.maxGradNorm(), base.seed(), base.precision(), base.gradientCheckpointing(), base.devices(), steps,
+          base.loggingSteps(), 0, 1,
           base.onNonFinite(), base.adamBeta1(), base.adamBeta2(), base.adamEpsilon(), base.threads());
       try (MetricsLog log = new MetricsLog(metrics, 0)) {
         Trainer trainer = new Trainer(model, created.byId(), new SyntheticData(steps), null, training,

@@ -88,7 +88,7 @@ public final class TrainingBenchmark {
       List<long[]> rss = new ArrayList<>();
       TrainingData data = new RandomTokens(batch, length, vocab, stepMillis, rss, rssAt);
       CoreSettings.Training settings = new CoreSettings.Training(1e-4, 1, batch, 1, CoreSettings.Scheduler.CONSTANT, 0,
-          0.0, 1.0, 1, CoreSettings.Precision.FP32, 1, steps, steps, 0, 0, CoreSettings.OnNonFinite.STOP,
+          0.0, 1.0, 1, CoreSettings.Precision.FP32, false, 1, steps, steps, 0, 0, CoreSettings.OnNonFinite.STOP,
           0.9, 0.999, 1e-8, 0);
       Path metrics = Files.createTempFile("peft4j-bench", ".jsonl");
       long optimizerBytes;

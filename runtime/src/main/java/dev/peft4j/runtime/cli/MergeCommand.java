@@ -22,7 +22,7 @@ final class MergeCommand extends ModelCommand {
     }
     try (ModelOptions.Loaded loaded = load(false)) {
       loaded.adapter().merge(true);
-      ModelFiles.save(loaded.model(), out, model.model, loaded.baseNames());
+      ModelFiles.save(loaded.model(), out, model.model, loaded.baseNames(), ModelFiles.weightsDtype(model.model));
       spec.commandLine().getOut().println("merged " + model.adapter + " into " + model.model + ": " + out);
       spec.commandLine().getOut().flush();
     }

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import dev.peft4j.api.AdapterMethod;
 import dev.peft4j.runtime.model.llama.LlamaForCausalLM;
 import dev.peft4j.runtime.model.llama.ModelFiles;
+import dev.peft4j.runtime.nn.Precision;
 import dev.peft4j.runtime.plugin.Discovery;
 import dev.peft4j.runtime.run.Adapters;
 import dev.peft4j.runtime.tokenizer.Tokenizer;
@@ -29,7 +30,10 @@ final class ModelOptions {
     NDManager manager = engine.newBaseManager(engine.defaultDevice());
     try {
       Tokenizer tokenizer = withTokenizer ? Tokenizer.load(model) : null;
-      LlamaForCausalLM loaded = ModelFiles.load(model, manager);
+      // A bf16 base is held in bf16 (half the memory; a merge into it rounds once, as PEFT's does), computed in fp32
+      // otherwise, as generate and evaluate compute.
+      LlamaForCausalLM loaded = ModelFiles.load(model, manager, withTokenizer || !"BF16".equals(ModelFiles.weightsDtype(model))
+          ? Precision.FP32 : Precision.BF16);
       java.util.Set<String> baseNames = java.util.Set.copyOf(loaded.namedParameters().keySet());
       AdapterMethod attached = adapter == null ? null : Adapters.attach(adapter, loaded, discovery, manager);
       return new Loaded(loaded, tokenizer, manager, attached, baseNames);

@@ -16,7 +16,8 @@ public record CoreSettings(
 
   public enum Scheduler { COSINE, LINEAR, CONSTANT }
 
-  public enum Precision { FP32, BF16 }
+  /** {@code training.precision}: fp32, bf16, or auto (bf16 where the device computes it natively, else fp32). */
+  public enum Precision { FP32, BF16, AUTO }
 
   public record Model(Optional<Path> path, Quantization quantization, Optional<Path> adapterPath) {}
 
@@ -35,7 +36,8 @@ public record CoreSettings(
 
   public record Training(
       double learningRate, int epochs, int batchSize, int gradientAccumulationSteps, Scheduler lrScheduler,
-      int warmupSteps, double weightDecay, double maxGradNorm, long seed, Precision precision, int devices,
+      int warmupSteps, double weightDecay, double maxGradNorm, long seed, Precision precision,
+      boolean gradientCheckpointing, int devices,
       int maxSteps, int loggingSteps, int evalSteps, int saveSteps, OnNonFinite onNonFinite,
       double adamBeta1, double adamBeta2, double adamEpsilon, int threads) {}
 
@@ -58,7 +60,8 @@ public record CoreSettings(
         new Training(learningRate, training.integerAtLeast("epochs", 1), training.integerAtLeast("batch-size", 1),
             training.integerAtLeast("gradient-accumulation-steps", 1), training.choice("lr-scheduler", Scheduler.class),
             training.integerAtLeast("warmup-steps", 0), weightDecay, maxGradNorm, training.integer("seed"),
-            training.choice("precision", Precision.class), training.integerAtLeast("devices", 1),
+            training.choice("precision", Precision.class), training.bool("gradient-checkpointing"),
+            training.integerAtLeast("devices", 1),
             training.integerAtLeast("max-steps", -1), training.integerAtLeast("logging-steps", 1),
             training.integerAtLeast("eval-steps", 0), training.integerAtLeast("save-steps", 0),
             training.choice("on-nonfinite", OnNonFinite.class), training.numberInRange("adam-beta1", 0, 0.999999),

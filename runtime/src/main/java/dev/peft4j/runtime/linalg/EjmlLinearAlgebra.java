@@ -66,7 +66,7 @@ public final class EjmlLinearAlgebra implements LinearAlgebra {
     }
     int rows = (int) a.getShape().get(0);
     int cols = (int) a.getShape().get(1);
-    float[] values = a.toFloatArray();
+    float[] values = dev.peft4j.runtime.nn.TorchOps.get().toFloat32(a).toFloatArray();
     DMatrixRMaj matrix = new DMatrixRMaj(rows, cols);
     for (int i = 0; i < values.length; i++) {
       matrix.data[i] = values[i];

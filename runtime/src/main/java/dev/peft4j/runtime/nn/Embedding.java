@@ -1,23 +1,24 @@
 package dev.peft4j.runtime.nn;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.types.SparseFormat;
 
-/** A lookup table {@code [vocab, hidden]}: token ids to vectors, differentiable in the table. */
+/** A lookup table {@code [vocab, hidden]}: token ids to vectors in the model's precision, differentiable in the table. */
 public final class Embedding extends Module {
 
   private final Parameter weight;
+  private final Precision precision;
 
-  public Embedding(NDArray weight) {
-    this.weight = register("weight", new Parameter(weight));
+  public Embedding(NDArray weight, Precision precision) {
+    this.precision = precision;
+    this.weight = register("weight", new Parameter(weight, precision));
   }
 
   public Parameter weight() {
     return weight;
   }
 
-  /** {@code ids} INT64 of any shape to {@code [..., hidden]}. */
+  /** {@code ids} INT64 of any shape to {@code [..., hidden]}; an fp32 master's rows are cast after the lookup. */
   public NDArray forward(NDArray ids) {
-    return ids.getNDArrayInternal().embedding(ids, weight.data(), SparseFormat.DENSE).singletonOrThrow();
+    return precision.compute(TorchOps.get().embedding(ids, weight.data()));
   }
 }

@@ -3,15 +3,21 @@ package dev.peft4j.runtime.nn;
 import ai.djl.ndarray.NDArray;
 import dev.peft4j.api.model.LinearLayer;
 
-/** {@code y = x·Wᵀ + b} with {@code W} of shape {@code [out, in]}, as {@code torch.nn.Linear}. */
+/**
+ * {@code y = x·Wᵀ + b} with {@code W} of shape {@code [out, in]}, as {@code torch.nn.Linear}, computed in the
+ * model's {@link Precision}: the input too is cast to it, since a method's layer in front of this one may hand
+ * over another dtype (a float32 vector times a bf16 activation is float32).
+ */
 public final class Linear extends Module implements LinearLayer {
 
   private final Parameter weight;
   private final Parameter bias;
+  private final Precision precision;
 
-  public Linear(NDArray weight, NDArray bias) {
-    this.weight = register("weight", new Parameter(weight));
-    this.bias = bias == null ? null : register("bias", new Parameter(bias));
+  public Linear(NDArray weight, NDArray bias, Precision precision) {
+    this.precision = precision;
+    this.weight = register("weight", new Parameter(weight, precision));
+    this.bias = bias == null ? null : register("bias", new Parameter(bias, precision));
   }
 
   public Parameter weight() {
@@ -21,6 +27,10 @@ public final class Linear extends Module implements LinearLayer {
   /** The bias, or null. */
   public Parameter bias() {
     return bias;
+  }
+
+  public Precision precision() {
+    return precision;
   }
 
   @Override
@@ -35,7 +45,8 @@ public final class Linear extends Module implements LinearLayer {
 
   @Override
   public NDArray forward(NDArray input) {
-    NDArray out = input.matMul(weight.data().transpose());
-    return bias == null ? out : out.add(bias.data());
+    NDArray x = precision.compute(input);
+    NDArray w = precision.compute(weight.data());
+    return bias == null ? x.matMul(w.transpose()) : TorchOps.get().linear(x, w, precision.compute(bias.data()));
   }
 }

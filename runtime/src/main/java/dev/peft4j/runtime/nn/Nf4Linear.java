@@ -11,8 +11,9 @@ import dev.peft4j.api.model.LinearLayer;
 /**
  * A frozen linear layer stored as QLoRA's 4-bit NormalFloat (NF4): blocks of 64 weights, each scaled by
  * its absolute maximum and rounded to the nearest of 16 NormalFloat levels, two codes per byte (the
- * first in the high nibble, as bitsandbytes packs them). The weight is dequantized to fp32 for each
- * forward pass, inside the step's scope, so it never stays in memory at full precision.
+ * first in the high nibble, as bitsandbytes packs them). The weight is dequantized, to the model's precision,
+ * for each forward pass of its layer, so it never stays in memory at full precision longer than the backward
+ * pass of that layer needs it (with gradient checkpointing: one layer's weights at a time).
  *
  * <p>The packed codes are registered as the {@code weight} parameter (UINT8, {@code out·in/2} values),
  * which is how PEFT counts a 4-bit weight: twice its packed size.
@@ -35,8 +36,11 @@ public final class Nf4Linear extends Module implements LinearLayer {
   private final NDArray levels;
   private final NDArray sixteen;
   private final Parameter bias;
+  private final Precision precision;
 
-  private Nf4Linear(int out, int in, NDArray codes, NDArray absmax, NDArray levels, NDArray sixteen, Parameter bias) {
+  private Nf4Linear(int out, int in, NDArray codes, NDArray absmax, NDArray levels, NDArray sixteen, Parameter bias,
+      Precision precision) {
+    this.precision = precision;
     this.out = out;
     this.in = in;
     this.codes = register("weight", new Parameter(codes));
@@ -46,9 +50,9 @@ public final class Nf4Linear extends Module implements LinearLayer {
     this.bias = bias == null ? null : register("bias", bias);
   }
 
-  /** Quantizes a linear layer's weight; the fp32 weight is closed. The layer count must divide into blocks. */
+  /** Quantizes a linear layer's weight; the weight is closed. The layer count must divide into blocks. */
   public static Nf4Linear quantize(Linear linear, NDManager manager) {
-    NDArray weight = linear.weight().data();
+    NDArray weight = Precision.master(linear.weight().data());
     int out = (int) weight.getShape().get(0);
     int in = (int) weight.getShape().get(1);
     float[] values = weight.toFloatArray();
@@ -72,7 +76,8 @@ public final class Nf4Linear extends Module implements LinearLayer {
     weight.close();
     NDArray codes = Tensors.owned(manager.create(java.nio.ByteBuffer.wrap(packed), new Shape(packed.length), DataType.UINT8));
     return new Nf4Linear(out, in, codes, Tensors.of(manager, scales, new Shape(scales.length, 1)),
-        Tensors.of(manager, LEVELS, new Shape(LEVELS.length, 1)), Tensors.scalar(manager, 16f), linear.bias());
+        Tensors.of(manager, LEVELS, new Shape(LEVELS.length, 1)), Tensors.scalar(manager, 16f), linear.bias(),
+        linear.precision());
   }
 
   /** The index of the NF4 level closest to {@code normalized} (in [-1, 1]). */
@@ -87,8 +92,8 @@ public final class Nf4Linear extends Module implements LinearLayer {
   }
 
   /**
-   * The fp32 weight {@code [out, in]} the codes stand for. The intermediates (the codes as floats and as
-   * int64 indices, twice the weight's size) are freed at once, not at the end of the step.
+   * The weight {@code [out, in]} the codes stand for, in the model's precision. The intermediates (the codes as
+   * floats and as int64 indices, twice the weight's size) are freed at once, not at the end of the step.
    */
   public NDArray dequantize() {
     NDArray weight;
@@ -99,7 +104,7 @@ public final class Nf4Linear extends Module implements LinearLayer {
       NDArray indices = ai.djl.ndarray.NDArrays.stack(new ai.djl.ndarray.NDList(high, low), 1)
           .reshape(-1).toType(DataType.INT64, false);
       NDArray normalized = indices.getNDArrayInternal().embedding(indices, levels, SparseFormat.DENSE).singletonOrThrow();
-      weight = normalized.reshape(-1, BLOCK).mul(absmax).reshape(out, in);
+      weight = precision.compute(normalized.reshape(-1, BLOCK).mul(absmax).reshape(out, in));
       NDScope.unregister(weight);
     }
     NDScope.register(weight);
@@ -118,8 +123,8 @@ public final class Nf4Linear extends Module implements LinearLayer {
 
   @Override
   public NDArray forward(NDArray input) {
-    NDArray result = input.matMul(dequantize().transpose());
-    return bias == null ? result : result.add(bias.data());
+    NDArray result = precision.compute(input).matMul(dequantize().transpose());
+    return bias == null ? result : result.add(precision.compute(bias.data()));
   }
 
   /** Bytes the quantized weight takes: packed codes and one fp32 scale per block. */

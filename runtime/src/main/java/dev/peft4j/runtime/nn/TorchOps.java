@@ -40,8 +40,8 @@ import java.util.Map;
 public final class TorchOps {
 
   private static final String RESOURCE = "torch-ops.pt";
-  private static final List<String> METHODS = List.of("to_bf16", "to_f32", "to_dtype_of", "bf16_from_bytes", "rms_norm", "rope", "causal_attention", "masked_attention", "silu_mul", "embedding",
-      "cross_entropy_sum");
+  private static final List<String> METHODS = List.of("to_bf16", "to_f32", "to_dtype_of", "bf16_from_bytes", "rms_norm", "rope", "linear", "causal_attention", "masked_attention", "silu_mul", "embedding",
+      "cross_entropy_sum", "rows", "rows_into_zeros");
 
   private final PtSymbolBlock module;
   /** An array per method, named {@code module_method:NAME}: the way DJL's public call selects a method. */
@@ -145,6 +145,11 @@ public final class TorchOps {
     return call("masked_attention", q, k, v, allowed, scale);
   }
 
+  /** {@code x·Wᵀ + b} as {@code torch.nn.Linear} computes it (the bias inside the product: one rounding in bf16). */
+  public NDArray linear(NDArray x, NDArray weight, NDArray bias) {
+    return call("linear", x, weight, bias);
+  }
+
   /** SwiGLU's {@code silu(gate) · up}. */
   public NDArray siluMul(NDArray gate, NDArray up) {
     return call("silu_mul", gate, up);
@@ -158,6 +163,19 @@ public final class TorchOps {
   /** The summed cross-entropy of {@code [N, V]} logits (float32 inside) over {@code [N]} INT64 labels; -100 does not count. */
   public NDArray crossEntropySum(NDArray logits, NDArray labels) {
     return call("cross_entropy_sum", logits, labels);
+  }
+
+  /** Rows {@code index} (INT64 {@code [n]}) of {@code x} seen as {@code [-1, x.size(-1)]}. */
+  public NDArray rows(NDArray x, NDArray index) {
+    return call("rows", x, index);
+  }
+
+  /**
+   * An array of {@code like}'s shape in the dtype of {@code rows}, zero but for its rows {@code index} (seen as
+   * {@code [-1, like.size(-1)]}), which are {@code rows}.
+   */
+  public NDArray rowsIntoZeros(NDArray like, NDArray index, NDArray rows) {
+    return call("rows_into_zeros", like, index, rows);
   }
 
   private NDArray call(String method, NDArray... inputs) {

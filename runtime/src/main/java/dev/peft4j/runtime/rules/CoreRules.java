@@ -43,9 +43,10 @@ public final class CoreRules {
       Rule.error("adapter-path-needs-adapter",
           "model.adapter-path loads an existing adapter, which needs an adapter method (lora) in methods",
           isSet("model.adapter-path"), new KindCount(Set.of(MethodKind.ADAPTER), 0, 0)),
-      Rule.error("bf16-needs-device",
-          "training.precision = bf16 needs a device that computes in bf16 (a CUDA GPU of compute capability 8.0 "
-              + "or newer), and this one does not: set training.precision = fp32",
+      Rule.warning("bf16-without-native-support",
+          "training.precision = bf16 on a device that does not compute bf16 natively (a CUDA GPU of compute "
+              + "capability 8.0 or newer, a CPU with AVX512-BF16 or AMX-BF16) works, emulated and slower than fp32: "
+              + "set training.precision = auto or fp32",
           setting("training.precision", Op.EQUALS, "bf16"), new Fact(RuntimeFact.DEVICE_SUPPORTS_BF16, false)));
 
   private CoreRules() {}

@@ -1,14 +1,14 @@
 package dev.peft4j.runtime.rules;
 
-import ai.djl.util.cuda.CudaUtils;
 import dev.peft4j.api.model.ModelInfo;
 import dev.peft4j.api.rules.Condition.RuntimeFact;
+import dev.peft4j.runtime.nn.Bf16Support;
 import java.util.Optional;
 
 /**
- * Facts from the model's config.json and from CUDA's driver library. The device is only asked when a
- * rule needs it, and without starting the PyTorch engine: bf16 needs a CUDA device of compute
- * capability 8.0 or newer (Ampere); DJL cannot compute in bf16 on the CPU.
+ * Facts from the model's config.json and from the device ({@link Bf16Support}: a CUDA GPU of compute capability
+ * 8.0 or newer, or a CPU with AVX512-BF16 or AMX-BF16). The device is only asked when a rule needs it, and
+ * without starting the PyTorch engine.
  */
 public final class DefaultRunFacts implements RunFacts {
 
@@ -29,20 +29,8 @@ public final class DefaultRunFacts implements RunFacts {
 
   private synchronized boolean deviceSupportsBf16() {
     if (bf16 == null) {
-      bf16 = cudaBf16();
+      bf16 = Bf16Support.detect().nativeBf16();
     }
     return bf16;
-  }
-
-  private static boolean cudaBf16() {
-    try {
-      if (!CudaUtils.hasCuda() || CudaUtils.getGpuCount() == 0) {
-        return false;
-      }
-      String capability = CudaUtils.getComputeCapability(0);
-      return capability != null && Integer.parseInt(capability.replace(".", "").substring(0, 1)) >= 8;
-    } catch (RuntimeException | LinkageError e) {
-      return false;
-    }
   }
 }

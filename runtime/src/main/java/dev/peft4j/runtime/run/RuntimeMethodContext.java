@@ -35,6 +35,11 @@ public record RuntimeMethodContext(NDManager manager, long seed, Consumer<String
   }
 
   @Override
+  public NDArray castLike(NDArray array, NDArray like) {
+    return dev.peft4j.runtime.nn.TorchOps.get().castLike(array, like);
+  }
+
+  @Override
   public void report(String line) {
     reporter.accept(line);
   }

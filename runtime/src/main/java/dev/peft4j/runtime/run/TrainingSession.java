@@ -18,6 +18,7 @@ import dev.peft4j.runtime.io.AdapterFiles;
 import dev.peft4j.runtime.model.llama.LlamaForCausalLM;
 import dev.peft4j.runtime.model.llama.LlamaModelView;
 import dev.peft4j.runtime.model.llama.ModelFiles;
+import dev.peft4j.runtime.nn.Bf16Support;
 import dev.peft4j.runtime.plugin.Discovery;
 import dev.peft4j.runtime.tokenizer.Tokenizer;
 import dev.peft4j.runtime.train.Checkpoints;
@@ -62,7 +63,9 @@ public final class TrainingSession {
           }));
       try (Tokenizer tokenizer = Tokenizer.load(modelPath)) {
         out.println("model " + modelPath + " on " + manager.getDevice());
-        LlamaForCausalLM model = ModelFiles.load(modelPath, manager);
+        Bf16Support.Choice precision = Bf16Support.detect().choose(core.training().precision());
+        out.println(precision.why());
+        LlamaForCausalLM model = ModelFiles.load(modelPath, manager, precision.precision());
         LlamaModelView view = new LlamaModelView(model);
         if (core.model().quantization() == CoreSettings.Quantization.NF4) {
           view.quantizeNf4(manager);
@@ -105,7 +108,7 @@ public final class TrainingSession {
         Path modelOut;
         if (adapters.isEmpty()) {
           modelOut = outputDir.resolve("model");
-          ModelFiles.save(model, modelOut, modelPath);
+          ModelFiles.save(model, modelOut, modelPath, model.namedParameters().keySet(), ModelFiles.weightsDtype(modelPath));
         } else {
           modelOut = outputDir.resolve("adapter");
           AdapterFiles.write(modelOut, adapters.get(0).state(), modelPath.toString());

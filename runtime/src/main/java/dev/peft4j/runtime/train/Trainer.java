@@ -7,7 +7,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
-import ai.djl.training.GradientCollector;
 import dev.peft4j.runtime.config.CoreSettings;
 import dev.peft4j.runtime.config.CoreSettings.OnNonFinite;
 import dev.peft4j.api.OptimizerHook;
@@ -21,9 +20,7 @@ import dev.peft4j.runtime.nn.Parameter;
 import dev.peft4j.runtime.nn.Tensors;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -54,6 +51,7 @@ public final class Trainer {
   private final Progress progress;
   private final NDManager manager;
   private final AdamW optimizer;
+  private final StagedPass pass;
 
   /** Hook state is saved with the optimizer's tensors under {@code hook.<method id>.}. */
   static final String HOOK = "hook.";
@@ -102,6 +100,7 @@ public final class Trainer {
     this.metrics = metrics;
     this.manager = manager;
     this.optimizer = new AdamW(settings.adamBeta1(), settings.adamBeta2(), settings.adamEpsilon(), manager);
+    this.pass = new StagedPass(manager.getEngine(), settings.gradientCheckpointing(), model.config().vocabSize());
     this.progress = new Progress(out, terminal, totalSteps(), settings.loggingSteps());
     if (layerwise() && settings.gradientAccumulationSteps() > 1) {
       throw new TrainingException("a method steps parameters during the backward pass (layer-wise), so gradients "
@@ -227,40 +226,49 @@ public final class Trainer {
     return info;
   }
 
+  /**
+   * One optimizer step: the forward and backward pass of each micro-batch of its accumulation window ({@link
+   * StagedPass}), then clipping and every parameter's update — or, for a layer-wise hook, each stage's parameters
+   * stepped as soon as their gradients are complete, during the backward pass.
+   */
   private StepOutcome step(long step, double learningRate) {
-    if (layerwise()) {
-      return layerwiseStep(step, learningRate);
-    }
-    Engine engine = manager.getEngine();
+    boolean layerwise = layerwise();
     try (NDScope scope = new NDScope()) {
-      engine.setRandomSeed((int) (settings.seed() + step));
       StepInfo info = beginStep(step, learningRate);
       int accumulation = settings.gradientAccumulationSteps();
-      double lossSum = 0;
-      int microBatches = 0;
-      long tokens = 0;
       long first = step * accumulation;
       long available = (long) settings.epochs() * train.batchesPerEpoch();
       // The last window of a run may hold fewer micro-batches: average over those it has.
-      NDArray window = Tensors.scalar(manager, (float) Math.min(accumulation, available - first));
-      for (long micro = first; micro < first + accumulation && micro < available; micro++) {
-        Batch batch = train.batch((int) (micro / train.batchesPerEpoch()), (int) (micro % train.batchesPerEpoch()));
+      int window = (int) Math.min(accumulation, available - first);
+      List<List<ParameterView>> byStage = new ArrayList<>();
+      int lowest = stagesOfTrainables(byStage);
+      double lossSum = 0;
+      long tokens = 0;
+      double[] squares = {0};
+      for (int micro = 0; micro < window; micro++) {
+        long at = first + micro;
+        Batch batch = train.batch((int) (at / train.batchesPerEpoch()), (int) (at % train.batchesPerEpoch()));
         tokens += batch.realTokens();
         // A scope per micro-batch: its activations are freed once its gradients are added, so accumulating
         // gradients over several micro-batches costs the memory of one.
-        try (NDScope microScope = new NDScope(); GradientCollector collector = engine.newGradientCollector()) {
+        try (NDScope microScope = new NDScope()) {
           BatchArrays arrays = batch.toNDArrays(manager);
-          NDArray loss = CausalLmLoss.meanAndCount(model.forward(arrays.inputIds(), batch.attentionMask()),
-              arrays.labels())[0];
-          collector.backward(loss.div(window));
-          lossSum += loss.getFloat();
-          microBatches++;
+          StagedPass.Loss loss = pass.train(model.stages(arrays.inputIds(), batch.attentionMask()), arrays.inputIds(),
+              batch, lowest, 1.0 / window, seedOf(step, micro),
+              layerwise ? stage -> stepStage(byStage.get(stage), info, squares) : stage -> { });
+          if (!loss.finite()) {
+            zeroGradients();
+            return new StepOutcome(false, "loss", loss.sum(), loss.sum(), Double.NaN, tokens);
+          }
+          lossSum += loss.mean();
+        } catch (NonFiniteGradient e) {
+          freeGradients(view.parameters());
+          return new StepOutcome(false, "gradient norm", e.squares, Double.NaN, e.squares, tokens);
         }
       }
-      double loss = lossSum / Math.max(1, microBatches);
-      if (!Double.isFinite(loss)) {
-        zeroGradients();
-        return new StepOutcome(false, "loss", loss, loss, Double.NaN, tokens);
+      double loss = lossSum / window;
+      if (layerwise) {
+        return new StepOutcome(true, "loss", loss, loss, Math.sqrt(squares[0]), tokens);
       }
       double norm = clipGradients();
       if (!Double.isFinite(norm)) {
@@ -274,6 +282,57 @@ public final class Trainer {
       }
       zeroGradients();
       return new StepOutcome(true, "loss", loss, loss, norm, tokens);
+    }
+  }
+
+  /** The seed of a step's micro-batch: each stage of its pass derives its own from it. */
+  private long seedOf(long step, int micro) {
+    return settings.seed() * 1_000_003L + step * 64 + micro;
+  }
+
+  /**
+   * Sorts the trainable parameters by the stage whose backward pass completes their gradients (into {@code
+   * byStage}, one list per stage) and returns the lowest such stage: the backward pass need not go below it.
+   */
+  private int stagesOfTrainables(List<List<ParameterView>> byStage) {
+    int count = model.stageCount();
+    for (int s = 0; s < count; s++) {
+      byStage.add(new ArrayList<>());
+    }
+    int lowest = count - 1;
+    for (ParameterView parameter : view.parameters()) {
+      if (parameter.trainable()) {
+        int s = model.stageOf(parameter.name());
+        byStage.get(s).add(parameter);
+        lowest = Math.min(lowest, s);
+      }
+    }
+    return lowest;
+  }
+
+  /** A layer-wise step of one stage's parameters, their gradients complete: check, step, free the gradients. */
+  private void stepStage(List<ParameterView> parameters, StepInfo info, double[] squares) {
+    for (ParameterView parameter : parameters) {
+      try (NDScope scope = new NDScope()) {
+        squares[0] += parameter.data().getGradient().square().sum().getFloat();
+      }
+    }
+    if (!Double.isFinite(squares[0])) {
+      throw new NonFiniteGradient(squares[0]);
+    }
+    for (ParameterView parameter : parameters) {
+      update(parameter, info);
+    }
+    freeGradients(parameters);
+  }
+
+  /** A layer-wise step found a gradient that is not finite: the step stops before another stage is stepped. */
+  private static final class NonFiniteGradient extends RuntimeException {
+    private final double squares;
+
+    NonFiniteGradient(double squares) {
+      super(null, null, false, false);
+      this.squares = squares;
     }
   }
 
@@ -301,97 +360,6 @@ public final class Trainer {
       boolean decays = weights.getShape().dimension() >= 2;
       optimizer.step(parameter.name(), weights, weights.getGradient(), info.learningRate() * scale,
           decays ? settings.weightDecay() : 0);
-    }
-  }
-
-  /**
-   * A step that updates parameters during the backward pass (layer-wise), for hooks that ask for it. DJL
-   * has no per-parameter backward hooks and cannot drop a gradient, so the pass runs in the model's
-   * stages ({@link LlamaForCausalLM#stages}): the forward pass cuts the graph between stages (each stage
-   * starts from a detached copy of the hidden states that takes a gradient) and opens a scope per stage;
-   * the backward pass goes from the loss down, one stage at a time, the next from {@code sum(output ·
-   * upstream gradient)}. After each stage its parameters are stepped and given fresh arrays (sharing the
-   * values, without a gradient), and the stage's scope is closed, which frees its activations, its graph
-   * and with them the old arrays and their gradients. So at most one stage's gradients exist at a time.
-   * No gradient accumulation, and no clipping: the global norm is known only after every stage has
-   * stepped (it is still reported).
-   */
-  private StepOutcome layerwiseStep(long step, double learningRate) {
-    Engine engine = manager.getEngine();
-    try (NDScope scope = new NDScope()) {
-      engine.setRandomSeed((int) (settings.seed() + step));
-      StepInfo info = beginStep(step, learningRate);
-      Batch batch = train.batch((int) (step / train.batchesPerEpoch()), (int) (step % train.batchesPerEpoch()));
-      BatchArrays arrays = batch.toNDArrays(manager);
-      LlamaForCausalLM.Stages stages = model.stages(arrays.inputIds(), batch.attentionMask());
-      int count = stages.count();
-      List<List<ParameterView>> byStage = new ArrayList<>();
-      for (int s = 0; s < count; s++) {
-        byStage.add(new ArrayList<>());
-      }
-      int lowest = count - 1;
-      for (ParameterView parameter : view.parameters()) {
-        if (parameter.trainable()) {
-          int s = stages.stageOf(parameter.name());
-          byStage.get(s).add(parameter);
-          lowest = Math.min(lowest, s);
-        }
-      }
-      Deque<NDScope> stageScopes = new ArrayDeque<>();
-      NDArray[] inputs = new NDArray[count];
-      NDArray[] outputs = new NDArray[count];
-      try {
-        NDArray loss;
-        try (GradientCollector collector = engine.newGradientCollector()) {
-          NDArray h = arrays.inputIds();
-          for (int s = 0; s < count; s++) {
-            stageScopes.push(new NDScope());
-            if (s > 0) {
-              inputs[s] = h.stopGradient();
-              inputs[s].setRequiresGradient(true);
-            }
-            h = stages.forward(s, s == 0 ? h : inputs[s]);
-            outputs[s] = h;
-          }
-          loss = CausalLmLoss.meanAndCount(h, arrays.labels())[0];
-        }
-        double lossValue = loss.getFloat();
-        if (!Double.isFinite(lossValue)) {
-          return new StepOutcome(false, "loss", lossValue, lossValue, Double.NaN, batch.realTokens());
-        }
-        double squares = 0;
-        NDArray upstream = null;
-        for (int s = count - 1; s >= lowest; s--) {
-          try (GradientCollector collector = engine.newGradientCollector()) {
-            collector.backward(s == count - 1 ? loss : outputs[s].mul(upstream).sum());
-          }
-          NDArray below = s > lowest ? inputs[s].getGradient() : null;
-          for (ParameterView parameter : byStage.get(s)) {
-            squares += parameter.data().getGradient().square().sum().getFloat();
-          }
-          if (!Double.isFinite(squares)) {
-            freeGradients(view.parameters());
-            return new StepOutcome(false, "gradient norm", squares, lossValue, squares, batch.realTokens());
-          }
-          for (ParameterView parameter : byStage.get(s)) {
-            update(parameter, info);
-          }
-          freeGradients(byStage.get(s));
-          if (below != null) {
-            NDScope.unregister(below);
-          }
-          stageScopes.pop().close();
-          if (below != null) {
-            NDScope.register(below);
-          }
-          upstream = below;
-        }
-        return new StepOutcome(true, "loss", lossValue, lossValue, Math.sqrt(squares), batch.realTokens());
-      } finally {
-        while (!stageScopes.isEmpty()) {
-          stageScopes.pop().close();
-        }
-      }
     }
   }
 
@@ -457,11 +425,9 @@ public final class Trainer {
       try (NDScope scope = new NDScope()) {
         Batch batch = eval.batch(0, i);
         BatchArrays arrays = batch.toNDArrays(manager);
-        NDArray[] meanAndCount = CausalLmLoss.meanAndCount(
-            model.forward(arrays.inputIds(), batch.attentionMask()), arrays.labels());
-        double n = meanAndCount[1].getFloat();
-        total += meanAndCount[0].getFloat() * n;
-        count += n;
+        StagedPass.Loss loss = pass.evaluate(model.stages(arrays.inputIds(), batch.attentionMask()), arrays.inputIds(), batch);
+        total += loss.sum();
+        count += loss.counted();
       }
     }
     double loss = total / Math.max(1, count);

@@ -318,7 +318,7 @@ class GaloreAgainstReferenceTest {
     JsonObject s = expected.getAsJsonObject("settings");
     CoreSettings.Training settings = new CoreSettings.Training(s.get("lr").getAsDouble(), 1, 2, 1,
         CoreSettings.Scheduler.CONSTANT, 0, s.get("weight_decay").getAsDouble(), clip ? 1.0 : 0.0, 1,
-        CoreSettings.Precision.FP32, 1, steps, 1, 0, 0, CoreSettings.OnNonFinite.STOP,
+        CoreSettings.Precision.FP32, false, 1, steps, 1, 0, 0, CoreSettings.OnNonFinite.STOP,
         s.getAsJsonArray("betas").get(0).getAsDouble(), s.getAsJsonArray("betas").get(1).getAsDouble(),
         s.get("eps").getAsDouble(), 0);
     TrainingData data = new TrainingData() {

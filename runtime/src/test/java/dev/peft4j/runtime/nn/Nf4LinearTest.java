@@ -21,7 +21,7 @@ class Nf4LinearTest {
   }
 
   private Nf4Linear quantized(float[] weight, int out, int in) {
-    return Nf4Linear.quantize(new Linear(Tensors.of(manager, weight, new Shape(out, in)), null), manager);
+    return Nf4Linear.quantize(new Linear(Tensors.of(manager, weight, new Shape(out, in)), null, Precision.FP32), manager);
   }
 
   @Test

@@ -77,9 +77,11 @@ class RulesBetweenMethodsTest {
             List.of("badam/pure-bf16-where-supported"), none),
         run("4: badam in bf16 on a bf16 device accepted", true,
             List.of("methods = [full, badam]", "training.precision = bf16"), none, none),
-        run("4: badam in bf16 on a device without bf16 refused", false,
-            List.of("methods = [full, badam]", "training.precision = bf16"), List.of("core/bf16-needs-device"),
-            List.of(noBf16)),
+        run("4: badam with precision auto on a bf16 device accepted", true,
+            List.of("methods = [full, badam]", "training.precision = auto"), none, none),
+        run("4: badam in bf16 on a device without native bf16 warned as slow", false,
+            List.of("methods = [full, badam]", "training.precision = bf16"), none,
+            List.of("core/bf16-without-native-support")),
         // 5. BAdam's ratio mode is single-device
         run("5: badam ratio on two devices refused", false,
             List.of("methods = [full, badam]", "badam.mode = ratio", "training.devices = 2"),
@@ -119,9 +121,9 @@ class RulesBetweenMethodsTest {
         run("9: full + freeze refused", false, List.of("methods = [full, freeze]"), List.of("core/one-selector"), none),
         run("9: galore alone refused", false, List.of("methods = [galore]"), List.of("core/something-trains"), none),
         run("9: freeze + galore accepted", false, List.of("methods = [freeze, galore]"), none, none),
-        // precision bf16 needs the device
-        run("bf16 on a device without it refused", false, List.of("methods = [lora]", "training.precision = bf16"),
-            List.of("core/bf16-needs-device"), none),
+        // precision bf16 without native support works, slowly, and says so
+        run("bf16 on a device without native bf16 warned", false, List.of("methods = [lora]", "training.precision = bf16"),
+            none, List.of("core/bf16-without-native-support")),
         run("bf16 on a bf16 device accepted", true, List.of("methods = [lora]", "training.precision = bf16"), none, none),
         // settings of a method that is not chosen
         run("settings of an unchosen method warned", false, List.of("methods = [full]", "galore.rank = 8"),

@@ -60,7 +60,7 @@ public final class BadamRuns {
   public static CoreSettings.Training training(double learningRate, int epochs, double maxGradNorm, long seed, int saveSteps,
       double adamEpsilon) {
     return new CoreSettings.Training(learningRate, epochs, 2, 1, Scheduler.CONSTANT, 0, 0.0, maxGradNorm, seed,
-        Precision.FP32, 1, -1, 1, 0, saveSteps, OnNonFinite.STOP, 0.9, 0.999, adamEpsilon, 0);
+        Precision.FP32, false, 1, -1, 1, 0, saveSteps, OnNonFinite.STOP, 0.9, 0.999, adamEpsilon, 0);
   }
 
   /** The batches of fixtures/badam/batches.json, one an optimizer step, in order. */

@@ -38,7 +38,7 @@ class ResumeTest {
   }
 
   private static CoreSettings.Training settings() {
-    return new CoreSettings.Training(5e-3, 2, 4, 2, Scheduler.COSINE, 2, 0.01, 1.0, 11, Precision.FP32, 1,
+    return new CoreSettings.Training(5e-3, 2, 4, 2, Scheduler.COSINE, 2, 0.01, 1.0, 11, Precision.FP32, false, 1,
         -1, 1, 0, 3, OnNonFinite.STOP, 0.9, 0.999, 1e-8, 0);
   }
 

@@ -32,7 +32,7 @@ class TrainerTest {
   }
 
   static CoreSettings.Training settings(int epochs, int accumulation, double lr, OnNonFinite onNonFinite) {
-    return new CoreSettings.Training(lr, epochs, 4, accumulation, Scheduler.COSINE, 2, 0.0, 1.0, 7, Precision.FP32, 1,
+    return new CoreSettings.Training(lr, epochs, 4, accumulation, Scheduler.COSINE, 2, 0.0, 1.0, 7, Precision.FP32, false, 1,
         -1, 5, 0, 0, onNonFinite, 0.9, 0.999, 1e-8, 0);
   }
 
@@ -81,7 +81,7 @@ class TrainerTest {
     LlamaForCausalLM whole = TinyLlamas.random(manager, TinyLlamas.config("llama", tied), 5);
     LlamaForCausalLM layerwise = TinyLlamas.random(manager, TinyLlamas.config("llama", tied), 5);
     CoreSettings.Training noClipping = new CoreSettings.Training(1e-2, 1, 4, 1, Scheduler.COSINE, 2, 0.1, 0.0, 7,
-        Precision.FP32, 1, -1, 5, 0, 0, OnNonFinite.STOP, 0.9, 0.999, 1e-8, 0);
+        Precision.FP32, false, 1, -1, 5, 0, 0, OnNonFinite.STOP, 0.9, 0.999, 1e-8, 0);
 
     trainer(whole, noClipping).run(null);
     layerwise.namedParameters().values().forEach(p -> p.setTrainable(true));

@@ -2,6 +2,7 @@ package dev.peft4j.runtime.io.safetensors;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import dev.peft4j.runtime.nn.Precision;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
@@ -168,6 +169,16 @@ public final class SafetensorsCheckpoint implements AutoCloseable {
    * @throws SafetensorsException if there is no such tensor, or it has another shape (naming the file and both shapes)
    */
   public NDArray read(String name, NDManager manager, long... expectedShape) {
+    return read(name, manager, Precision.FP32, expectedShape);
+  }
+
+  /**
+   * Tensor {@code name} in the dtype {@code precision} stores weights in, refused unless its shape is {@code
+   * expectedShape}.
+   *
+   * @throws SafetensorsException if there is no such tensor, or it has another shape (naming the file and both shapes)
+   */
+  public NDArray read(String name, NDManager manager, Precision precision, long... expectedShape) {
     SafetensorsFile file = fileHolding(name);
     TensorInfo info = file.tensors().get(name);
     if (!Arrays.equals(info.shape(), expectedShape)) {
@@ -176,7 +187,7 @@ public final class SafetensorsCheckpoint implements AutoCloseable {
           + " do not belong to the model its config.json describes (check hidden_size, intermediate_size,"
           + " the head counts and vocab_size)");
     }
-    return file.read(name, manager);
+    return file.read(name, manager, precision);
   }
 
   private SafetensorsFile fileHolding(String name) {

@@ -1,9 +1,16 @@
 package dev.peft4j.runtime.io.safetensors;
 
-import dev.peft4j.runtime.nn.Tensors;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.peft4j.runtime.nn.Precision;
+import dev.peft4j.runtime.nn.TorchOps;
+import java.util.ArrayList;
+import java.util.List;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -19,8 +26,8 @@ import java.util.Map;
  * A safetensors file, open for reading. {@link #open} reads and validates the whole header; tensors are read
  * one at a time from memory-mapped regions, so files of any size work (a single tensor is limited to 2 GiB).
  *
- * <p>F32, F16, BF16 and F64 tensors are read as float32; other dtypes may be listed in the file, but reading
- * them is refused. Thread-safe for reading.
+ * <p>F32, F16, BF16 and F64 tensors are read as float32 or bf16 tensors, or as Java float arrays; other dtypes may be
+ * listed in the file, but reading them is refused. Thread-safe for reading.
  */
 public final class SafetensorsFile implements AutoCloseable {
 
@@ -108,12 +115,99 @@ public final class SafetensorsFile implements AutoCloseable {
   /**
    * The tensor named {@code name} as a FLOAT32 array of its shape, on {@code manager}.
    *
-   * @throws SafetensorsException if there is no such tensor, its dtype is not F32, F16, BF16 or F64, or it is too large
+   * @throws SafetensorsException if there is no such tensor or its dtype is not F32, F16, BF16 or F64
    */
   public NDArray read(String name, NDManager manager) {
+    return read(name, manager, Precision.FP32);
+  }
+
+  /**
+   * The tensor named {@code name} in the dtype {@code precision} stores weights in (bf16 or float32), on {@code
+   * manager}. The bytes go from the memory-mapped file into libtorch's memory, converted there: never through Java
+   * arrays, and a BF16 tensor into a bf16 one without a float32 copy of the whole.
+   *
+   * @throws SafetensorsException if there is no such tensor or its dtype is not F32, F16, BF16 or F64
+   */
+  public NDArray read(String name, NDManager manager, Precision precision) {
+    return read(name, manager, precision, MAX_MAPPED_BYTES);
+  }
+
+  /** As {@link #read(String, NDManager, Precision)}, mapping at most {@code maxMappedBytes} of the file at once. */
+  NDArray read(String name, NDManager manager, Precision precision, long maxMappedBytes) {
     TensorInfo info = info(name);
-    float[] values = readFloats(info);
-    return Tensors.of(manager, values, new Shape(info.shape()));
+    Dtype dtype = readable(info);
+    Shape shape = new Shape(info.shape());
+    if (info.numel() == 0) {
+      return precision.store(manager.zeros(shape, DataType.FLOAT32));
+    }
+    // A memory map covers at most 2 GiB: larger tensors (a 128k-token embedding in bf16) are read in pieces.
+    long elementBytes = dtype.bits / 8;
+    long piece = Math.max(elementBytes, (maxMappedBytes / elementBytes) * elementBytes);
+    List<NDArray> pieces = new ArrayList<>();
+    try (NDScope scope = new NDScope()) {
+      for (long offset = 0; offset < info.byteLength(); offset += piece) {
+        long length = Math.min(piece, info.byteLength() - offset);
+        NDArray flat = decode(map(info, offset, length), dtype, length / elementBytes, manager, precision);
+        NDScope.unregister(flat);
+        pieces.add(flat);
+      }
+    }
+    NDArray whole;
+    if (pieces.size() == 1) {
+      whole = pieces.get(0).reshape(shape);
+    } else {
+      try (NDScope scope = new NDScope()) {
+        whole = NDArrays.concat(new NDList(pieces)).reshape(shape);
+        NDScope.unregister(whole);
+      }
+    }
+    pieces.forEach(NDArray::close); // whole is a view of the one piece, or a copy of them all
+    return whole;
+  }
+
+  /** At most this many bytes are mapped at once. */
+  static final long MAX_MAPPED_BYTES = 1L << 30;
+
+  private Dtype readable(TensorInfo info) {
+    if (closed) {
+      throw new IllegalStateException(path + " is closed: read tensors before closing the file");
+    }
+    Dtype dtype = Dtype.of(info.dtype()).orElseThrow();
+    if (!Dtype.READABLE.contains(dtype)) {
+      throw new SafetensorsException("tensor \"" + info.name() + "\" of " + path + " is " + dtype
+          + "; peft4j reads only floating-point tensors " + Dtype.READABLE + ". Is this tensor meant to be a weight?");
+    }
+    return dtype;
+  }
+
+  private ByteBuffer map(TensorInfo info, long offset, long length) {
+    try {
+      return channel.map(FileChannel.MapMode.READ_ONLY, dataStart + info.begin() + offset, length)
+          .order(ByteOrder.LITTLE_ENDIAN);
+    } catch (IOException e) {
+      throw new SafetensorsException("tensor \"" + info.name() + "\" of " + path + " cannot be read: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * {@code count} values of {@code dtype} from {@code bytes} as a flat array in {@code precision}'s storage dtype,
+   * copied into libtorch's memory (the map is not kept).
+   */
+  private static NDArray decode(ByteBuffer bytes, Dtype dtype, long count, NDManager manager, Precision precision) {
+    Shape flat = new Shape(count);
+    return switch (dtype) {
+      case BF16 -> {
+        NDArray bf16 = TorchOps.get().bf16FromBytes(manager.create(bytes, new Shape(2 * count), DataType.UINT8));
+        yield precision == Precision.BF16 ? bf16 : TorchOps.get().toFloat32(bf16);
+      }
+      case F32 -> {
+        NDArray copy = manager.create(bytes, flat, DataType.FLOAT32).duplicate();
+        yield precision == Precision.BF16 ? TorchOps.get().toBf16(copy) : copy;
+      }
+      case F16, F64 -> precision.compute(
+          manager.create(bytes, flat, dtype == Dtype.F16 ? DataType.FLOAT16 : DataType.FLOAT64).toType(DataType.FLOAT32, true));
+      default -> throw new IllegalStateException("unreachable: " + dtype);
+    };
   }
 
   /**
@@ -126,32 +220,18 @@ public final class SafetensorsFile implements AutoCloseable {
   }
 
   private float[] readFloats(TensorInfo info) {
-    if (closed) {
-      throw new IllegalStateException(path + " is closed: read tensors before closing the file");
-    }
-    Dtype dtype = Dtype.of(info.dtype()).orElseThrow();
+    Dtype dtype = readable(info);
     String where = "tensor \"" + info.name() + "\" of " + path;
-    if (!Dtype.READABLE.contains(dtype)) {
-      throw new SafetensorsException(where + " is " + dtype + "; peft4j reads only floating-point tensors "
-          + Dtype.READABLE + " as float32. Is this tensor meant to be a weight?");
-    }
     long numel = info.numel();
     if (info.byteLength() > Integer.MAX_VALUE || numel > Integer.MAX_VALUE / Float.BYTES) {
-      throw new SafetensorsException(where + " is too large to read at once: " + info.byteLength() + " bytes of "
-          + dtype + " (" + numel + " values); peft4j reads one tensor of at most 2 GiB, as float32, at a time."
-          + " Such a model is not supported yet");
+      throw new SafetensorsException(where + " is too large to read into a Java array: " + info.byteLength()
+          + " bytes of " + dtype + " (" + numel + " values); read it as a tensor instead");
     }
     float[] values = new float[(int) numel];
     if (numel == 0) {
       return values;
     }
-    ByteBuffer bytes;
-    try {
-      bytes = channel.map(FileChannel.MapMode.READ_ONLY, dataStart + info.begin(), info.byteLength())
-          .order(ByteOrder.LITTLE_ENDIAN);
-    } catch (IOException e) {
-      throw new SafetensorsException(where + " cannot be read: " + e.getMessage(), e);
-    }
+    ByteBuffer bytes = map(info, 0, info.byteLength());
     switch (dtype) {
       case F32 -> bytes.asFloatBuffer().get(values);
       case F16 -> {

@@ -2,6 +2,7 @@ package dev.peft4j.runtime.io.safetensors;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
+import dev.peft4j.runtime.nn.TorchOps;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
@@ -56,7 +57,7 @@ public final class SafetensorsWriter {
   }
 
   /**
-   * Writes {@code tensors} (FLOAT32, FLOAT16 or FLOAT64 arrays) to {@code file} as {@code dtype}.
+   * Writes {@code tensors} (FLOAT32, FLOAT16, FLOAT64 or bf16 arrays) to {@code file} as {@code dtype}.
    *
    * @param dtype {@code "F32"}, {@code "BF16"} or {@code "F16"}; BF16 and F16 round to nearest, ties to even
    * @throws SafetensorsException if the file cannot be written; the previous file, if any, is then intact
@@ -162,9 +163,9 @@ public final class SafetensorsWriter {
     List<Pending> pending = new ArrayList<>();
     tensors.forEach((name, array) -> {
       DataType type = array.getDataType();
-      if (type != DataType.FLOAT32 && type != DataType.FLOAT16 && type != DataType.FLOAT64) {
+      if (type != DataType.FLOAT32 && type != DataType.FLOAT16 && type != DataType.FLOAT64 && !TorchOps.isBf16(array)) {
         throw new IllegalArgumentException("tensor \"" + name + "\" is " + type + "; the safetensors writer takes"
-            + " FLOAT32, FLOAT16 or FLOAT64 arrays (keep bf16 weights as FLOAT32 and write them with dtype BF16)");
+            + " floating-point arrays: FLOAT32, FLOAT16, FLOAT64 or bf16");
       }
       pending.add(new Pending(name, array.getShape().getShape(), () -> floats(array)));
     });
@@ -175,7 +176,9 @@ public final class SafetensorsWriter {
     if (array.getDataType() == DataType.FLOAT32) {
       return array.toFloatArray();
     }
-    try (NDArray converted = array.toType(DataType.FLOAT32, false)) {
+    // bf16 and F16 values are exact in float32, so writing them back in their own dtype loses nothing
+    try (NDArray converted = TorchOps.isBf16(array) ? TorchOps.get().toFloat32(array.stopGradient())
+        : array.toType(DataType.FLOAT32, false)) {
       return converted.toFloatArray();
     }
   }

@@ -3,46 +3,46 @@ package dev.peft4j.runtime.model.llama;
 import ai.djl.ndarray.NDArray;
 import dev.peft4j.api.model.LinearLayer;
 import dev.peft4j.runtime.nn.Linear;
+import dev.peft4j.runtime.nn.Attention;
 import dev.peft4j.runtime.nn.Module;
-import dev.peft4j.runtime.nn.Tensors;
+import dev.peft4j.runtime.nn.Precision;
+import dev.peft4j.runtime.nn.TorchOps;
 
-/** Multi-head attention with grouped key/value heads and rotary embeddings, as {@code LlamaAttention}. */
+/**
+ * Multi-head attention with grouped key/value heads and rotary embeddings, as {@code LlamaAttention} with
+ * transformers' {@code sdpa} attention: libtorch's fused kernel, which never holds the scores of every pair.
+ */
 final class LlamaAttention extends Module {
 
   private final int heads;
   private final int kvHeads;
   private final int headDim;
 
-  LlamaAttention(LlamaConfig c, String prefix, WeightSource weights) {
+  LlamaAttention(LlamaConfig c, String prefix, WeightSource weights, Precision precision) {
     this.heads = c.numHeads();
     this.kvHeads = c.numKvHeads();
     this.headDim = c.headDim();
     int hidden = c.hiddenSize();
-    add("q_proj", LlamaForCausalLM.linear(weights, prefix + "q_proj", heads * headDim, hidden, c.attentionBias()));
-    add("k_proj", LlamaForCausalLM.linear(weights, prefix + "k_proj", kvHeads * headDim, hidden, c.attentionBias()));
-    add("v_proj", LlamaForCausalLM.linear(weights, prefix + "v_proj", kvHeads * headDim, hidden, c.attentionBias()));
-    add("o_proj", LlamaForCausalLM.linear(weights, prefix + "o_proj", hidden, heads * headDim, c.outputProjectionBias()));
+    add("q_proj", LlamaForCausalLM.linear(weights, prefix + "q_proj", heads * headDim, hidden, c.attentionBias(), precision));
+    add("k_proj", LlamaForCausalLM.linear(weights, prefix + "k_proj", kvHeads * headDim, hidden, c.attentionBias(), precision));
+    add("v_proj", LlamaForCausalLM.linear(weights, prefix + "v_proj", kvHeads * headDim, hidden, c.attentionBias(), precision));
+    add("o_proj", LlamaForCausalLM.linear(weights, prefix + "o_proj", hidden, heads * headDim, c.outputProjectionBias(), precision));
   }
 
   /**
    * @param x {@code [B, T, hidden]}
-   * @param cos rotary cosines {@code [1, 1, T, D]}
-   * @param sin rotary sines {@code [1, 1, T, D]}
-   * @param mask additive mask {@code [B, 1, T, T]}
+   * @param cos rotary cosines {@code [1, 1, T, D]}, float32
+   * @param sin rotary sines {@code [1, 1, T, D]}, float32
+   * @param attention which keys each query may see (see {@link LlamaForCausalLM.Stages})
    */
-  NDArray forward(NDArray x, NDArray cos, NDArray sin, NDArray mask) {
+  NDArray forward(NDArray x, NDArray cos, NDArray sin, Attention attention) {
     long batch = x.getShape().get(0);
     long length = x.getShape().get(1);
     NDArray q = heads(linear("q_proj").forward(x), batch, length, heads);
     NDArray k = heads(linear("k_proj").forward(x), batch, length, kvHeads);
     NDArray v = heads(linear("v_proj").forward(x), batch, length, kvHeads);
-    q = RotaryEmbedding.apply(q, cos, sin);
-    k = RotaryEmbedding.apply(k, cos, sin);
-    k = repeatKv(k, batch, length);
-    v = repeatKv(v, batch, length);
-    NDArray scale = Tensors.scalar(x.getManager(), 1.0f / (float) Math.sqrt(headDim));
-    NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(scale).add(mask);
-    NDArray attended = scores.softmax(-1).matMul(v);
+    NDArray[] rotated = TorchOps.get().rope(q, k, cos, sin);
+    NDArray attended = attention.apply(rotated[0], rotated[1], v);
     NDArray merged = attended.transpose(0, 2, 1, 3).reshape(batch, length, (long) heads * headDim);
     return linear("o_proj").forward(merged);
   }
@@ -53,14 +53,5 @@ final class LlamaAttention extends Module {
 
   private NDArray heads(NDArray projected, long batch, long length, int count) {
     return projected.reshape(batch, length, count, headDim).transpose(0, 2, 1, 3);
-  }
-
-  /** Each key/value head serves {@code heads / kvHeads} query heads, as transformers' {@code repeat_kv}. */
-  private NDArray repeatKv(NDArray kv, long batch, long length) {
-    int groups = heads / kvHeads;
-    if (groups == 1) {
-      return kv;
-    }
-    return kv.expandDims(2).broadcast(batch, kvHeads, groups, length, headDim).reshape(batch, heads, length, headDim);
   }
 }

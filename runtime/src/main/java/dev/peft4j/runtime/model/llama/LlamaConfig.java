@@ -184,8 +184,13 @@ public record LlamaConfig(
     return value.getAsBoolean();
   }
 
-  /** The config as Hugging Face writes it: the original keys, sizes as this record says. */
+  /** The config as Hugging Face writes it for float32 weights. */
   public String toJson() {
+    return toJson("float32");
+  }
+
+  /** The config as Hugging Face writes it: the original keys, sizes as this record says, weights of {@code torchDtype}. */
+  public String toJson(String torchDtype) {
     Map<String, Object> out = new LinkedHashMap<>(raw);
     out.put("model_type", modelType);
     out.put("hidden_size", hiddenSize);
@@ -198,7 +203,7 @@ public record LlamaConfig(
     out.put("rms_norm_eps", rmsNormEps);
     out.put("rope_theta", ropeTheta);
     out.put("tie_word_embeddings", tieWordEmbeddings);
-    out.put("torch_dtype", "float32");
+    out.put("torch_dtype", torchDtype);
     return GSON.toJson(out);
   }
 }

@@ -6,11 +6,15 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.peft4j.api.model.LinearLayer;
+import dev.peft4j.runtime.model.ModelStages;
+import dev.peft4j.runtime.nn.Attention;
 import dev.peft4j.runtime.nn.Embedding;
 import dev.peft4j.runtime.nn.Linear;
 import dev.peft4j.runtime.nn.Module;
 import dev.peft4j.runtime.nn.ModuleList;
+import dev.peft4j.runtime.nn.Precision;
 import dev.peft4j.runtime.nn.RmsNorm;
+import dev.peft4j.runtime.nn.TorchOps;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -23,24 +27,24 @@ import java.util.regex.Pattern;
  */
 public final class LlamaForCausalLM extends Module {
 
-  /** What an additive attention mask adds where attention is not allowed (torch.finfo(float32).min). */
-  static final float MASKED = -3.4028235e38f;
-
   private final LlamaConfig config;
   private final RotaryEmbedding rotary;
+  private final Precision precision;
 
-  private LlamaForCausalLM(LlamaConfig config, WeightSource weights) {
+  private LlamaForCausalLM(LlamaConfig config, WeightSource weights, Precision precision) {
     this.config = config;
+    this.precision = precision;
     this.rotary = new RotaryEmbedding(config);
     List<LlamaDecoderLayer> layers = new ArrayList<>();
-    Embedding embed = new Embedding(weights.get("model.embed_tokens.weight", config.vocabSize(), config.hiddenSize()));
+    Embedding embed = new Embedding(weights.get("model.embed_tokens.weight", config.vocabSize(), config.hiddenSize()),
+        precision);
     for (int i = 0; i < config.numLayers(); i++) {
-      layers.add(new LlamaDecoderLayer(config, "model.layers." + i + ".", weights));
+      layers.add(new LlamaDecoderLayer(config, "model.layers." + i + ".", weights, precision));
     }
     add("model", new Decoder(embed, new ModuleList(layers),
-        new RmsNorm(weights.get("model.norm.weight", config.hiddenSize()), config.rmsNormEps())));
+        new RmsNorm(weights.get("model.norm.weight", config.hiddenSize()), config.rmsNormEps(), precision)));
     if (!config.tieWordEmbeddings()) {
-      add("lm_head", linear(weights, "lm_head", config.vocabSize(), config.hiddenSize(), false));
+      add("lm_head", linear(weights, "lm_head", config.vocabSize(), config.hiddenSize(), false, precision));
     }
   }
 
@@ -53,17 +57,26 @@ public final class LlamaForCausalLM extends Module {
     }
   }
 
-  /** Builds the model with weights from {@code weights}. */
+  /** Builds the model with weights from {@code weights}, computing in float32. */
   public static LlamaForCausalLM create(LlamaConfig config, WeightSource weights) {
-    return new LlamaForCausalLM(config, weights);
+    return create(config, weights, Precision.FP32);
   }
 
-  static Linear linear(WeightSource weights, String name, int out, int in, boolean bias) {
-    return new Linear(weights.get(name + ".weight", out, in), bias ? weights.get(name + ".bias", out) : null);
+  /** Builds the model with weights from {@code weights}, computing in {@code precision}. */
+  public static LlamaForCausalLM create(LlamaConfig config, WeightSource weights, Precision precision) {
+    return new LlamaForCausalLM(config, weights, precision);
+  }
+
+  static Linear linear(WeightSource weights, String name, int out, int in, boolean bias, Precision precision) {
+    return new Linear(weights.get(name + ".weight", out, in), bias ? weights.get(name + ".bias", out) : null, precision);
   }
 
   public LlamaConfig config() {
     return config;
+  }
+
+  public Precision precision() {
+    return precision;
   }
 
   /**
@@ -71,7 +84,7 @@ public final class LlamaForCausalLM extends Module {
    *
    * @param inputIds {@code [B, T]} INT64
    * @param attentionMask {@code [B, T]}, 1 for real tokens and 0 for padding; null when there is none
-   * @return {@code [B, T, vocab]} FLOAT32
+   * @return {@code [B, T, vocab]} FLOAT32, whatever the precision
    */
   public NDArray forward(NDArray inputIds, int[][] attentionMask) {
     Stages stages = stages(inputIds, attentionMask);
@@ -79,46 +92,53 @@ public final class LlamaForCausalLM extends Module {
     for (int stage = 0; stage < stages.count(); stage++) {
       h = stages.forward(stage, h);
     }
-    return h;
+    return TorchOps.get().toFloat32(h);
   }
 
-  /**
-   * The forward pass cut into stages, for a backward pass that runs stage by stage (layer-wise
-   * optimizer steps): stage 0 is the embeddings, stage {@code i + 1} decoder layer {@code i}, the last
-   * stage the final norm and the head. {@link #forward} is the stages run one after the other.
-   */
+  /** The forward pass over one batch cut into stages ({@link ModelStages}); {@link #forward} runs them in turn. */
   public Stages stages(NDArray inputIds, int[][] attentionMask) {
     NDManager manager = inputIds.getManager();
-    int batch = (int) inputIds.getShape().get(0);
     int length = (int) inputIds.getShape().get(1);
-    return new Stages(rotary.cosSin(manager, length), causalMask(manager, batch, length, attentionMask));
+    return new Stages(rotary.cosSin(manager, length),
+        Attention.of(manager, attentionMask, length, (float) (1 / Math.sqrt(config.headDim()))));
+  }
+
+  /** Stages of a forward pass: the embeddings, each decoder layer, the head ({@link ModelStages#count}). */
+  public int stageCount() {
+    return config.numLayers() + 2;
+  }
+
+  private static final Pattern LAYER = Pattern.compile("model\\.layers\\.(\\d+)\\..*");
+
+  /** See {@link ModelStages#stageOf}. */
+  public int stageOf(String parameterName) {
+    Matcher layer = LAYER.matcher(parameterName);
+    if (layer.matches()) {
+      return Integer.parseInt(layer.group(1)) + 1;
+    }
+    if (parameterName.startsWith("model.norm.") || parameterName.startsWith("lm_head.")) {
+      return stageCount() - 1;
+    }
+    return 0;
   }
 
   /** See {@link LlamaForCausalLM#stages}. */
-  public final class Stages {
-
-    private static final Pattern LAYER = Pattern.compile("model\\.layers\\.(\\d+)\\..*");
+  public final class Stages implements ModelStages {
 
     private final NDArray[] cosSin;
-    private final NDArray mask;
+    private final Attention attention;
 
-    private Stages(NDArray[] cosSin, NDArray mask) {
+    private Stages(NDArray[] cosSin, Attention attention) {
       this.cosSin = cosSin;
-      this.mask = mask;
+      this.attention = attention;
     }
 
-    /** The embeddings, each decoder layer, the head. */
+    @Override
     public int count() {
-      return config.numLayers() + 2;
+      return stageCount();
     }
 
-    /**
-     * Runs one stage.
-     *
-     * @param input the token ids {@code [B, T]} for stage 0, the hidden states {@code [B, T, hidden]} the
-     *     stage before returned otherwise
-     * @return hidden states, or the logits {@code [B, T, vocab]} for the last stage
-     */
+    @Override
     public NDArray forward(int stage, NDArray input) {
       Module decoder = child("model");
       if (stage == 0) {
@@ -126,44 +146,19 @@ public final class LlamaForCausalLM extends Module {
       }
       if (stage <= config.numLayers()) {
         return ((LlamaDecoderLayer) ((ModuleList) decoder.child("layers")).get(stage - 1))
-            .forward(input, cosSin[0], cosSin[1], mask);
+            .forward(input, cosSin[0], cosSin[1], attention);
       }
       NDArray h = ((RmsNorm) decoder.child("norm")).forward(input);
       if (config.tieWordEmbeddings()) {
-        return h.matMul(((Embedding) decoder.child("embed_tokens")).weight().data().transpose());
+        return h.matMul(precision.compute(((Embedding) decoder.child("embed_tokens")).weight().data()).transpose());
       }
       return ((LinearLayer) LlamaForCausalLM.this.child("lm_head")).forward(h);
     }
 
-    /**
-     * The stage after whose backward pass the gradient of {@code parameterName} is complete: its decoder
-     * layer's, the last for the final norm and the head, and 0 for everything else — the embeddings, which
-     * the head also uses when they are tied, and any parameter this model does not place.
-     */
+    @Override
     public int stageOf(String parameterName) {
-      Matcher layer = LAYER.matcher(parameterName);
-      if (layer.matches()) {
-        return Integer.parseInt(layer.group(1)) + 1;
-      }
-      if (parameterName.startsWith("model.norm.") || parameterName.startsWith("lm_head.")) {
-        return count() - 1;
-      }
-      return 0;
+      return LlamaForCausalLM.this.stageOf(parameterName);
     }
-  }
-
-  /** Causal and padding mask, {@code [B, 1, T, T]}: 0 where position i may attend to j, a huge negative elsewhere. */
-  static NDArray causalMask(NDManager manager, int batch, int length, int[][] attentionMask) {
-    float[] mask = new float[batch * length * length];
-    for (int b = 0; b < batch; b++) {
-      for (int i = 0; i < length; i++) {
-        for (int j = 0; j < length; j++) {
-          boolean visible = j <= i && (attentionMask == null || attentionMask[b][j] != 0);
-          mask[(b * length + i) * length + j] = visible ? 0f : MASKED;
-        }
-      }
-    }
-    return Tensors.of(manager, mask, new Shape(batch, 1, length, length));
   }
 
   /** Transformers' initialisation: normal(0, initializer_range) for linear and embedding weights, ones for norms, zero biases. */

@@ -83,7 +83,7 @@ public final class LlamaModelView implements ModelView {
       throw new NoSuchElementException("no module named " + name);
     }
     Map<String, Parameter> extra = added.getOrDefault(name, Map.of());
-    parent.replaceChild(childName, new WrappedLinear(replacement, parent.child(childName), extra));
+    parent.replaceChild(childName, new WrappedLinear(replacement, parent.child(childName), extra, model.precision()));
     added.remove(name);
   }
 

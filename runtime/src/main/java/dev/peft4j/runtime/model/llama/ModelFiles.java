@@ -6,6 +6,7 @@ import dev.peft4j.runtime.io.AtomicFolders;
 import dev.peft4j.runtime.io.safetensors.SafetensorsCheckpoint;
 import dev.peft4j.runtime.io.safetensors.SafetensorsWriter;
 import dev.peft4j.runtime.nn.Parameter;
+import dev.peft4j.runtime.nn.Precision;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -22,26 +23,50 @@ public final class ModelFiles {
       "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "generation_config.json",
       "chat_template.jinja");
 
+  /** safetensors dtypes a model folder is written in, and transformers' {@code torch_dtype} for each. */
+  private static final Map<String, String> TORCH_DTYPES = Map.of("F32", "float32", "BF16", "bfloat16", "F16", "float16");
+
   private ModelFiles() {}
 
-  /** Loads the model in {@code folder}, weights converted to float32 on {@code manager}. */
+  /**
+   * The dtype the weights of the model folder {@code folder} are stored in ({@code F32}, {@code BF16} or {@code
+   * F16}; F64 is written as F32), as the embeddings are: what a model trained or merged from it is written in.
+   */
+  public static String weightsDtype(Path folder) {
+    try (SafetensorsCheckpoint checkpoint = SafetensorsCheckpoint.open(folder)) {
+      String dtype = checkpoint.info("model.embed_tokens.weight").dtype();
+      return TORCH_DTYPES.containsKey(dtype) ? dtype : "F32";
+    }
+  }
+
+  /** Loads the model in {@code folder}, computing in float32 on {@code manager}. */
   public static LlamaForCausalLM load(Path folder, NDManager manager) {
+    return load(folder, manager, Precision.FP32);
+  }
+
+  /** Loads the model in {@code folder} to compute in {@code precision} on {@code manager}, weights stored as it says. */
+  public static LlamaForCausalLM load(Path folder, NDManager manager, Precision precision) {
     LlamaConfig config = LlamaConfig.read(folder);
     try (SafetensorsCheckpoint checkpoint = SafetensorsCheckpoint.open(folder)) {
-      return LlamaForCausalLM.create(config, (name, shape) -> checkpoint.read(name, manager, shape));
+      return LlamaForCausalLM.create(config, (name, shape) -> checkpoint.read(name, manager, precision, shape), precision);
     }
   }
 
   /**
-   * Writes {@code model} as a Hugging Face folder (config, {@code model.safetensors}, the tokenizer files
+   * Writes {@code model} as a Hugging Face folder (config, {@code model.safetensors} in F32, the tokenizer files
    * found in {@code tokenizerSource}); the folder appears whole or not at all.
    */
   public static void save(LlamaForCausalLM model, Path folder, Path tokenizerSource) {
-    save(model, folder, tokenizerSource, model.namedParameters().keySet());
+    save(model, folder, tokenizerSource, model.namedParameters().keySet(), "F32");
   }
 
-  /** Writes only the parameters named in {@code names} (the base model's, when an adapter is merged in). */
-  public static void save(LlamaForCausalLM model, Path folder, Path tokenizerSource, java.util.Set<String> names) {
+  /**
+   * Writes only the parameters named in {@code names} (the base model's, when an adapter is merged in), as
+   * {@code dtype} ({@code F32}, {@code BF16} or {@code F16}: the base's own, {@link #weightsDtype}), with the
+   * matching {@code torch_dtype} in config.json.
+   */
+  public static void save(LlamaForCausalLM model, Path folder, Path tokenizerSource, java.util.Set<String> names,
+      String dtype) {
     Map<String, NDArray> tensors = new LinkedHashMap<>();
     for (Map.Entry<String, Parameter> entry : model.namedParameters().entrySet()) {
       if (names.contains(entry.getKey())) {
@@ -49,8 +74,8 @@ public final class ModelFiles {
       }
     }
     AtomicFolders.write(folder, target -> {
-      Files.writeString(target.resolve("config.json"), model.config().toJson(), StandardCharsets.UTF_8);
-      SafetensorsWriter.write(target.resolve("model.safetensors"), tensors, Map.of("format", "pt"));
+      Files.writeString(target.resolve("config.json"), model.config().toJson(TORCH_DTYPES.get(dtype)), StandardCharsets.UTF_8);
+      SafetensorsWriter.write(target.resolve("model.safetensors"), tensors, Map.of("format", "pt"), dtype);
       copyTokenizer(tokenizerSource, target);
     });
   }

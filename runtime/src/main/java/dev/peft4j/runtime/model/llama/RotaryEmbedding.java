@@ -2,10 +2,7 @@ package dev.peft4j.runtime.model.llama;
 
 import dev.peft4j.runtime.nn.Tensors;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 
 /**
@@ -61,14 +58,5 @@ final class RotaryEmbedding {
     }
     Shape shape = new Shape(1, 1, length, half * 2);
     return new NDArray[] {Tensors.of(manager, cos, shape), Tensors.of(manager, sin, shape)};
-  }
-
-  /** {@code x·cos + rotate_half(x)·sin} for {@code x} of shape {@code [B, H, T, D]}. */
-  static NDArray apply(NDArray x, NDArray cos, NDArray sin) {
-    long half = x.getShape().get(3) / 2;
-    NDArray first = x.get(new NDIndex("..., :{}", half));
-    NDArray second = x.get(new NDIndex("..., {}:", half));
-    NDArray rotated = NDArrays.concat(new NDList(second.neg(), first), -1);
-    return x.mul(cos).add(rotated.mul(sin));
   }
 }

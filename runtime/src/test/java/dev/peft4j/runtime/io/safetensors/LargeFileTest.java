@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.ndarray.NDManager;
+import dev.peft4j.runtime.nn.Precision;
+import dev.peft4j.runtime.nn.TorchOps;
 import ai.djl.ndarray.types.Shape;
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -54,9 +56,12 @@ class LargeFileTest {
         assertThat(read.readFloats("small")).containsExactly(1.5f, -2f, 3.25f, 1e-3f);
         assertThat(read.read("small", manager).getShape()).isEqualTo(new Shape(2, 2));
         assertThatThrownBy(() -> read.readFloats("too_big")).isInstanceOf(SafetensorsException.class)
-            .hasMessage("tensor \"too_big\" of " + file + " is too large to read at once: 2147483648 bytes of F32"
-                + " (536870912 values); peft4j reads one tensor of at most 2 GiB, as float32, at a time."
-                + " Such a model is not supported yet");
+            .hasMessage("tensor \"too_big\" of " + file + " is too large to read into a Java array: 2147483648 bytes"
+                + " of F32 (536870912 values); read it as a tensor instead");
+        // A tensor larger than one memory map is read in pieces: here, maps of 8 bytes.
+        assertThat(read.read("small", manager, Precision.FP32, 8).toFloatArray()).containsExactly(1.5f, -2f, 3.25f, 1e-3f);
+        assertThat(TorchOps.get().toFloat32(read.read("small", manager, Precision.BF16, 8)).toFloatArray())
+            .containsExactly(1.5f, -2f, 3.25f, HalfFloats.bf16ToFloat(HalfFloats.floatToBf16(1e-3f)));
         assertThatThrownBy(() -> read.readFloats("big")).isInstanceOf(SafetensorsException.class)
             .hasMessageContaining("is U8; peft4j reads only floating-point tensors");
       }

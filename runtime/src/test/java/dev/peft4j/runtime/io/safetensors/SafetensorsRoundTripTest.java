@@ -150,7 +150,7 @@ class SafetensorsRoundTripTest {
     Map<String, NDArray> ints = Map.of("ids", manager.create(new int[] {1, 2}));
     assertThatThrownBy(() -> SafetensorsWriter.write(file, ints, Map.of()))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("tensor \"ids\" is int32; the safetensors writer takes FLOAT32, FLOAT16 or FLOAT64 arrays");
+        .hasMessageContaining("tensor \"ids\" is int32; the safetensors writer takes floating-point arrays: FLOAT32, FLOAT16, FLOAT64 or bf16");
     Map<String, NDArray> one = Map.of("w", array(new Shape(1), 1f));
     assertThatThrownBy(() -> SafetensorsWriter.write(file, one, Map.of(), "I8"))
         .isInstanceOf(IllegalArgumentException.class).hasMessage("dtype \"I8\" cannot be written: choose one of [F32, BF16, F16]");
@@ -170,7 +170,7 @@ class SafetensorsRoundTripTest {
     try (SafetensorsFile read = SafetensorsFile.open(file)) {
       assertThatThrownBy(() -> read.read("ids", manager)).isInstanceOf(SafetensorsException.class)
           .hasMessage("tensor \"ids\" of " + file + " is I64; peft4j reads only floating-point tensors [F32, F16, BF16, F64]"
-              + " as float32. Is this tensor meant to be a weight?");
+              + ". Is this tensor meant to be a weight?");
       assertThat(read.readFloats("d")).containsExactly(0.1f);
       assertThat(read.read("d", manager).getShape()).isEqualTo(new Shape());
     }

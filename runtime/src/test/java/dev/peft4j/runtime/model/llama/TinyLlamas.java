@@ -1,6 +1,7 @@
 package dev.peft4j.runtime.model.llama;
 
 import ai.djl.ndarray.NDManager;
+import dev.peft4j.runtime.nn.Precision;
 import com.google.gson.JsonParser;
 import java.nio.file.Path;
 
@@ -18,6 +19,10 @@ public final class TinyLlamas {
   }
 
   public static LlamaForCausalLM random(NDManager manager, LlamaConfig config, long seed) {
-    return LlamaForCausalLM.create(config, LlamaForCausalLM.randomWeights(manager, 0.2, seed));
+    return random(manager, config, seed, Precision.FP32);
+  }
+
+  public static LlamaForCausalLM random(NDManager manager, LlamaConfig config, long seed, Precision precision) {
+    return LlamaForCausalLM.create(config, LlamaForCausalLM.randomWeights(manager, 0.2, seed), precision);
   }
 }

@@ -1,0 +1,66 @@
+#!/usr/bin/env python3
+"""Writes the bf16 logits fixtures: `expected-bf16.json` in fixtures/llama-tiny, qwen2-tiny and llama3-tiny, and in
+fixtures/peft/lora and fixtures/peft/dora (the adapter PEFT saved there, on llama-tiny).
+
+    pip install -r runtime/src/test/python/requirements.txt
+    python3 runtime/src/test/python/make_bf16_fixtures.py
+
+Each model is loaded as transformers loads a model to fine-tune in bf16 (`dtype=torch.bfloat16`, the default
+`sdpa` attention), with a PEFT adapter on top where there is one (PEFT keeps the adapter in float32 and casts the
+input to it), and run on the batch of the folder's expected.json. The logits are transformers' bf16 logits as
+float32 values (exact: every bf16 value is a float32). CPU, one thread.
+"""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import torch
+import transformers
+from transformers import AutoModelForCausalLM
+
+FIXTURES = Path(__file__).resolve().parents[1] / "resources" / "fixtures"
+
+
+def write_json(path, obj):
+    path.write_text(json.dumps(obj, indent=1, allow_nan=False) + "\n", encoding="utf-8")
+
+
+def logits_of(model, batch):
+    with torch.no_grad():
+        logits = model(input_ids=torch.tensor(batch["input_ids"]),
+                       attention_mask=torch.tensor(batch["attention_mask"])).logits
+    assert logits.dtype == torch.bfloat16, logits.dtype
+    return logits.float()
+
+
+def write(folder, logits, batch, **extra):
+    write_json(folder / "expected-bf16.json", {
+        "input_ids": batch["input_ids"], "attention_mask": batch["attention_mask"],
+        "logits": [float(v) for v in logits.numpy().ravel()], "shape": list(logits.shape),
+        "dtype": "bfloat16", "attn_implementation": "sdpa",
+        "transformers_version": transformers.__version__, "torch_version": torch.__version__.split("+")[0], **extra})
+    print(folder.name, "max |logit|", float(logits.abs().max()))
+
+
+def main():
+    torch.set_num_threads(1)
+    for name in ["llama-tiny", "qwen2-tiny", "llama3-tiny"]:
+        folder = FIXTURES / name
+        batch = json.loads((folder / "expected.json").read_text())
+        model = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.bfloat16, attn_implementation="sdpa")
+        write(folder, logits_of(model, batch), batch)
+    from peft import PeftModel
+    import peft
+    for case in ["lora", "dora"]:
+        folder = FIXTURES / "peft" / case
+        batch = json.loads((folder / "expected.json").read_text())
+        base = AutoModelForCausalLM.from_pretrained(FIXTURES / "llama-tiny", dtype=torch.bfloat16,
+                                                    attn_implementation="sdpa")
+        model = PeftModel.from_pretrained(base, folder)
+        assert all(p.dtype == torch.float32 for n, p in model.named_parameters() if "lora_" in n)
+        write(folder, logits_of(model, batch), batch, peft_version=peft.__version__)
+
+
+if __name__ == "__main__":
+    main()
