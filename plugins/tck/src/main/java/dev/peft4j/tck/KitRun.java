@@ -9,14 +9,19 @@ import com.typesafe.config.ConfigFactory;
 import dev.peft4j.api.AdapterMethod;
 import dev.peft4j.api.ParameterSelector;
 import dev.peft4j.api.PeftMethod;
+import dev.peft4j.api.model.ModelInfo;
 import dev.peft4j.api.model.ParameterView;
+import dev.peft4j.api.rules.Condition.RuntimeFact;
 import dev.peft4j.runtime.Peft4j;
 import dev.peft4j.runtime.config.CoreSettings;
 import dev.peft4j.runtime.model.llama.LlamaForCausalLM;
 import dev.peft4j.runtime.model.llama.LlamaModelView;
 import dev.peft4j.runtime.model.llama.ModelFiles;
 import dev.peft4j.runtime.nn.Tensors;
+import dev.peft4j.runtime.config.RunConfig;
+import dev.peft4j.runtime.rules.DefaultRunFacts;
 import dev.peft4j.runtime.run.MethodSetup;
+import dev.peft4j.runtime.run.RunValidator;
 import dev.peft4j.runtime.run.RuntimeMethodContext;
 import dev.peft4j.runtime.run.ValidationReport;
 import dev.peft4j.runtime.train.MetricsLog;
@@ -28,6 +33,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.stream.Collectors;
 
@@ -80,8 +86,15 @@ final class KitRun {
         com.typesafe.config.ConfigParseOptions.defaults().setOriginDescription("kit run of " + spec.id()));
   }
 
+  /**
+   * Validates the kit's run as {@link Peft4j#validate(Config)} does, but as on a device without native bf16 (the
+   * kit trains in fp32), so that the rules a run breaks, and with them the contract, are the same on every machine.
+   */
   ValidationReport validate(String... lines) {
-    return peft4j.validate(config(List.of(lines)));
+    Config user = config(List.of(lines));
+    RunConfig run = new RunConfig(Optional.empty(), user, user.withFallback(peft4j.discovery().reference()).resolve());
+    return new RunValidator(peft4j.discovery(), (Optional<ModelInfo> model) -> fact ->
+        fact == RuntimeFact.DEVICE_SUPPORTS_BF16 ? Optional.of(false) : new DefaultRunFacts(model).get(fact)).validate(run);
   }
 
   /** Validates (it must be valid), creates and applies the methods to a freshly loaded kit model. */

@@ -10,7 +10,7 @@ class BadamContractTest extends MethodContract {
         .settings("badam.switch-interval = 1", "badam.include-embedding = true", "badam.include-lm-head = true")
         .breaks("needs-full", "methods = [freeze, badam]")
         .breaks("ratio-single-device", "badam.mode = ratio", "training.devices = 2")
-        .ruleNotExercised("pure-bf16-where-supported", "needs a device that computes in bf16; the kit runs on the CPU")
+        .ruleNotExercised("pure-bf16-where-supported", "needs a device with native bf16; the kit validates as on one without")
         .breaks("no-bf16-on-device");
   }
 }

@@ -195,6 +195,9 @@ public final class TorchOps {
       list.add(input);
     }
     list.add(selectors.get(method));
+    // TorchScript's profiling executor would specialise and optimise each method anew for every new shape (each
+    // batch length): run the methods as written. The setting is per thread, so it is made on the calling one.
+    JniUtils.setGraphExecutorOptimize(false);
     return IValueUtils.forward(module, list, true);
   }
 }

@@ -60,6 +60,33 @@ class LoraAgainstPeftTest {
     manager.close();
   }
 
+  /*
+   * bf16: the base in bf16, the adapter in float32 with the input cast to it, as PEFT runs them. Measured on the
+   * fixtures (make_bf16_fixtures.py): equal to PEFT's bf16 logits to the bit on an AVX-512/AVX512-BF16 Xeon. Another
+   * CPU's bf16 kernels may accumulate in another order: two bf16 steps at the largest logit (3.8) are allowed.
+   */
+  private static final double BF16_LOGITS_TOLERANCE = 2 * 0.03125;
+
+  @ParameterizedTest(name = "{0} in bf16")
+  @CsvSource(delimiter = ';', value = {
+      "lora; rank = 4, alpha = 8, target = [q_proj, v_proj]",
+      "dora; rank = 4, alpha = 8, target = [q_proj, v_proj], use-dora = true"})
+  void matchesPeftInBf16(String fixture, String settings) {
+    Path folder = Fixtures.path("peft/" + fixture);
+    JsonObject expected = Fixtures.json(folder.resolve("expected-bf16.json"));
+    LlamaForCausalLM model = ModelFiles.load(Fixtures.path(Fixtures.LLAMA), manager, dev.peft4j.runtime.nn.Precision.BF16);
+    LlamaModelView view = new LlamaModelView(model);
+    AdapterMethod lora = lora(settings);
+    view.parameters().forEach(p -> p.setTrainable(false));
+    lora.apply(view);
+    lora.load(AdapterFiles.read(folder, manager));
+    NDArray ids = Tensors.of(manager, Fixtures.longs(expected.getAsJsonArray("input_ids")), new Shape(2, 9));
+    double error = maxError(model.forward(ids, Fixtures.ints(expected.getAsJsonArray("attention_mask"))).toFloatArray(),
+        expected.getAsJsonArray("logits"));
+    System.out.printf("%s in bf16: max abs error vs PEFT in bf16: logits %.3g%n", fixture, error);
+    assertThat(error).isLessThan(BF16_LOGITS_TOLERANCE);
+  }
+
   @ParameterizedTest(name = "{0}")
   @CsvSource(delimiter = ';', value = {
       "lora; rank = 4, alpha = 8, target = [q_proj, v_proj]",

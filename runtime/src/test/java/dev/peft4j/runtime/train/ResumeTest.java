@@ -37,15 +37,20 @@ class ResumeTest {
     manager.close();
   }
 
-  private static CoreSettings.Training settings() {
-    return new CoreSettings.Training(5e-3, 2, 4, 2, Scheduler.COSINE, 2, 0.01, 1.0, 11, Precision.FP32, false, 1,
+  private static CoreSettings.Training settings(boolean checkpointing) {
+    return new CoreSettings.Training(5e-3, 2, 4, 2, Scheduler.COSINE, 2, 0.01, 1.0, 11, Precision.FP32, checkpointing, 1,
         -1, 1, 0, 3, OnNonFinite.STOP, 0.9, 0.999, 1e-8, 0);
   }
 
   private Trainer trainer(Path out, TrainingData data) {
-    LlamaForCausalLM model = TinyLlamas.random(manager, TinyLlamas.config("llama", false), 21);
+    return trainer(out, data, dev.peft4j.runtime.nn.Precision.FP32, false);
+  }
+
+  /** The model's frozen embeddings stay in the precision's storage dtype (bf16), the rest trains from fp32 masters. */
+  private Trainer trainer(Path out, TrainingData data, dev.peft4j.runtime.nn.Precision precision, boolean checkpointing) {
+    LlamaForCausalLM model = TinyLlamas.random(manager, TinyLlamas.config("llama", false), 21, precision);
     model.namedParameters().forEach((name, p) -> p.setTrainable(!name.contains("embed")));
-    return new Trainer(model, List.of(), data, null, settings(), new FileCheckpoints(out.resolve("checkpoints"), 0),
+    return new Trainer(model, List.of(), data, null, settings(checkpointing), new FileCheckpoints(out.resolve("checkpoints"), 0),
         new MetricsLog(out.resolve("metrics.jsonl"), resumedStep(out)), new PrintWriter(new ByteArrayOutputStream()),
         false, manager);
   }
@@ -54,17 +59,20 @@ class ResumeTest {
     return new FileCheckpoints(out.resolve("checkpoints"), 0).latest(manager).map(s -> s.state().step()).orElse(0L);
   }
 
-  @Test
-  void aResumedRunHasTheLossCurveOfAnUninterruptedOne() throws IOException {
+  @org.junit.jupiter.params.ParameterizedTest(name = "{0}, checkpointing {1}")
+  @org.junit.jupiter.params.provider.CsvSource({"FP32, false", "BF16, false", "BF16, true"})
+  void aResumedRunHasTheLossCurveOfAnUninterruptedOne(dev.peft4j.runtime.nn.Precision precision, boolean checkpointing)
+      throws IOException {
     CountingData data = new CountingData(6, 4, 10, 40, 3);
     Path straight = dir.resolve("straight");
     Path interrupted = dir.resolve("interrupted");
 
-    trainer(straight, data).run(null);
-    assertThatThrownBy(() -> trainer(interrupted, Interruptions.failingAt(data, 8)).run(null)).hasMessageContaining("went down");
+    trainer(straight, data, precision, checkpointing).run(null);
+    assertThatThrownBy(() -> trainer(interrupted, Interruptions.failingAt(data, 8), precision, checkpointing).run(null))
+        .hasMessageContaining("went down");
     assertThat(steps(interrupted)).containsExactly("step-000003");
     Checkpoints checkpoints = new FileCheckpoints(interrupted.resolve("checkpoints"), 0);
-    trainer(interrupted, data).run(checkpoints.latest(manager).orElseThrow());
+    trainer(interrupted, data, precision, checkpointing).run(checkpoints.latest(manager).orElseThrow());
 
     List<Double> expected = Interruptions.losses(straight);
     assertThat(expected).hasSize(6);
