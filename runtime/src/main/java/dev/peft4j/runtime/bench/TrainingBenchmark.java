@@ -21,6 +21,7 @@ import dev.peft4j.runtime.model.llama.LlamaConfig;
 import dev.peft4j.runtime.model.llama.LlamaForCausalLM;
 import dev.peft4j.runtime.model.llama.ModelSizes;
 import dev.peft4j.runtime.nn.Parameter;
+import dev.peft4j.runtime.nn.Precision;
 import dev.peft4j.runtime.train.CausalLmLoss;
 import dev.peft4j.runtime.train.Checkpoints;
 import dev.peft4j.runtime.train.MetricsLog;
@@ -43,28 +44,48 @@ import java.util.Random;
  * median step time, tokens per second, peak RSS, and — in the same process — the throughput of a
  * plain matrix product of the model's sizes. Run by {@code bench/run}; prints one JSON line.
  *
- * <pre>java … TrainingBenchmark SIZE METHOD BATCH LENGTH STEPS [RSS_AT_STEPS…]</pre>
+ * <pre>java … TrainingBenchmark MODEL METHOD BATCH LENGTH STEPS [precision=fp32|bf16] [checkpointing=true] [RSS_AT_STEPS…]
+ * java … TrainingBenchmark --config-of SIZE</pre>
  *
+ * MODEL is a named size ({@code small}: vocabulary 256) or a {@code config.json} (random weights, its vocabulary).
  * METHOD is {@code full}, {@code freeze} (the last 2 layers), a LoRA configuration of {@link #LORA}, a GaLore
  * one of {@link #GALORE}, or {@code badam} ({@link #BADAM}). The resident set size is recorded after
- * each of RSS_AT_STEPS steps and after the last one (memory staying flat over a long run).
+ * each of RSS_AT_STEPS steps and after the last one (memory staying flat over a long run). {@code --config-of}
+ * prints a named size's config.json (for a peer to build the same model).
  */
 public final class TrainingBenchmark {
 
   private TrainingBenchmark() {}
 
   public static void main(String[] args) throws IOException {
-    ModelSizes size = ModelSizes.valueOf(args[0].toUpperCase(Locale.ROOT));
+    if (args[0].equals("--config-of")) {
+      System.out.println(namedConfig(args[1]).toJson());
+      return;
+    }
+    Path configFile = Path.of(args[0]);
+    LlamaConfig config = Files.isRegularFile(configFile) ? LlamaConfig.readFile(configFile) : namedConfig(args[0]);
+    String modelName = Files.isRegularFile(configFile)
+        ? configFile.toAbsolutePath().getParent().getFileName().toString() : args[0];
     String method = args[1];
     int batch = Integer.parseInt(args[2]);
     int length = Integer.parseInt(args[3]);
     int steps = Integer.parseInt(args[4]);
-    List<Long> rssAt = Arrays.stream(args).skip(5).map(Long::parseLong).toList();
-    int vocab = 256;
+    Precision precision = Precision.FP32;
+    boolean checkpointing = false;
+    List<Long> rssAt = new ArrayList<>();
+    for (String option : Arrays.asList(args).subList(5, args.length)) {
+      if (option.startsWith("precision=")) {
+        precision = Precision.valueOf(option.substring("precision=".length()).toUpperCase(Locale.ROOT));
+      } else if (option.startsWith("checkpointing=")) {
+        checkpointing = Boolean.parseBoolean(option.substring("checkpointing=".length()));
+      } else {
+        rssAt.add(Long.parseLong(option));
+      }
+    }
+    int vocab = config.vocabSize();
     Engine engine = Engine.getEngine("PyTorch");
     try (NDManager manager = engine.newBaseManager()) {
-      LlamaConfig config = size.config(vocab, Map.of("bos_token_id", 1, "eos_token_id", 2, "pad_token_id", 0));
-      LlamaForCausalLM model = LlamaForCausalLM.create(config, LlamaForCausalLM.randomWeights(manager, 0.02, 1));
+      LlamaForCausalLM model = LlamaForCausalLM.create(config, LlamaForCausalLM.randomWeights(manager, 0.02, 1), precision);
       long parameters = model.namedParameters().values().stream().mapToLong(Parameter::size).sum();
       int layers = config.numLayers();
       List<PeftMethod> methods = new ArrayList<>();
@@ -88,7 +109,8 @@ public final class TrainingBenchmark {
       List<long[]> rss = new ArrayList<>();
       TrainingData data = new RandomTokens(batch, length, vocab, stepMillis, rss, rssAt);
       CoreSettings.Training settings = new CoreSettings.Training(1e-4, 1, batch, 1, CoreSettings.Scheduler.CONSTANT, 0,
-          0.0, 1.0, 1, CoreSettings.Precision.FP32, false, 1, steps, steps, 0, 0, CoreSettings.OnNonFinite.STOP,
+          0.0, 1.0, 1, CoreSettings.Precision.valueOf(precision.name()), checkpointing, 1, steps, steps, 0, 0,
+          CoreSettings.OnNonFinite.STOP,
           0.9, 0.999, 1e-8, 0);
       Path metrics = Files.createTempFile("peft4j-bench", ".jsonl");
       long optimizerBytes;
@@ -103,16 +125,17 @@ public final class TrainingBenchmark {
       rss.add(new long[] {steps, kilobytes("VmRSS")});
       double medianStep = median(stepMillis.subList(Math.min(3, stepMillis.size() - 1), stepMillis.size()));
       double tokensPerSecond = batch * (double) length / (medianStep / 1000);
-      double matmulGflops = matmulGflops(manager, batch * length, config.hiddenSize(), config.intermediateSize());
+      double matmulGflops = matmulGflops(manager, batch * length, config.hiddenSize(), config.intermediateSize(), precision);
       // Training costs about 6 flops per parameter per token (2 forward, 4 backward) for full fine-tuning.
       double trainingGflops = 6.0 * parameters * tokensPerSecond / 1e9;
       StringBuilder json = new StringBuilder();
       json.append(String.format(Locale.ROOT,
-          "{\"size\": \"%s\", \"method\": \"%s\", \"batch\": %d, \"length\": %d, \"steps\": %d, \"parameters\": %d, "
+          "{\"size\": \"%s\", \"method\": \"%s\", \"precision\": \"%s\", \"checkpointing\": %s, \"batch\": %d, "
+              + "\"length\": %d, \"steps\": %d, \"parameters\": %d, "
               + "\"trainable\": %d, \"all_with_adapters\": %d, \"trainable_bytes\": %d, \"optimizer_state_bytes\": %d, "
               + "\"optimizer_state_theory_bytes\": %d, \"median_step_ms\": %.1f, \"tokens_per_second\": %.1f, \"peak_rss_mb\": %.1f, "
               + "\"matmul_gflops\": %.2f, \"training_gflops\": %.2f, \"threads\": %s",
-          size.displayName(), method, batch, length, steps, parameters, trainable, allParameters, 4 * trainable,
+          modelName, method, precision.name().toLowerCase(Locale.ROOT), checkpointing, batch, length, steps, parameters, trainable, allParameters, 4 * trainable,
           optimizerBytes, theoryBytes, medianStep, tokensPerSecond,
           kilobytes("VmHWM") / 1024.0, matmulGflops, trainingGflops, System.getProperty("ai.djl.pytorch.num_threads", "default")));
       for (long[] at : rss) {
@@ -120,6 +143,12 @@ public final class TrainingBenchmark {
       }
       System.out.println(json.append('}'));
     }
+  }
+
+  /** A named size with the benchmark's vocabulary of 256 tokens. */
+  static LlamaConfig namedConfig(String size) {
+    return ModelSizes.valueOf(size.toUpperCase(Locale.ROOT))
+        .config(256, Map.of("bos_token_id", 1, "eos_token_id", 2, "pad_token_id", 0));
   }
 
   /** The LoRA configurations the benchmark knows, by name. */
@@ -192,15 +221,15 @@ public final class TrainingBenchmark {
     return factory.create((S) settings, context);
   }
 
-  /** GFLOP/s of {@code [m, k] · [n, k]ᵀ}, the shape of an MLP projection of the model, median of 20. */
-  static double matmulGflops(NDManager manager, int m, int k, int n) {
-    NDArray a = manager.randomNormal(new Shape(m, k), DataType.FLOAT32);
-    NDArray b = manager.randomNormal(new Shape(n, k), DataType.FLOAT32);
+  /** GFLOP/s of {@code [m, k] · [n, k]ᵀ} in {@code precision}, the shape of an MLP projection of the model, median of 20. */
+  static double matmulGflops(NDManager manager, int m, int k, int n, Precision precision) {
+    NDArray a = precision.compute(manager.randomNormal(new Shape(m, k), DataType.FLOAT32));
+    NDArray b = precision.compute(manager.randomNormal(new Shape(n, k), DataType.FLOAT32));
     List<Double> seconds = new ArrayList<>();
     for (int i = 0; i < 25; i++) {
       try (NDScope scope = new NDScope()) {
         long start = System.nanoTime();
-        a.matMul(b.transpose()).getFloat(0, 0);
+        a.matMul(b.transpose()).getShape();
         if (i >= 5) {
           seconds.add((System.nanoTime() - start) / 1e9);
         }
