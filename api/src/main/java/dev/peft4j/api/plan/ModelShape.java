@@ -18,14 +18,25 @@ import org.apiguardian.api.API;
  * adapters' parameters added, selectors' choices trainable.
  *
  * @param linearLayers every linear layer, the output head included (methods that skip it do so by name)
+ * @param computeBytes bytes of a value of the activations the model computes: 4 in fp32, 2 in bf16 (a method
+ *     whose branch computes in float32 then keeps a float32 copy of its input: LoRA in a bf16 run)
  */
 @API(status = EXPERIMENTAL, since = "0.2")
-public record ModelShape(ModelInfo info, List<ParameterShape> parameters, List<LinearShape> linearLayers) {
+public record ModelShape(ModelInfo info, List<ParameterShape> parameters, List<LinearShape> linearLayers,
+    int computeBytes) {
 
   public ModelShape {
     Objects.requireNonNull(info, "info is null");
     parameters = List.copyOf(parameters);
     linearLayers = List.copyOf(linearLayers);
+    if (computeBytes != 2 && computeBytes != 4) {
+      throw new IllegalArgumentException("computeBytes must be 2 (bf16) or 4 (fp32), not " + computeBytes);
+    }
+  }
+
+  /** A model that computes in fp32. */
+  public ModelShape(ModelInfo info, List<ParameterShape> parameters, List<LinearShape> linearLayers) {
+    this(info, parameters, linearLayers, 4);
   }
 
   /** The parameter named {@code name}, if the model has it. */

@@ -38,12 +38,11 @@ final class LoraPlan {
       plan.add(ParameterShape.trainable(name + ".lora_B.weight", linear.layerIndex(), out, rank));
       adapted.add(name);
       adapters += rank * (in + out) + (settings.useDora() ? out : 0);
-      // Kept per token: A·x, B·(A·x), its scaled copy and the sum with the base output (DoRA: also x·Wᵀ
-      // without bias, its scaled copy, the sum, the update scaled by m/‖W'‖ and the final sum);
-      // dropout keeps its output and its mask, each of the input's size.
-      long perToken = rank + (settings.useDora() ? 7 : 3) * out + (settings.dropout() > 0 ? 2 * in : 0);
-      // DoRA, per forward pass: B·A, its scaled copy, W + scaling·B·A and its square (each [out, in]), then
-      // norms and ratios per output feature; on a 4-bit base every read of W dequantizes a copy (two reads).
+      // Kept per token for the backward pass (float32 values): A·x and the input the branch multiplies by A (in a bf16
+      // run its float32 copy; in fp32 the base's input, which a frozen base does not keep otherwise); with dropout
+      // its output and its mask (one byte a value); DoRA: the base result and the update it scales, each of the
+      // output's size.
+      long perToken = rank + in + (settings.dropout() > 0 ? in + (in + 3) / 4 : 0) + (settings.useDora() ? out * model.computeBytes() / 4 + out : 0);
       long perPass = settings.useDora() ? 4 * out * in + 4 * out + (linear.quantized() ? 2 * out * in : 0) : 0;
       plan.activations(perToken, perPass);
     }

@@ -3,6 +3,7 @@ package dev.peft4j.runtime.nn;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
@@ -50,27 +51,42 @@ public final class Nf4Linear extends Module implements LinearLayer {
     this.bias = bias == null ? null : register("bias", bias);
   }
 
-  /** Quantizes a linear layer's weight; the weight is closed. The layer count must divide into blocks. */
+  /**
+   * Quantizes a linear layer's weight; the weight is closed. The layer count must divide into blocks. The values
+   * pass through Java arrays a few rows at a time (about {@value #CHUNK_VALUES} values), so that quantizing a large
+   * model leaves little garbage on the Java heap.
+   */
   public static Nf4Linear quantize(Linear linear, NDManager manager) {
     NDArray weight = Precision.master(linear.weight().data());
     int out = (int) weight.getShape().get(0);
     int in = (int) weight.getShape().get(1);
-    float[] values = weight.toFloatArray();
-    if (values.length % BLOCK != 0) {
+    long count = (long) out * in;
+    if (count % BLOCK != 0 || count / 2 > Integer.MAX_VALUE) {
       throw new IllegalArgumentException("a " + out + "×" + in + " weight does not divide into NF4 blocks of " + BLOCK);
     }
-    float[] scales = new float[values.length / BLOCK];
-    byte[] packed = new byte[values.length / 2];
-    for (int block = 0; block < scales.length; block++) {
-      float max = 0;
-      for (int i = block * BLOCK; i < (block + 1) * BLOCK; i++) {
-        max = Math.max(max, Math.abs(values[i]));
+    float[] scales = new float[(int) (count / BLOCK)];
+    byte[] packed = new byte[(int) (count / 2)];
+    // rows per chunk: a whole number of blocks
+    int rowsPerBlock = BLOCK / gcd(in, BLOCK);
+    int rows = Math.max(rowsPerBlock, (CHUNK_VALUES / Math.max(1, in)) / rowsPerBlock * rowsPerBlock);
+    for (int from = 0; from < out; from += rows) {
+      int to = Math.min(out, from + rows);
+      float[] values;
+      try (NDScope scope = new NDScope()) {
+        values = weight.get(new NDIndex("{}:{}", from, to)).toFloatArray();
       }
-      scales[block] = max;
-      for (int i = block * BLOCK; i < (block + 1) * BLOCK; i += 2) {
-        int high = nearest(max == 0 ? 0 : values[i] / max);
-        int low = nearest(max == 0 ? 0 : values[i + 1] / max);
-        packed[i / 2] = (byte) ((high << 4) | low);
+      int first = (int) ((long) from * in / BLOCK);
+      for (int block = 0; block < values.length / BLOCK; block++) {
+        float max = 0;
+        for (int i = block * BLOCK; i < (block + 1) * BLOCK; i++) {
+          max = Math.max(max, Math.abs(values[i]));
+        }
+        scales[first + block] = max;
+        for (int i = block * BLOCK; i < (block + 1) * BLOCK; i += 2) {
+          int high = nearest(max == 0 ? 0 : values[i] / max);
+          int low = nearest(max == 0 ? 0 : values[i + 1] / max);
+          packed[(first * BLOCK + i) / 2] = (byte) ((high << 4) | low);
+        }
       }
     }
     weight.close();
@@ -78,6 +94,13 @@ public final class Nf4Linear extends Module implements LinearLayer {
     return new Nf4Linear(out, in, codes, Tensors.of(manager, scales, new Shape(scales.length, 1)),
         Tensors.of(manager, LEVELS, new Shape(LEVELS.length, 1)), Tensors.scalar(manager, 16f), linear.bias(),
         linear.precision());
+  }
+
+  /** About this many weight values pass through a Java array at a time while quantizing. */
+  static final int CHUNK_VALUES = 1 << 20;
+
+  private static int gcd(int a, int b) {
+    return b == 0 ? a : gcd(b, a % b);
   }
 
   /** The index of the NF4 level closest to {@code normalized} (in [-1, 1]). */

@@ -7,45 +7,71 @@ import dev.peft4j.api.plan.ParameterShape;
 import dev.peft4j.runtime.model.llama.LlamaConfig;
 import java.util.HashSet;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.Set;
 
 /**
- * Peak memory of {@code peft4j train} as this runtime computes (fp32 on the CPU), from shapes alone.
+ * Peak memory of {@code peft4j train} as this runtime computes, from shapes alone.
  *
- * <p>What the runtime keeps, and therefore what is priced: each micro-batch runs inside an {@code
- * NDScope}, which closes each array made in it only when its backward pass is done. So every output of
- * every operation of the forward pass stays in memory until then — not just what autograd saves — but
- * only for one micro-batch of an accumulation window at a time; the optimizer update's temporaries are
- * freed parameter by parameter. The peak:
+ * <p>What the runtime keeps, and therefore what is priced. The trainer runs each micro-batch stage by stage (the
+ * embeddings, each decoder layer, the head: {@code StagedPass}) and closes each stage's arrays as soon as it
+ * returns, so what stays until the backward pass is what libtorch's autograd saves, as in PyTorch, plus each stage's
+ * output. The peak:
  *
  * <pre>
  * weights + gradients + optimizer state + activations of one micro-batch
  *         + max(backward transients, one parameter's update temporaries) + Java heap + the runtime itself
  * </pre>
  *
- * <p>Java heap: loading reads each tensor into a Java array before copying it into libtorch (and a
- * 4-bit base quantizes from Java arrays again), so as much garbage as the weights in fp32 passes
- * through the heap, which grows with it up to the JVM's maximum heap and keeps its pages.
+ * <p>Weights: a frozen weight in the run's storage dtype (bf16: 2 bytes; NF4: two codes a byte and an fp32 scale per
+ * 64), a trainable one as an fp32 master (4 bytes) — but for a parameter an optimizer hook says holds no gradient at
+ * the peak (BAdam's inactive blocks), which is stored frozen then.
  *
- * <p>Activations of one micro-batch of b sequences of s tokens (T = b·s; hidden h, intermediate i,
- * H query and K key/value heads of size d, vocabulary V), in values: the attention mask b·s² and the
- * embeddings T·h; per layer two RMSNorms (3·T·h + 3·T each: x², the normalised x, its scaled copy),
- * the q/k/v projections (doubled with biases), rotary embeddings (4.5 × q's and k's size), the
- * repeated key/value heads when K &lt; H (2·T·H·d), the attention scores, scaled, masked and
- * soft-maxed (4·b·H·s²), the attended values and their merged copy (2·T·H·d), o_proj, two residual
- * sums, and the SwiGLU MLP (5·T·i + T·h); the final norm; the logits and their log-softmax (2·T·V).
- * Methods add their own ({@code MethodPlan.activationValuesPerToken} and {@code …PerPass}); a 4-bit
- * base keeps each dequantized fp32 weight until the step ends.
+ * <p>Activations of one micro-batch of b sequences of s tokens (T = b·s; hidden h, intermediate i, H query and K
+ * key/value heads of size d, q = H·d, k = K·d; c bytes a value, 4 in fp32 and 2 in bf16), what autograd saves in a
+ * decoder layer: each RMSNorm its normalised input in float32 and in c (fp32: 4·T·h, and the second norm its input
+ * too; bf16: the float32 copy of its input, 4·T·h, and the normalised 2·T·h), and its output (c·T·h, which the
+ * projections after it read); rotary embeddings the queries and keys and their rotated halves (2·c·T·(q + k));
+ * scaled_dot_product_attention its queries, its keys and values repeated to H heads when K &lt; H (else K's), its
+ * output and the log-sum-exp (4 bytes per query head and token); o_proj its merged input (c·T·q); the SwiGLU MLP
+ * gate, up, silu(gate) and their product (4·c·T·i). Each stage's output stays (c·T·h). Only the layers from the
+ * lowest one that trains keep a graph; below it nothing is kept. In bf16 the casts of trainable fp32 masters to bf16
+ * are saved too (2 bytes a value of every trainable linear weight), and a 4-bit base keeps each layer's dequantized
+ * weight until its backward pass. Methods add their own ({@code MethodPlan.activationValuesPerToken}, float32
+ * values, and {@code …PerPass}). With gradient checkpointing the forward pass keeps only each layer's input (c·T·h
+ * each) and the backward pass holds one layer's activations at a time, recomputed.
  *
- * <p>Backward transients: the largest of the gradients around the logits (3·T·V), around the
- * attention scores (3·b·H·s² + 2·T·h) and in the MLP (3·T·i), plus the largest parameter's gradient
- * (accumulated into the existing one). Update temporaries: AdamW makes 8 arrays of a parameter's
- * size (kept until the step ends), clipping one per gradient; methods state their own.
+ * <p>The loss runs the head on chunks of the counted positions (at most {@code StagedPass.LOSS_CHUNK_VALUES} logits
+ * at a time): a chunk's logits in c, their float32 copy and log-softmax, and the logits' gradient in float32 and c.
+ *
+ * <p>Backward transients: the larger of a layer's gradients in flight (the gradient of its output and of its input,
+ * c·T·h each, and three of the MLP's, c·T·i each) and the loss chunk's; plus the largest parameter's gradient
+ * (added into the existing one). Update temporaries: AdamW makes 8 arrays of a parameter's size (freed parameter
+ * by parameter), clipping one per gradient; methods state their own.
+ *
+ * <p>Java heap: weights are read from the mapped file straight into libtorch's memory; what passes through Java
+ * arrays is each weight a 4-bit base quantizes, a few rows at a time, and each tensor written at the end (a trained
+ * model: a float array and the direct buffer DJL copies it through), as much garbage as that, at most the JVM's
+ * maximum heap, which keeps its pages once grown.
  */
 public final class MemoryModel {
 
-  /** fp32. */
+  /** fp32: the dtype of gradients, optimizer state and what methods state in values. */
   static final long VALUE_BYTES = 4;
+
+  /**
+   * What the process holds beyond the activations autograd saves, as a share of them: the gradients of those
+   * activations in flight during the backward pass, and memory the allocator keeps from one step for the next
+   * (libtorch frees to glibc, which keeps freed blocks in per-thread arenas). Fitted to bench/plan-check's measured
+   * peaks (LoRA runs, where activations dominate: 0.4 to 0.95 of the saved bytes, 0.6 typical).
+   */
+  static final double ALLOCATOR_RETENTION = 0.6;
+
+  /** Java heap a 4-bit base's quantization keeps in use (arrays of about a million values, collected young). */
+  static final long QUANTIZING_HEAP = 64L << 20;
+
+  /** The logits a chunk of the loss holds at most (as {@code StagedPass.LOSS_CHUNK_VALUES}). */
+  static final long LOSS_CHUNK_VALUES = 16L << 20;
 
   /**
    * Peak RSS of {@code peft4j train} around a model of negligible size: the JVM, libtorch, the tokenizer,
@@ -62,43 +88,134 @@ public final class MemoryModel {
    * @param costs what optimizer hooks stated per parameter; other trainable parameters cost AdamW's
    * @param methodPerToken activation values the methods keep per token of a micro-batch
    * @param methodPerPass activation values the methods keep per micro-batch
+   * @param writesModel whether the run ends by writing the trained model (no adapter method): each tensor passes
+   *     through a Java array
    * @param maxHeap the JVM's maximum heap ({@code Runtime.maxMemory()}: the launcher starts plan and train alike)
    */
   public static MemoryEstimate estimate(LlamaConfig config, ModelShape model, Map<String, OptimizerCost> costs,
-      long methodPerToken, long methodPerPass, Workload work, long maxHeap) {
+      long methodPerToken, long methodPerPass, Workload work, boolean writesModel, long maxHeap) {
+    long c = work.precision().storedBytes();
     Set<String> quantized = quantizedWeights(model);
-    long dequantized = 0;
-    for (LinearShape linear : model.linearLayers()) {
-      if (linear.quantized()) {
-        dequantized += linear.inFeatures() * linear.outFeatures();
-      }
-    }
+    int layers = config.numLayers();
+    int lowest = lowestTrainingLayer(model, costs, layers);
+    int kept = layers - lowest;
     long weights = 0;
     long gradients = 0;
     long state = 0;
     long scratch = 0;
     long largestGradient = 0;
-    long javaArrays = dequantized * VALUE_BYTES;
+    long castCopies = 0;
+    long largestLayerCopies = 0;
+    long[] copiesByLayer = new long[layers];
+    long javaArrays = 0;
     for (ParameterShape p : model.parameters()) {
       long n = p.size();
-      weights += quantized.contains(p.name()) ? nf4Bytes(n) : n * VALUE_BYTES;
-      javaArrays += n * VALUE_BYTES;
+      OptimizerCost cost = p.trainable() ? costs.getOrDefault(p.name(), adamW(n)) : OptimizerCost.NONE;
+      boolean master = p.trainable() && cost.gradientValues() > 0;
+      if (quantized.contains(p.name())) {
+        weights += nf4Bytes(n);
+      } else {
+        weights += master ? n * VALUE_BYTES : n * c;
+      }
       if (!p.trainable()) {
         continue;
       }
-      OptimizerCost cost = costs.getOrDefault(p.name(), adamW(n));
       gradients += cost.gradientValues() * VALUE_BYTES;
       state += cost.stateValues() * VALUE_BYTES;
       // the update's temporaries, or clipping's square of the gradient: the trainer frees both per parameter
       scratch = Math.max(scratch, Math.max(cost.scratchValues(), cost.gradientValues()) * VALUE_BYTES);
       largestGradient = Math.max(largestGradient, cost.gradientValues());
+      if (master && c != VALUE_BYTES && p.shape().size() == 2) {
+        // the bf16 copy of the master that each forward pass casts, saved for the product's backward pass
+        long copy = n * c;
+        castCopies += copy;
+        if (p.layerIndex().isPresent() && p.layerIndex().getAsInt() < layers) {
+          copiesByLayer[p.layerIndex().getAsInt()] += copy;
+        }
+      }
     }
-    long perPass = baseActivations(config, work) + methodPerToken * work.tokens() + methodPerPass + dequantized;
-    // The trainer frees each micro-batch's activations after its backward pass: accumulation costs one's.
-    long activations = perPass * VALUE_BYTES;
-    long backward = (backwardTransients(config, work) + largestGradient) * VALUE_BYTES;
+    for (long copies : copiesByLayer) {
+      largestLayerCopies = Math.max(largestLayerCopies, copies);
+    }
+    long dequantizedLayer = 0;
+    long dequantized = 0;
+    long largestQuantized = 0;
+    for (LinearShape linear : model.linearLayers()) {
+      if (linear.quantized()) {
+        dequantized += linear.inFeatures() * linear.outFeatures() * c;
+        largestQuantized = Math.max(largestQuantized, linear.inFeatures() * linear.outFeatures());
+      }
+    }
+    if (layers > 0) {
+      dequantizedLayer = dequantized / layers;
+    }
+    if (!quantized.isEmpty()) {
+      // the 4-bit base is quantized from Java arrays of a few rows each: the young generation's churn
+      javaArrays += QUANTIZING_HEAP;
+    }
+    if (writesModel) {
+      // each tensor written: a Java float array and the direct buffer DJL copies it through, garbage until collected
+      javaArrays += 2 * model.parameters().stream().filter(p -> !quantized.contains(p.name()))
+          .mapToLong(p -> p.size() * VALUE_BYTES).sum();
+    }
+
+    long t = work.tokens();
+    long h = config.hiddenSize();
+    Set<String> base = new HashSet<>();
+    ModelShapes.of(config, false).parameters().forEach(p -> base.add(p.name()));
+    boolean[] trainsWeights = new boolean[layers];
+    for (ParameterShape p : model.parameters()) {
+      boolean training = p.trainable() && costs.getOrDefault(p.name(), adamW(p.size())).gradientValues() > 0;
+      if (training && base.contains(p.name()) && p.layerIndex().isPresent() && p.layerIndex().getAsInt() < layers) {
+        trainsWeights[p.layerIndex().getAsInt()] = true;
+      }
+    }
+    long stageOutput = c * t * h;
+    long methodBytes = methodPerToken * VALUE_BYTES * t + methodPerPass * VALUE_BYTES;
+    long activations;
+    if (work.checkpointing()) {
+      long largestLayer = 0;
+      for (int l = 0; l < layers; l++) {
+        largestLayer = Math.max(largestLayer, layerActivations(config, work, trainsWeights[l]));
+      }
+      long perLayerMethod = layers == 0 ? methodBytes : methodBytes / layers;
+      activations = (layers + 1) * stageOutput + largestLayer + perLayerMethod + largestLayerCopies + dequantizedLayer;
+    } else {
+      long graphs = 0;
+      for (int l = lowest; l < layers; l++) {
+        graphs += layerActivations(config, work, trainsWeights[l]) + stageOutput;
+      }
+      activations = stageOutput + graphs + methodBytes + castCopies + (layers == 0 ? 0 : dequantized * kept / layers);
+    }
+    activations += (long) (ALLOCATOR_RETENTION * activations);
+    // dequantizing a 4-bit weight goes through its codes as floats, their int64 indices and the float32 levels
+    long dequantizing = 16 * largestQuantized;
+    long backward = Math.max(layerBackward(config, work), lossChunk(config, work)) + largestGradient * VALUE_BYTES
+        + dequantizing;
     return new MemoryEstimate(weights, gradients, state, activations, Math.max(backward, scratch),
         Math.min(javaArrays, maxHeap), RUNTIME_BYTES);
+  }
+
+  /**
+   * The lowest decoder layer with a parameter that trains (holds a gradient at the peak): the backward pass, and
+   * the graph the forward pass keeps, start there. 0 when something below the layers trains (the embeddings).
+   */
+  static int lowestTrainingLayer(ModelShape model, Map<String, OptimizerCost> costs, int layers) {
+    int lowest = layers;
+    for (ParameterShape p : model.parameters()) {
+      if (!p.trainable() || costs.getOrDefault(p.name(), adamW(p.size())).gradientValues() == 0) {
+        continue;
+      }
+      OptionalInt layer = p.layerIndex();
+      if (layer.isEmpty()) {
+        if (p.name().contains("embed_tokens")) {
+          return 0;
+        }
+        continue;
+      }
+      lowest = Math.min(lowest, layer.getAsInt());
+    }
+    return lowest;
   }
 
   /** The names of the weights stored in 4 bits. */
@@ -122,36 +239,47 @@ public final class MemoryModel {
     return (values + 1) / 2 + VALUE_BYTES * ((values + 63) / 64);
   }
 
-  /** Values the base model's forward pass keeps for one micro-batch (see the class comment). */
-  static long baseActivations(LlamaConfig c, Workload work) {
-    long b = work.batch();
-    long s = work.length();
+  /**
+   * Bytes autograd saves in one decoder layer for one micro-batch (see the class comment), when the layer's own
+   * weights train ({@code trained}: their products need their inputs) or not (only what the gradient of the layer's
+   * input needs).
+   */
+  static long layerActivations(LlamaConfig config, Workload work, boolean trained) {
+    long c = work.precision().storedBytes();
     long t = work.tokens();
-    long h = c.hiddenSize();
-    long i = c.intermediateSize();
-    long queries = (long) c.numHeads() * c.headDim();
-    long keys = (long) c.numKvHeads() * c.headDim();
-    long v = c.vocabSize();
-    long norm = 3 * t * h + 3 * t;
-    long layer = 2 * norm
-        + t * queries * (c.attentionBias() ? 2 : 1) + 2 * t * keys * (c.attentionBias() ? 2 : 1)
-        + (9 * t * (queries + keys) + 1) / 2
-        + (c.numKvHeads() < c.numHeads() ? 2 * t * queries : 0)
-        + 4 * b * c.numHeads() * s * s
-        + 2 * t * queries
-        + t * h * (c.outputProjectionBias() ? 2 : 1)
-        + 2 * t * h
-        + 5 * t * i + t * h + (c.mlpBias() ? 2 * t * i + t * h : 0);
-    return b * s * s + t * h + c.numLayers() * layer + norm + t * v + b * (s - 1) * v;
+    long h = config.hiddenSize();
+    long i = config.intermediateSize();
+    long q = (long) config.numHeads() * config.headDim();
+    long k = (long) config.numKvHeads() * config.headDim();
+    boolean bf16 = c != VALUE_BYTES;
+    // RMSNorms: the float32 input each squares (the first norm's is the layer's input in fp32, kept anyway)
+    long norms = (bf16 ? 2 : 1) * VALUE_BYTES * t * h;
+    long repeated = config.numKvHeads() < config.numHeads() ? q : k;
+    long attention = 2 * c * t * q + 2 * c * t * repeated + VALUE_BYTES * t * config.numHeads();
+    long mlp = 3 * c * t * i;
+    // measured with transformers' saved-tensor hooks on the same layer: one more hidden-sized tensor than the above
+    long unexplained = c * t * h;
+    long frozen = norms + attention + mlp + unexplained;
+    if (!trained) {
+      return frozen;
+    }
+    // the inputs of the layer's products (the norms' outputs, the merged heads, the MLP's product) and the norms'
+    // normalised values, for the weights' gradients
+    return frozen + 2 * c * t * h + c * t * q + c * t * i + 2 * c * t * h;
   }
 
-  /** The largest set of gradients the backward pass holds at once, besides the parameters' (see the class comment). */
-  static long backwardTransients(LlamaConfig c, Workload work) {
+  /** A layer's backward pass: the gradients of its output and input and three of the MLP's in flight. */
+  static long layerBackward(LlamaConfig config, Workload work) {
+    long c = work.precision().storedBytes();
     long t = work.tokens();
-    long s = work.length();
-    long logits = 3 * t * c.vocabSize();
-    long attention = 3L * work.batch() * c.numHeads() * s * s + 2 * t * c.hiddenSize();
-    long mlp = 3 * t * c.intermediateSize();
-    return Math.max(logits, Math.max(attention, mlp));
+    return 2 * c * t * config.hiddenSize() + 3 * c * t * config.intermediateSize();
+  }
+
+  /** The loss's largest chunk: logits in c, their float32 copy and log-softmax, their gradient in fp32 and c. */
+  static long lossChunk(LlamaConfig config, Workload work) {
+    long c = work.precision().storedBytes();
+    long positions = (long) work.batch() * Math.max(1, work.length() - 1);
+    long rows = Math.max(1, Math.min(positions, LOSS_CHUNK_VALUES / Math.max(1, config.vocabSize())));
+    return (2 * c + 3 * VALUE_BYTES) * rows * config.vocabSize() + 2 * c * rows * config.hiddenSize();
   }
 }

@@ -22,6 +22,11 @@ public final class ModelShapes {
    *     = nf4}); their shapes stay {@code [out, in]}, as PEFT counts a 4-bit weight
    */
   public static ModelShape of(LlamaConfig c, boolean quantized) {
+    return of(c, quantized, 4);
+  }
+
+  /** @param computeBytes 4 for a run in fp32, 2 in bf16 ({@link ModelShape#computeBytes}) */
+  public static ModelShape of(LlamaConfig c, boolean quantized, int computeBytes) {
     List<ParameterShape> parameters = new ArrayList<>();
     List<LinearShape> linears = new ArrayList<>();
     long hidden = c.hiddenSize();
@@ -47,7 +52,7 @@ public final class ModelShapes {
       linear(parameters, linears, "lm_head", c.vocabSize(), hidden, false, OptionalInt.empty(), false);
     }
     return new ModelShape(ModelConfigs.info(c.modelType(), OptionalInt.of(c.numLayers()), c.tieWordEmbeddings()),
-        parameters, linears);
+        parameters, linears, computeBytes);
   }
 
   private static void linear(List<ParameterShape> parameters, List<LinearShape> linears, String name, long out, long in,

@@ -39,14 +39,16 @@ public final class PlanText {
       lines.add("");
       Workload w = plan.workload();
       MemoryEstimate m = plan.memory().get();
-      lines.add(String.format(Locale.ROOT, "memory at the peak of a training step (fp32; %d × %d tokens, training.batch-size × "
-          + "data.cutoff-len; gradient accumulation %d):", w.batch(), w.length(), w.accumulation()));
+      lines.add(String.format(Locale.ROOT, "memory at the peak of a training step (%s%s; %d × %d tokens, training.batch-size × "
+          + "data.cutoff-len; gradient accumulation %d):", w.precision().name().toLowerCase(Locale.ROOT),
+          w.checkpointing() ? ", gradient checkpointing" : "", w.batch(), w.length(), w.accumulation()));
       row(lines, "weights", m.weights(), "");
       row(lines, "gradients", m.gradients(), "");
       row(lines, "optimizer state", m.optimizerState(), "");
-      row(lines, "activations", m.activations(), "one micro-batch's, kept until its backward pass ends");
+      row(lines, "activations", m.activations(), w.checkpointing()
+          ? "one micro-batch's layer inputs, and one layer's activations recomputed" : "what one micro-batch's forward pass saves for its backward pass");
       row(lines, "step scratch", m.stepScratch(), "backward transients or update temporaries, the larger");
-      row(lines, "Java heap", m.javaHeap(), "weights pass through Java arrays when loaded");
+      row(lines, "Java heap", m.javaHeap(), "weights a 4-bit base quantizes, or a trained model written, pass through Java arrays");
       row(lines, "runtime", m.runtime(), "JVM, libtorch, tokenizer, data, plot (measured)");
       row(lines, "total", m.total(), "estimated peak RSS of peft4j train");
     }

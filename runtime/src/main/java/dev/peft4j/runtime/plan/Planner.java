@@ -9,6 +9,7 @@ import dev.peft4j.api.plan.OptimizerCost;
 import dev.peft4j.api.plan.ParameterShape;
 import dev.peft4j.runtime.config.CoreSettings;
 import dev.peft4j.runtime.model.llama.LlamaConfig;
+import dev.peft4j.runtime.nn.Bf16Support;
 import dev.peft4j.runtime.plugin.DiscoveredMethod;
 import dev.peft4j.runtime.plugin.Discovery;
 import dev.peft4j.runtime.run.ValidationReport;
@@ -43,14 +44,17 @@ public final class Planner {
     LlamaConfig config = LlamaConfig.read(folder);
     CoreSettings core = report.core();
     boolean quantized = core.model().quantization() == CoreSettings.Quantization.NF4;
+    Bf16Support.Choice precision = Bf16Support.detect().choose(core.training().precision());
     Workload work = new Workload(core.training().batchSize(), core.data().cutoffLen(),
-        core.training().gradientAccumulationSteps());
+        core.training().gradientAccumulationSteps(), precision.precision(), core.training().gradientCheckpointing());
 
-    ModelShape model = ModelShapes.of(config, quantized);
+    ModelShape model = ModelShapes.of(config, quantized, precision.precision().storedBytes());
     List<String> order = new ArrayList<>();
     List<String> later = new ArrayList<>();
+    boolean adapter = false;
     for (String id : report.settings().keySet()) {
       var descriptor = discovery.methods().get(id).descriptor();
+      adapter |= descriptor.is(MethodKind.ADAPTER);
       (descriptor.is(MethodKind.ADAPTER) || descriptor.is(MethodKind.SELECTOR) ? order : later).add(id);
     }
     order.addAll(later);
@@ -78,7 +82,8 @@ public final class Planner {
     Optional<RunPlan.Counts> counts = priced
         ? Optional.of(new RunPlan.Counts(model.trainableSize(), model.size())) : Optional.empty();
     Optional<MemoryEstimate> memory = priced
-        ? Optional.of(MemoryModel.estimate(config, model, costs, perToken, perPass, work, maxHeap())) : Optional.empty();
+        ? Optional.of(MemoryModel.estimate(config, model, costs, perToken, perPass, work, !adapter, maxHeap()))
+        : Optional.empty();
     return new RunPlan(report, folder.resolve("config.json"), config, work, methods, model, counts, memory);
   }
 
@@ -121,7 +126,7 @@ public final class Planner {
         throw bug(method, "states an optimizer cost for " + name + ", which is not a trainable parameter of the model");
       }
     }
-    return new ModelShape(model.info(), List.copyOf(parameters.values()), model.linearLayers());
+    return new ModelShape(model.info(), List.copyOf(parameters.values()), model.linearLayers(), model.computeBytes());
   }
 
   private static PluginException bug(DiscoveredMethod method, String what) {
