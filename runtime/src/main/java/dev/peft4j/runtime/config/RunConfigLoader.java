@@ -59,6 +59,8 @@ public final class RunConfigLoader {
     } catch (ConfigException e) {
       throw new ConfigurationException(List.of(new SettingProblem(
           "(substitution)", e.origin() == null ? "?" : Origins.describe(e.origin()), clean(e))));
+    } catch (StackOverflowError e) {
+      throw tooDeep(file.map(Path::toString).orElse("the given settings"));
     }
   }
 
@@ -75,6 +77,8 @@ public final class RunConfigLoader {
       throw new ConfigurationException(List.of(new SettingProblem("(syntax)",
           e.origin() == null ? file.toString() : Origins.describe(e.origin()),
           "the run file is not valid HOCON: " + clean(e))));
+    } catch (StackOverflowError e) {
+      throw tooDeep(file.toString());
     }
   }
 
@@ -112,6 +116,8 @@ public final class RunConfigLoader {
     } catch (ConfigException e) {
       throw new ConfigurationException(List.of(new SettingProblem(fullKey, "--set " + override,
           "the value is not valid HOCON: " + clean(e) + ". Quote strings that hold special characters")));
+    } catch (StackOverflowError e) {
+      throw tooDeep("--set " + key);
     }
   }
 
@@ -125,5 +131,15 @@ public final class RunConfigLoader {
       }
     }
     return message;
+  }
+
+  /**
+   * Typesafe Config parses and resolves by recursion: lists or objects nested some thousands deep exhaust the
+   * stack. No run needs such nesting, so it is an error of the input, not a crash.
+   */
+  static ConfigurationException tooDeep(String where) {
+    return new ConfigurationException(List.of(new SettingProblem("(syntax)", where,
+        "lists or objects are nested too deeply to read (the parser ran out of stack): a run file nests a few "
+            + "levels; check for a runaway [ or { in the file")));
   }
 }
