@@ -119,11 +119,11 @@ public final class SettingsReader {
     double number = ((Number) value.unwrapped()).doubleValue();
     if (!Double.isFinite(number) || Math.abs(number) > Float.MAX_VALUE) {
       problem(key, "must be a finite number within float32's range (at most " + Float.MAX_VALUE + "), got "
-          + value.render() + " (" + number + ")");
+          + number + ": training computes in float32, where it is infinite");
       return 0.0;
     }
     if (number != 0 && Math.abs(number) < Float.MIN_NORMAL) {
-      problem(key, "underflows: " + value.render() + " is below float32's smallest normal number (" + Float.MIN_NORMAL
+      problem(key, "underflows: " + number + " is below float32's smallest normal number (" + Float.MIN_NORMAL
           + ") and would compute as 0 or lose its precision; write 0 or a number of at least " + Float.MIN_NORMAL);
       return 0.0;
     }

@@ -24,12 +24,21 @@ public final class RunLock implements AutoCloseable {
 
   public static final String FILE = "run.lock";
 
+  /**
+   * The lock files this process holds, with what they say. An OS file lock belongs to the process, and on Linux
+   * closing any channel of the file releases it: a second run in the same JVM must be refused before it opens the
+   * file, or its refusal would free the first run's lock. The one process-wide table, as the OS's is.
+   */
+  private static final java.util.concurrent.ConcurrentHashMap<Path, String> HELD = new java.util.concurrent.ConcurrentHashMap<>();
+
   private final Path file;
+  private final Path key;
   private final FileChannel channel;
   private final FileLock lock;
 
-  private RunLock(Path file, FileChannel channel, FileLock lock) {
+  private RunLock(Path file, Path key, FileChannel channel, FileLock lock) {
     this.file = file;
+    this.key = key;
     this.channel = channel;
     this.lock = lock;
   }
@@ -43,31 +52,46 @@ public final class RunLock implements AutoCloseable {
     Objects.requireNonNull(outputDir, "outputDir is null");
     Path file = outputDir.resolve(FILE);
     FileChannel channel = null;
+    Path key = null;
     try {
       Files.createDirectories(outputDir);
+      key = outputDir.toRealPath().resolve(FILE);
+      String me = "pid " + ProcessHandle.current().pid() + ", started " + Instant.now();
+      String held = HELD.putIfAbsent(key, me);
+      if (held != null) {
+        key = null;
+        throw inUse(outputDir, held);
+      }
       channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
       FileLock lock;
       try {
         lock = channel.tryLock();
       } catch (OverlappingFileLockException e) {
-        lock = null; // this JVM holds it already: another run in the same program
+        lock = null; // held through another path to the same file: still this process's own run
       }
       if (lock == null) {
-        String holder = holder(channel);
-        channel.close();
-        throw new TrainingException("output.dir " + outputDir + " is in use by another run (" + holder + "): one run "
-            + "at a time writes a folder. Wait for that run to end (or stop it), or choose another output.dir");
+        throw inUse(outputDir, holder(channel));
       }
-      String me = "pid " + ProcessHandle.current().pid() + ", started " + Instant.now();
       channel.truncate(0);
       channel.write(ByteBuffer.wrap((me + "\n").getBytes(StandardCharsets.UTF_8)), 0);
       channel.force(false);
-      return new RunLock(file, channel, lock);
-    } catch (IOException e) {
+      return new RunLock(file, key, channel, lock);
+    } catch (IOException | RuntimeException e) {
       closeQuietly(channel);
+      if (key != null) {
+        HELD.remove(key);
+      }
+      if (e instanceof RuntimeException r) {
+        throw r;
+      }
       throw new TrainingException("cannot lock " + file + " (" + e + "): check that " + outputDir + " can be written"
           + " and its file system supports file locks", e);
     }
+  }
+
+  private static TrainingException inUse(Path outputDir, String holder) {
+    return new TrainingException("output.dir " + outputDir + " is in use by another run (" + holder + "): one run at a "
+        + "time writes a folder. Wait for that run to end (or stop it), or choose another output.dir");
   }
 
   /** What the lock file says of its holder: {@code pid 123, started 2026-12-02T04:42:11Z}. */
@@ -90,6 +114,7 @@ public final class RunLock implements AutoCloseable {
       // The lock goes with the channel, closed next, and with the process at the latest.
     }
     closeQuietly(channel);
+    HELD.remove(key);
   }
 
   private static void closeQuietly(FileChannel channel) {

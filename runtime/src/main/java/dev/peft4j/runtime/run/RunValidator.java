@@ -162,11 +162,21 @@ public final class RunValidator {
               + "relative to the file's folder)"));
       return Optional.empty();
     }
+    ModelInfo info;
     try {
-      return Optional.of(ModelConfigs.read(core.model().path().get()));
+      info = ModelConfigs.read(core.model().path().get());
     } catch (ModelConfigException e) {
       problems.add(new SettingProblem("peft4j.model.path", model.originOf("path"), e.getMessage()));
       return Optional.empty();
+    }
+    try {
+      // What plan and train check too: config.json strictly, and the weights against it. The structure read
+      // above still goes to the rules, which may say more (freeze without a layer count).
+      dev.peft4j.runtime.model.ModelCheck.check(core.model().path().get());
+      return Optional.of(info);
+    } catch (ModelConfigException | dev.peft4j.runtime.io.safetensors.SafetensorsException e) {
+      problems.add(new SettingProblem("peft4j.model.path", model.originOf("path"), e.getMessage()));
+      return Optional.of(info);
     }
   }
 

@@ -22,6 +22,8 @@ import dev.peft4j.runtime.plugin.Discovery;
 import dev.peft4j.runtime.tokenizer.Tokenizer;
 import ai.djl.ndarray.NDArray;
 import dev.peft4j.runtime.nn.Parameter;
+import ai.djl.ndarray.NDScope;
+import dev.peft4j.runtime.train.CausalLmLoss;
 import dev.peft4j.runtime.train.Checkpoints;
 import dev.peft4j.runtime.train.FiniteWeights;
 import dev.peft4j.runtime.train.RunIdentity;
@@ -143,6 +145,7 @@ public final class TrainingSession {
           }
           result = trainer.run(saved);
         }
+        requireFiniteResult(result, model, train, manager);
         Path modelOut;
         if (adapters.isEmpty()) {
           modelOut = outputDir.resolve("model");
@@ -168,6 +171,34 @@ public final class TrainingSession {
       } finally {
         methods.methods().forEach(PeftMethod::close);
       }
+    }
+  }
+
+  /**
+   * Finite weights can still compute NaN (weights of 1e30 overflow in the forward pass; {@code on-nonfinite = skip}
+   * then skips every later step): the trained model's loss, on the eval data or else on the first training batch,
+   * must be finite before it is written.
+   */
+  private static void requireFiniteResult(Trainer.Result result, LlamaForCausalLM model, Batches train, NDManager manager) {
+    double loss;
+    String on;
+    if (result.evalLossAfter().isPresent()) {
+      loss = result.evalLossAfter().getAsDouble();
+      on = "the eval data";
+    } else {
+      try (NDScope scope = new NDScope()) {
+        dev.peft4j.runtime.data.Batch batch = train.batch(new BatchPosition(0, 0));
+        dev.peft4j.runtime.data.BatchArrays arrays = batch.toNDArrays(manager);
+        loss = CausalLmLoss.meanAndCount(model.forward(arrays.inputIds(), batch.attentionMask()), arrays.labels())[0].getFloat();
+      }
+      on = "the first training batch";
+    }
+    if (!Double.isFinite(loss)) {
+      throw new TrainingException("the trained model's loss on " + on + " is not finite (" + loss + ") after "
+          + result.steps() + " steps (" + result.skippedSteps() + " skipped): no model was written. "
+          + (result.lastCheckpoint() == null ? "" : "Its checkpoints hold finite weights that may compute the same: "
+          + "start again (--overwrite) rather than resume. ") + "Lower training.learning-rate (and check the data), "
+          + "then train again");
     }
   }
 

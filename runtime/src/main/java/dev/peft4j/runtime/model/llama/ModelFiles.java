@@ -26,7 +26,7 @@ public final class ModelFiles {
 
   /** Loads the model in {@code folder}, weights converted to float32 on {@code manager}. */
   public static LlamaForCausalLM load(Path folder, NDManager manager) {
-    LlamaConfig config = LlamaConfig.read(folder);
+    LlamaConfig config = dev.peft4j.runtime.model.ModelCheck.check(folder);
     try (SafetensorsCheckpoint checkpoint = SafetensorsCheckpoint.open(folder)) {
       return LlamaForCausalLM.create(config, (name, shape) -> checkpoint.read(name, manager, shape));
     }
