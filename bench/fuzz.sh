@@ -28,7 +28,10 @@ parsers=("$@")
 
 mvn -B -q -o -pl runtime test-compile
 mvn -B -q -o -pl runtime dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/fuzz.classpath
-classpath="runtime/target/test-classes:runtime/target/classes:$(cat runtime/target/fuzz.classpath)"
+# A copy of the classes, so that a build during a long run does not change them under it.
+rm -rf runtime/target/fuzz/classes && mkdir -p runtime/target/fuzz/classes
+cp -r runtime/target/classes runtime/target/test-classes runtime/target/fuzz/classes/
+classpath="runtime/target/fuzz/classes/test-classes:runtime/target/fuzz/classes/classes:$(cat runtime/target/fuzz.classpath)"
 
 status=0
 for parser in "${parsers[@]}"; do

@@ -22,7 +22,7 @@ class RunFileFuzzTest {
     new Runs(FOLDER);
   }
 
-  @FuzzTest(maxDuration = "5s")
+  @FuzzTest(maxDuration = "4s")
   void fuzz(byte[] input) {
     fuzzerTestOneInput(input);
   }

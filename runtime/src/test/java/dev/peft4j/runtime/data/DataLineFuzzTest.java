@@ -14,7 +14,7 @@ class DataLineFuzzTest {
   private static final Path FOLDER = Fuzzing.folder("data");
   private static final DataFormat[] FORMATS = DataFormat.values();
 
-  @FuzzTest(maxDuration = "5s")
+  @FuzzTest(maxDuration = "4s")
   void fuzz(byte[] input) {
     fuzzerTestOneInput(input);
   }

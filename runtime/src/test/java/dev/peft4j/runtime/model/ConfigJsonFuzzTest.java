@@ -14,7 +14,7 @@ class ConfigJsonFuzzTest {
 
   private static final Path FOLDER = Fuzzing.folder("config-json");
 
-  @FuzzTest(maxDuration = "5s")
+  @FuzzTest(maxDuration = "4s")
   void fuzz(byte[] input) {
     fuzzerTestOneInput(input);
   }

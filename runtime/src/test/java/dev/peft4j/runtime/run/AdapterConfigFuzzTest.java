@@ -40,7 +40,7 @@ class AdapterConfigFuzzTest {
     SafetensorsWriter.write(FOLDER.resolve(AdapterFiles.WEIGHTS), tensors, Map.of("format", "pt"));
   }
 
-  @FuzzTest(maxDuration = "5s")
+  @FuzzTest(maxDuration = "4s")
   void fuzz(byte[] input) {
     fuzzerTestOneInput(input);
   }

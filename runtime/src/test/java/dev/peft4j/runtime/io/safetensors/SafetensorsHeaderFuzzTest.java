@@ -9,7 +9,7 @@ class SafetensorsHeaderFuzzTest {
 
   private static final Path FOLDER = Fuzzing.folder("safetensors");
 
-  @FuzzTest(maxDuration = "5s")
+  @FuzzTest(maxDuration = "4s")
   void fuzz(byte[] input) {
     fuzzerTestOneInput(input);
   }
