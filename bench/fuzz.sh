@@ -29,9 +29,10 @@ parsers=("$@")
 mvn -B -q -o -pl runtime test-compile
 mvn -B -q -o -pl runtime dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/fuzz.classpath
 # A copy of the classes, so that a build during a long run does not change them under it.
-rm -rf runtime/target/fuzz/classes && mkdir -p runtime/target/fuzz/classes
-cp -r runtime/target/classes runtime/target/test-classes runtime/target/fuzz/classes/
-classpath="runtime/target/fuzz/classes/test-classes:runtime/target/fuzz/classes/classes:$(cat runtime/target/fuzz.classpath)"
+snapshot="runtime/target/fuzz/classes-$$"
+mkdir -p "$snapshot" && cp -r runtime/target/classes runtime/target/test-classes "$snapshot/"
+trap 'rm -rf "$snapshot"' EXIT
+classpath="$snapshot/test-classes:$snapshot/classes:$(cat runtime/target/fuzz.classpath)"
 
 status=0
 for parser in "${parsers[@]}"; do

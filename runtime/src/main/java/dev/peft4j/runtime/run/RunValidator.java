@@ -1,5 +1,6 @@
 package dev.peft4j.runtime.run;
 
+import com.typesafe.config.Config;
 import com.typesafe.config.ConfigList;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
@@ -67,7 +68,8 @@ public final class RunValidator {
   }
 
   public ValidationReport validate(RunConfig run) {
-    List<SettingProblem> problems = new ArrayList<>(new UnknownKeys(discovery.reference()).find(run.user()));
+    Config user = resolvedUser(run);
+    List<SettingProblem> problems = new ArrayList<>(new UnknownKeys(discovery.reference()).find(user));
     SettingsReader root = new SettingsReader(run.merged(), "peft4j");
     CoreSettings core = CoreSettings.read(root);
     problems.addAll(root.problems());
@@ -95,12 +97,24 @@ public final class RunValidator {
     if (methodsKnown && !core.methods().isEmpty()) {
       List<MethodDescriptor> known = discovery.methods().values().stream().map(DiscoveredMethod::descriptor).toList();
       violations.addAll(new RuleChecker(known).check(chosen, run.merged(), facts.apply(model)));
-      violations.addAll(unusedSettings(run, chosen, violations));
+      violations.addAll(unusedSettings(user, chosen, violations));
     }
     problems.sort(IN_FILE_ORDER);
     return new ValidationReport(run, core, settings, model, problems, violations);
   }
 
+
+  /**
+   * What the user wrote, its substitutions resolved as in the merged configuration ({@code ${?UNSET}} gone): its
+   * values can be looked at, which those of an unresolved configuration cannot (they throw).
+   */
+  private static Config resolvedUser(RunConfig run) {
+    try {
+      return run.user().resolveWith(run.merged());
+    } catch (com.typesafe.config.ConfigException e) {
+      return run.user().resolveWith(run.merged(), com.typesafe.config.ConfigResolveOptions.defaults().setAllowUnresolved(true));
+    }
+  }
 
   private static String[] fileAndLine(String origin) {
     Matcher m = LINE.matcher(origin);
@@ -197,15 +211,15 @@ public final class RunValidator {
    * Settings the user wrote for a method the run does not choose have no effect: a warning, unless a
    * rule already reported them (LoRA options without LoRA are errors).
    */
-  private List<Violation> unusedSettings(RunConfig run, ChosenMethods chosen, List<Violation> reported) {
+  private List<Violation> unusedSettings(Config user, ChosenMethods chosen, List<Violation> reported) {
     List<Violation> warnings = new ArrayList<>();
     for (DiscoveredMethod method : discovery.methods().values()) {
       String path = method.descriptor().configPath();
-      if (chosen.contains(method.id()) || !run.user().hasPath(path)) {
+      if (chosen.contains(method.id()) || !user.hasPath(path)) {
         continue;
       }
       List<String> evidence = new ArrayList<>();
-      for (Map.Entry<String, ConfigValue> entry : run.user().getConfig(path).entrySet()) {
+      for (Map.Entry<String, ConfigValue> entry : user.getConfig(path).entrySet()) {
         String key = method.id() + "." + entry.getKey();
         if (!reportedByRule(reported, key)) {
           evidence.add(key + " at " + Origins.describe(entry.getValue().origin()));

@@ -237,4 +237,14 @@ class CliTest {
     assertThat(err.toString()).contains("peft4j.output.dir (--set output.dir=", "is not a valid path", "out\\u0000put",
         "peft4j.data.train (--set data.train=", "train\\ud800.jsonl").doesNotContain("internal error", "InvalidPathException");
   }
+
+  @Test
+  void anOptionalSubstitutionOfAnUnsetVariableIsNoInternalError() throws IOException {
+    // Found by the run-file fuzz test: the unknown-key check looked at the unresolved ${?...} and threw.
+    Path run = runs.runFile("methods = [lora]", "data { cutoff-len = ${?PEFT4J_SURELY_UNSET}, colour = ${?PEFT4J_SURELY_UNSET} }");
+
+    assertThat(peft4j("validate", run.toString())).isZero();
+
+    assertThat(err.toString()).doesNotContain("internal error");
+  }
 }
