@@ -1,6 +1,7 @@
 package dev.peft4j.runtime.model;
 
 import dev.peft4j.api.plan.ParameterShape;
+import dev.peft4j.runtime.Names;
 import dev.peft4j.runtime.io.safetensors.SafetensorsCheckpoint;
 import dev.peft4j.runtime.io.safetensors.TensorInfo;
 import dev.peft4j.runtime.model.llama.LlamaConfig;
@@ -68,13 +69,14 @@ public final class ModelCheck {
     unused.keySet().removeIf(name -> name.endsWith("rotary_emb.inv_freq"));
     List<String> problems = new ArrayList<>();
     if (!missing.isEmpty()) {
-      problems.add(missing.size() + " tensors config.json needs are missing: " + first(missing));
+      problems.add(missing.size() + " tensors config.json needs are missing: " + Names.firstFew(missing, NAMED, ", "));
     }
     if (!misshapen.isEmpty()) {
-      problems.add(misshapen.size() + " tensors have another shape: " + first(misshapen));
+      problems.add(misshapen.size() + " tensors have another shape: " + Names.firstFew(misshapen, NAMED, ", "));
     }
     if (!unused.isEmpty()) {
-      problems.add(unused.size() + " tensors would be left unused: " + first(new ArrayList<>(unused.keySet())));
+      problems.add(unused.size() + " tensors would be left unused: "
+          + Names.firstFew(new ArrayList<>(unused.keySet()), NAMED, ", "));
     }
     if (!problems.isEmpty()) {
       throw new ModelConfigException(folder.resolve("config.json") + " does not describe the weights in " + folder
@@ -84,8 +86,4 @@ public final class ModelCheck {
     }
   }
 
-  private static String first(List<String> names) {
-    return String.join(", ", names.subList(0, Math.min(NAMED, names.size())))
-        + (names.size() > NAMED ? " and " + (names.size() - NAMED) + " more" : "");
-  }
 }

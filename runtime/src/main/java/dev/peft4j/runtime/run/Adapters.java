@@ -93,7 +93,7 @@ public final class Adapters {
     List<String> unused = state.tensors().keySet().stream().filter(name -> !used.contains(name)).toList();
     if (!unused.isEmpty()) {
       throw new Peft4jException(folder.resolve(AdapterFiles.WEIGHTS) + " holds tensors that " + config + " does not "
-          + "describe: " + FiniteWeights.describe(unused) + " (" + unused.size() + " of " + state.tensors().size()
+          + "describe: " + dev.peft4j.runtime.Names.firstFew(unused, 5, ", ") + " (" + unused.size() + " of " + state.tensors().size()
           + "). The config and the weights do not belong together: fix target_modules (and layers_to_transform, "
           + "rank_pattern) in the config to what the weights hold, or save the adapter again");
     }

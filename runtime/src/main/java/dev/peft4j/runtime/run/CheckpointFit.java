@@ -2,6 +2,7 @@ package dev.peft4j.runtime.run;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
+import dev.peft4j.runtime.Names;
 import dev.peft4j.runtime.nn.Parameter;
 import dev.peft4j.runtime.train.Checkpoints;
 import dev.peft4j.runtime.train.TrainingException;
@@ -56,10 +57,8 @@ final class CheckpointFit {
     }
     if (!problems.isEmpty()) {
       throw new TrainingException("checkpoint " + saved.folder() + " does not fit this run: "
-          + String.join("; ", problems.subList(0, Math.min(NAMED, problems.size())))
-          + (problems.size() > NAMED ? "; and " + (problems.size() - NAMED) + " more" : "")
-          + ". It was written for other methods or another model: resume with those, or start the run again "
-          + "(train with --overwrite)");
+          + Names.firstFew(problems, NAMED, "; ") + ". It was written for other methods or another model: resume with "
+          + "those, or start the run again (train with --overwrite)");
     }
   }
 }

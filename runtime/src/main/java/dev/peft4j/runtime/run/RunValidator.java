@@ -35,6 +35,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -106,13 +107,15 @@ public final class RunValidator {
 
   /**
    * What the user wrote, its substitutions resolved as in the merged configuration ({@code ${?UNSET}} gone): its
-   * values can be looked at, which those of an unresolved configuration cannot (they throw).
+   * values can be looked at, which those of an unresolved configuration cannot (they throw). Typesafe Config cannot
+   * resolve every configuration it resolved merged (a {@code ${?X}} merged with itself ends in its BugOrBroken):
+   * then the user's as written, which the checks below look at with care.
    */
   private static Config resolvedUser(RunConfig run) {
     try {
       return run.user().resolveWith(run.merged());
     } catch (com.typesafe.config.ConfigException e) {
-      return run.user().resolveWith(run.merged(), com.typesafe.config.ConfigResolveOptions.defaults().setAllowUnresolved(true));
+      return run.user();
     }
   }
 
@@ -215,11 +218,17 @@ public final class RunValidator {
     List<Violation> warnings = new ArrayList<>();
     for (DiscoveredMethod method : discovery.methods().values()) {
       String path = method.descriptor().configPath();
-      if (chosen.contains(method.id()) || !user.hasPath(path)) {
-        continue;
+      Set<Map.Entry<String, ConfigValue>> entries;
+      try {
+        if (chosen.contains(method.id()) || !user.hasPath(path)) {
+          continue;
+        }
+        entries = user.getConfig(path).entrySet();
+      } catch (com.typesafe.config.ConfigException e) {
+        continue; // unresolved (see resolvedUser): this warning is not worth an error
       }
       List<String> evidence = new ArrayList<>();
-      for (Map.Entry<String, ConfigValue> entry : user.getConfig(path).entrySet()) {
+      for (Map.Entry<String, ConfigValue> entry : entries) {
         String key = method.id() + "." + entry.getKey();
         if (!reportedByRule(reported, key)) {
           evidence.add(key + " at " + Origins.describe(entry.getValue().origin()));

@@ -55,10 +55,9 @@ public final class FiniteWeights {
     }
   }
 
-  /** {@code count} names, the first few of them spelled out: {@code "a, b and 3 more"}. */
+  /** The names of non-finite tensors for a message: the first few, the rest counted. */
   public static String describe(List<String> names) {
-    String shown = String.join(", ", names.subList(0, Math.min(NAMED, names.size())));
-    return names.size() > NAMED ? shown + " and " + (names.size() - NAMED) + " more" : shown;
+    return dev.peft4j.runtime.Names.firstFew(names, NAMED, ", ");
   }
 
   /**

@@ -88,20 +88,23 @@ public record RunIdentity(SortedMap<String, String> settings, String data, Strin
    *     match its settings (the file was edited or damaged)
    */
   public static RunIdentity fromJson(String text) {
+    RunIdentity identity;
+    String hash;
     try {
       JsonObject json = JsonParser.parseString(text).getAsJsonObject();
       SortedMap<String, String> settings = new TreeMap<>();
       for (Map.Entry<String, com.google.gson.JsonElement> entry : json.getAsJsonObject("settings").entrySet()) {
         settings.put(entry.getKey(), entry.getValue().getAsString());
       }
-      RunIdentity identity = new RunIdentity(settings, json.get("data").getAsString(), json.get("code").getAsString());
-      if (!identity.settingsHash().equals(json.get("settings_hash").getAsString())) {
-        throw new IllegalArgumentException("its settings_hash does not match its settings");
-      }
-      return identity;
+      identity = new RunIdentity(settings, json.get("data").getAsString(), json.get("code").getAsString());
+      hash = json.get("settings_hash").getAsString();
     } catch (RuntimeException e) {
-      throw e instanceof IllegalArgumentException i && i.getMessage() != null && i.getMessage().startsWith("its ")
-          ? i : new IllegalArgumentException("it is not a run identity as peft4j writes it (" + e.getMessage() + ")", e);
+      // Gson's parse errors, a missing member (null), a member of another type: all say the same to a user.
+      throw new IllegalArgumentException("it is not a run identity as peft4j writes it (" + e.getMessage() + ")", e);
     }
+    if (!identity.settingsHash().equals(hash)) {
+      throw new IllegalArgumentException("its settings_hash does not match its settings");
+    }
+    return identity;
   }
 }

@@ -194,7 +194,7 @@ public final class Trainer {
   }
 
   /**
-   * A finite loss and gradient can still step the weights to infinity (a learning rate of 1e300): that cannot be
+   * A finite loss and gradient can still step the weights to infinity (a learning rate of 3e38): that cannot be
    * skipped, since the step is done, so the run stops whatever on-nonfinite says.
    */
   private void requireFiniteWeights(long step, Path lastCheckpoint) {
