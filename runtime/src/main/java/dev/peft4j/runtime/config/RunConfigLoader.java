@@ -85,9 +85,24 @@ public final class RunConfigLoader {
   /** Keys at the top level of a run file without a {@code peft4j} block belong under it. */
   private static Config underRoot(Config config) {
     if (config.root().containsKey(ROOT)) {
+      com.typesafe.config.ConfigValue root = config.root().get(ROOT);
+      if (!(root instanceof com.typesafe.config.ConfigObject) && isResolved(root)
+          && root.valueType() != com.typesafe.config.ConfigValueType.OBJECT) {
+        throw new ConfigurationException(List.of(new SettingProblem(ROOT, Origins.describe(root.origin()),
+            "must be an object of settings, e.g. peft4j { methods = [lora] }")));
+      }
       return config;
     }
     return config.root().atKey(ROOT);
+  }
+
+  private static boolean isResolved(com.typesafe.config.ConfigValue value) {
+    try {
+      value.valueType();
+      return true;
+    } catch (ConfigException.NotResolved e) {
+      return false;
+    }
   }
 
   private static Config propertyOverrides(Properties properties) {

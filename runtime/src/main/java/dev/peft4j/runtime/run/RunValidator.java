@@ -6,6 +6,7 @@ import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
 import dev.peft4j.api.MethodDescriptor;
 import dev.peft4j.api.MethodFactory;
+import dev.peft4j.api.config.ConfigurationException;
 import dev.peft4j.api.config.Origins;
 import dev.peft4j.api.config.SettingProblem;
 import dev.peft4j.api.config.SettingsReader;
@@ -68,7 +69,21 @@ public final class RunValidator {
     this.facts = facts;
   }
 
+  /**
+   * @throws ConfigurationException when the settings have a shape no check expects (a block that is a list), as
+   *     Typesafe Config reports it, with where it was set
+   */
   public ValidationReport validate(RunConfig run) {
+    try {
+      return check(run);
+    } catch (com.typesafe.config.ConfigException e) {
+      throw new ConfigurationException(List.of(new SettingProblem("(settings)",
+          e.origin() == null ? run.displayName() : Origins.describe(e.origin()), e.getMessage()
+              + ": a setting has another type than peft4j expects there; compare with `peft4j methods` and examples/")));
+    }
+  }
+
+  private ValidationReport check(RunConfig run) {
     Config user = resolvedUser(run);
     List<SettingProblem> problems = new ArrayList<>(new UnknownKeys(discovery.reference()).find(user));
     SettingsReader root = new SettingsReader(run.merged(), "peft4j");

@@ -1,7 +1,9 @@
 package dev.peft4j.runtime.run;
 
 import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import dev.peft4j.api.AdapterMethod;
 import dev.peft4j.api.AdapterState;
 import dev.peft4j.api.PeftMethod;
@@ -9,6 +11,8 @@ import dev.peft4j.api.config.ConfigurationException;
 import dev.peft4j.api.config.Origins;
 import dev.peft4j.api.config.SettingProblem;
 import dev.peft4j.runtime.config.CoreSettings;
+import dev.peft4j.runtime.data.Batch;
+import dev.peft4j.runtime.data.BatchArrays;
 import dev.peft4j.runtime.data.BatchPosition;
 import dev.peft4j.runtime.data.Batches;
 import dev.peft4j.runtime.data.DataOptions;
@@ -18,18 +22,16 @@ import dev.peft4j.runtime.io.AdapterFiles;
 import dev.peft4j.runtime.model.llama.LlamaForCausalLM;
 import dev.peft4j.runtime.model.llama.LlamaModelView;
 import dev.peft4j.runtime.model.llama.ModelFiles;
+import dev.peft4j.runtime.nn.Parameter;
 import dev.peft4j.runtime.plugin.Discovery;
 import dev.peft4j.runtime.tokenizer.Tokenizer;
-import ai.djl.ndarray.NDArray;
-import dev.peft4j.runtime.nn.Parameter;
-import ai.djl.ndarray.NDScope;
 import dev.peft4j.runtime.train.CausalLmLoss;
 import dev.peft4j.runtime.train.Checkpoints;
-import dev.peft4j.runtime.train.FiniteWeights;
-import dev.peft4j.runtime.train.RunIdentity;
 import dev.peft4j.runtime.train.FileCheckpoints;
+import dev.peft4j.runtime.train.FiniteWeights;
 import dev.peft4j.runtime.train.LossPlot;
 import dev.peft4j.runtime.train.MetricsLog;
+import dev.peft4j.runtime.train.RunIdentity;
 import dev.peft4j.runtime.train.Trainer;
 import dev.peft4j.runtime.train.TrainingData;
 import dev.peft4j.runtime.train.TrainingException;
@@ -38,8 +40,8 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * One training run from a validated configuration: the model, the methods, the data, the loop, and
@@ -187,9 +189,10 @@ public final class TrainingSession {
       on = "the eval data";
     } else {
       try (NDScope scope = new NDScope()) {
-        dev.peft4j.runtime.data.Batch batch = train.batch(new BatchPosition(0, 0));
-        dev.peft4j.runtime.data.BatchArrays arrays = batch.toNDArrays(manager);
-        loss = CausalLmLoss.meanAndCount(model.forward(arrays.inputIds(), batch.attentionMask()), arrays.labels())[0].getFloat();
+        Batch batch = train.batch(new BatchPosition(0, 0));
+        BatchArrays arrays = batch.toNDArrays(manager);
+        loss = CausalLmLoss.meanAndCount(model.forward(arrays.inputIds(), batch.attentionMask()), arrays.labels())[0]
+            .getFloat();
       }
       on = "the first training batch";
     }
