@@ -67,10 +67,6 @@ public final class FileCheckpoints implements Checkpoints {
     this.notes = Objects.requireNonNull(notes, "notes is null");
   }
 
-  public Path dir() {
-    return dir;
-  }
-
   /** @throws TrainingException when a weight or optimizer moment is not finite: such a checkpoint is never good */
   @Override
   public Path save(TrainerState state, Map<String, NDArray> trainable, Map<String, NDArray> optimizer) {
