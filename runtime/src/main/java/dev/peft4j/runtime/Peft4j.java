@@ -128,7 +128,7 @@ public final class Peft4j {
     }
     dev.peft4j.api.config.SettingsReader reader = new dev.peft4j.api.config.SettingsReader(raw.merged(), "peft4j");
     List<Path> folders = reader.strings("plugin-dirs").stream()
-        .map(dir -> runFile.toAbsolutePath().getParent().resolve(dir).normalize()).toList();
+        .map(dir -> dev.peft4j.runtime.config.CoreSettings.resolve(reader, "plugin-dirs", dir)).toList();
     if (!reader.problems().isEmpty()) {
       throw new ConfigurationException(reader.problems());
     }

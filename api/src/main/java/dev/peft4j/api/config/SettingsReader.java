@@ -106,9 +106,28 @@ public final class SettingsReader {
     return value;
   }
 
+  /**
+   * A number that training can compute with: finite ({@code 1e400} reads as Infinity) and, since weights
+   * and optimizer state are float32, neither beyond float32's range nor so small that it becomes 0 or loses
+   * its precision there ({@code 1e-320}).
+   */
   public double number(String key) {
     ConfigValue value = required(key, ConfigValueType.NUMBER, "a number");
-    return value == null ? 0.0 : ((Number) value.unwrapped()).doubleValue();
+    if (value == null) {
+      return 0.0;
+    }
+    double number = ((Number) value.unwrapped()).doubleValue();
+    if (!Double.isFinite(number) || Math.abs(number) > Float.MAX_VALUE) {
+      problem(key, "must be a finite number within float32's range (at most " + Float.MAX_VALUE + "), got "
+          + number + ": training computes in float32, where it is infinite");
+      return 0.0;
+    }
+    if (number != 0 && Math.abs(number) < Float.MIN_NORMAL) {
+      problem(key, "underflows: " + number + " is below float32's smallest normal number (" + Float.MIN_NORMAL
+          + ") and would compute as 0 or lose its precision; write 0 or a number of at least " + Float.MIN_NORMAL);
+      return 0.0;
+    }
+    return number;
   }
 
   /** A number greater than zero. */
@@ -142,7 +161,7 @@ public final class SettingsReader {
   /** A number that may be {@code null} (unset). */
   public OptionalDouble optionalNumber(String key) {
     ConfigValue value = optional(key, ConfigValueType.NUMBER, "a number or null");
-    return value == null ? OptionalDouble.empty() : OptionalDouble.of(((Number) value.unwrapped()).doubleValue());
+    return value == null ? OptionalDouble.empty() : OptionalDouble.of(number(key));
   }
 
   public boolean bool(String key) {

@@ -24,7 +24,15 @@ public final class Main {
     CommandLine commandLine = Peft4jCommand.commandLine();
     commandLine.setOut(out);
     commandLine.setErr(err);
-    return commandLine.execute(args);
+    try {
+      return commandLine.execute(args);
+    } catch (StackOverflowError e) {
+      // The parsers of HOCON and JSON recurse; an input nested thousands deep that no reader caught ends here.
+      err.println("error: the input is nested too deeply to read (ran out of stack): a run file, config.json or "
+          + "adapter_config.json nests a few levels; look for a runaway [ or { in the files the command reads");
+      err.flush();
+      return 1;
+    }
   }
 
   /** SLF4J's simple logger reads its settings once, at its first use: set them before anything logs. */

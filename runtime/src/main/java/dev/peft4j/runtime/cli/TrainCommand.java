@@ -3,7 +3,11 @@ package dev.peft4j.runtime.cli;
 import dev.peft4j.runtime.Peft4j;
 import dev.peft4j.runtime.run.TrainingSession;
 import dev.peft4j.runtime.run.ValidationReport;
+import dev.peft4j.runtime.run.RunFolder;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -25,14 +29,25 @@ final class TrainCommand implements Callable<Integer> {
   @Mixin
   RunOptions run;
 
-  @Option(names = "--resume", description = "Continue from the newest checkpoint in output.dir/checkpoints.")
+  @Option(names = "--resume", description = "Continue the run in output.dir from its newest good checkpoint (a damaged "
+      + "one is passed over); refused when the checkpoint was written with other settings or data.")
   boolean resume;
+
+  @Option(names = "--overwrite", description = "Start a new run in an output.dir that holds another run's checkpoints "
+      + "or model, deleting them first (without it, such a run is refused).")
+  boolean overwrite;
+
+  @Option(names = "--accept-change", paramLabel = "KEY", split = ",", description = "With --resume: resume although "
+      + "this setting changed since the checkpoint (repeatable): training.max-steps or training.epochs (a longer "
+      + "schedule), model.path or data.train (a moved file; the data's contents must be the same).")
+  List<String> acceptedChanges = new ArrayList<>();
 
   @Override
   public Integer call() {
+    RunFolder.Start start = new RunFolder.Start(resume, overwrite, Set.copyOf(acceptedChanges));
     Peft4j peft4j = parent.runtime(Optional.of(run.runFile));
     ValidationReport report = run.validate(peft4j, spec.commandLine().getErr());
-    TrainingSession.train(report, peft4j.discovery(), resume, spec.commandLine().getOut(), Peft4jCommand.onTerminal());
+    TrainingSession.train(report, peft4j.discovery(), start, spec.commandLine().getOut(), Peft4jCommand.onTerminal());
     return 0;
   }
 }

@@ -2,6 +2,7 @@ package dev.peft4j.runtime.config;
 
 import com.typesafe.config.ConfigValue;
 import dev.peft4j.api.config.SettingsReader;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -75,9 +76,19 @@ public record CoreSettings(
     return reader.optionalString(key).map(text -> resolve(reader, key, text));
   }
 
-  /** A relative path set in a file is relative to that file's folder; one set on the command line, to the working folder. */
-  static Path resolve(SettingsReader reader, String key, String text) {
-    Path path = Path.of(text);
+  /**
+   * A relative path set in a file is relative to that file's folder; one set on the command line, to the working
+   * folder. Text that is no path on this system (a NUL, a lone surrogate) is a problem of {@code key}.
+   */
+  public static Path resolve(SettingsReader reader, String key, String text) {
+    Path path;
+    try {
+      path = Path.of(text);
+    } catch (InvalidPathException e) {
+      reader.problem(key, "is not a valid path on this system (" + e.getReason() + " at index " + e.getIndex()
+          + " of \"" + printable(text) + "\"): write the path without control characters or broken Unicode");
+      return Path.of("");
+    }
     if (path.isAbsolute()) {
       return path;
     }
@@ -88,5 +99,22 @@ public record CoreSettings(
     }
     Path parent = Path.of(file).toAbsolutePath().getParent();
     return parent == null ? path : parent.resolve(path).normalize();
+  }
+
+  /** The text with control characters and lone surrogates shown as {@code \\uXXXX}, so that a message can show it. */
+  static String printable(String text) {
+    StringBuilder out = new StringBuilder();
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      boolean pair = Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1));
+      if (pair) {
+        out.append(c).append(text.charAt(++i));
+      } else if (Character.isISOControl(c) || Character.isSurrogate(c)) {
+        out.append(String.format("\\u%04x", (int) c));
+      } else {
+        out.append(c);
+      }
+    }
+    return out.toString();
   }
 }

@@ -59,6 +59,8 @@ public final class RunConfigLoader {
     } catch (ConfigException e) {
       throw new ConfigurationException(List.of(new SettingProblem(
           "(substitution)", e.origin() == null ? "?" : Origins.describe(e.origin()), clean(e))));
+    } catch (StackOverflowError e) {
+      throw tooDeep(file.map(Path::toString).orElse("the given settings"));
     }
   }
 
@@ -75,15 +77,32 @@ public final class RunConfigLoader {
       throw new ConfigurationException(List.of(new SettingProblem("(syntax)",
           e.origin() == null ? file.toString() : Origins.describe(e.origin()),
           "the run file is not valid HOCON: " + clean(e))));
+    } catch (StackOverflowError e) {
+      throw tooDeep(file.toString());
     }
   }
 
   /** Keys at the top level of a run file without a {@code peft4j} block belong under it. */
   private static Config underRoot(Config config) {
     if (config.root().containsKey(ROOT)) {
+      com.typesafe.config.ConfigValue root = config.root().get(ROOT);
+      if (!(root instanceof com.typesafe.config.ConfigObject) && isResolved(root)
+          && root.valueType() != com.typesafe.config.ConfigValueType.OBJECT) {
+        throw new ConfigurationException(List.of(new SettingProblem(ROOT, Origins.describe(root.origin()),
+            "must be an object of settings, e.g. peft4j { methods = [lora] }")));
+      }
       return config;
     }
     return config.root().atKey(ROOT);
+  }
+
+  private static boolean isResolved(com.typesafe.config.ConfigValue value) {
+    try {
+      value.valueType();
+      return true;
+    } catch (ConfigException.NotResolved e) {
+      return false;
+    }
   }
 
   private static Config propertyOverrides(Properties properties) {
@@ -112,6 +131,8 @@ public final class RunConfigLoader {
     } catch (ConfigException e) {
       throw new ConfigurationException(List.of(new SettingProblem(fullKey, "--set " + override,
           "the value is not valid HOCON: " + clean(e) + ". Quote strings that hold special characters")));
+    } catch (StackOverflowError e) {
+      throw tooDeep("--set " + key);
     }
   }
 
@@ -125,5 +146,15 @@ public final class RunConfigLoader {
       }
     }
     return message;
+  }
+
+  /**
+   * Typesafe Config parses and resolves by recursion: lists or objects nested some thousands deep exhaust the
+   * stack. No run needs such nesting, so it is an error of the input, not a crash.
+   */
+  static ConfigurationException tooDeep(String where) {
+    return new ConfigurationException(List.of(new SettingProblem("(syntax)", where,
+        "lists or objects are nested too deeply to read (the parser ran out of stack): a run file nests a few "
+            + "levels; check for a runaway [ or { in the file")));
   }
 }

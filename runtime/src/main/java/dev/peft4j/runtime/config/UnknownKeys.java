@@ -85,10 +85,19 @@ public final class UnknownKeys {
             .append(String.join(", ", siblings(parent)));
       }
     }
-    if (value.valueType() == ConfigValueType.OBJECT && parent.size() == 1) {
+    if (isObject(value) && parent.size() == 1) {
       message.append(". `peft4j methods` lists the methods and their settings");
     }
     return new SettingProblem(ConfigUtil.joinPath(path), Origins.describe(value.origin()), message.toString());
+  }
+
+  /** Whether a value is an object; an unresolved substitution (whose type is not known yet) is not. */
+  private static boolean isObject(ConfigValue value) {
+    try {
+      return value.valueType() == ConfigValueType.OBJECT;
+    } catch (com.typesafe.config.ConfigException.NotResolved e) {
+      return false;
+    }
   }
 
   private TreeSet<String> siblings(List<String> parent) {

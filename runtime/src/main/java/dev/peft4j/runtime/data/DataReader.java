@@ -9,12 +9,9 @@ import com.google.gson.Strictness;
 import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonToken;
 import dev.peft4j.runtime.config.CoreSettings.DataFormat;
-import java.io.BufferedReader;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.StringReader;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -64,8 +61,23 @@ public final class DataReader {
     List<DataLine> lines = new ArrayList<>();
     BadLines bad = BadLines.NONE;
     int number = 0;
-    try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-      for (String line = reader.readLine(); line != null; line = reader.readLine()) {
+    try (Utf8Lines reader = new Utf8Lines(Files.newInputStream(file))) {
+      while (true) {
+        String line;
+        try {
+          line = reader.next();
+        } catch (Utf8Lines.MalformedLine e) {
+          number++;
+          String reason = file + ":" + number + ": " + e.getMessage();
+          if (!skipBadLines) {
+            throw new DataException(reason + ", or set data.skip-bad-lines = true to skip bad lines");
+          }
+          bad = bad.plus(reason);
+          continue;
+        }
+        if (line == null) {
+          break;
+        }
         number++;
         if (number == 1 && line.startsWith("\uFEFF")) {
           line = line.substring(1);
@@ -86,8 +98,6 @@ public final class DataReader {
     } catch (NoSuchFileException e) {
       throw new DataException(file + " does not exist: check the path (relative paths in a run file are relative to the "
           + "file's folder)");
-    } catch (CharacterCodingException e) {
-      throw new DataException(file + ":" + (number + 1) + ": not UTF-8 text: save the file as UTF-8");
     } catch (IOException e) {
       throw new DataException(file + " cannot be read: " + e);
     }

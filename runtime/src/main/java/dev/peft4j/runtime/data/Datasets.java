@@ -37,7 +37,16 @@ public final class Datasets {
     int truncated = 0;
     int dropped = 0;
     int samples = 0;
+    // A prompt of more characters than cutoff-len tokens can hold leaves no answer token within the cutoff: such an
+    // example is dropped without encoding it (a 10 MB line costs gigabytes in the tokenizer). Four times the bound,
+    // since a normalizer may shorten text.
+    long promptLimit = 4L * options.cutoffLen() * tokenizer.longestTokenChars();
     for (DataLine line : read.lines()) {
+      if (line.sample() instanceof Conversation conversation && promptChars(conversation) > promptLimit) {
+        samples++;
+        dropped++;
+        continue;
+      }
       Example example;
       try {
         example = encode(line.sample(), template, tokenizer);
@@ -71,6 +80,18 @@ public final class Datasets {
   }
 
   /** One sample's example, not yet cut to any length. */
+  /** The characters of a conversation before its first answer. */
+  private static long promptChars(Conversation conversation) {
+    long chars = 0;
+    for (Turn turn : conversation.turns()) {
+      if (turn.role() == Role.ASSISTANT) {
+        break;
+      }
+      chars += turn.content().length();
+    }
+    return chars;
+  }
+
   public static Example encode(Sample sample, ChatTemplate template, Tokenizer tokenizer) {
     if (sample instanceof Conversation conversation) {
       return template.encode(conversation);

@@ -50,6 +50,9 @@ public final class AdapterFiles {
       json = GSON.fromJson(Files.readString(config, StandardCharsets.UTF_8), Map.class);
     } catch (IOException | JsonParseException e) {
       throw new Peft4jException(config + " cannot be read: " + e.getMessage(), e);
+    } catch (RuntimeException e) {
+      // Gson's map adapter throws more than its parse errors on broken JSON (a null key: NullPointerException).
+      throw new Peft4jException(config + " is not a JSON object as PEFT writes it (" + e + "): save the adapter again", e);
     }
     if (json == null) {
       throw new Peft4jException(config + " is empty: an adapter folder needs its adapter_config.json (as PEFT writes it)");

@@ -93,6 +93,43 @@ public final class AtomicFolders {
     }
   }
 
+  /** {@code .NAME.tmp-PID-NANOS} and {@code .NAME.old-NANOS}, the names {@link #write} gives its temporary folders. */
+  private static final java.util.regex.Pattern TEMPORARY = java.util.regex.Pattern.compile("\\.(.+)\\.(tmp-\\d+|old)-\\d+");
+
+  /**
+   * Removes the temporary folders that an interrupted {@link #write} left in {@code parent} (a killed process
+   * cannot clean up; at 7B each is gigabytes). A previous folder set aside ({@code .old-}) whose replacement never
+   * took its place is put back instead. Call it only while no other process writes {@code parent} (the run holds
+   * the output folder's lock).
+   *
+   * @return the names removed or put back, for the user
+   */
+  public static java.util.List<String> cleanStale(Path parent) {
+    java.util.List<String> cleaned = new java.util.ArrayList<>();
+    if (!Files.isDirectory(parent)) {
+      return cleaned;
+    }
+    try (java.util.stream.Stream<Path> list = Files.list(parent)) {
+      for (Path path : list.sorted().toList()) {
+        java.util.regex.Matcher m = TEMPORARY.matcher(path.getFileName().toString());
+        if (!m.matches() || !Files.isDirectory(path)) {
+          continue;
+        }
+        Path target = parent.resolve(m.group(1));
+        if (m.group(2).equals("old") && !Files.exists(target)) {
+          move(path, target);
+          cleaned.add(path.getFileName() + " (put back as " + target.getFileName() + ")");
+        } else {
+          delete(path);
+          cleaned.add(path.getFileName().toString());
+        }
+      }
+    } catch (IOException e) {
+      throw new Peft4jException("cannot clean the temporary folders of " + parent + ": " + e + ". Check its permissions", e);
+    }
+    return cleaned;
+  }
+
   /** Deletes a folder and everything in it, if it exists. */
   public static void delete(Path folder) {
     if (!Files.exists(folder)) {

@@ -13,6 +13,7 @@ import dev.peft4j.api.UnsupportedFeatureException;
 import dev.peft4j.api.config.SettingsReader;
 import dev.peft4j.api.model.ModelInfo;
 import dev.peft4j.runtime.io.AdapterFiles;
+import dev.peft4j.runtime.train.FiniteWeights;
 import dev.peft4j.runtime.model.llama.LlamaForCausalLM;
 import dev.peft4j.runtime.model.llama.LlamaModelView;
 import dev.peft4j.runtime.plugin.DiscoveredMethod;
@@ -56,12 +57,45 @@ public final class Adapters {
         new RuntimeMethodContext(manager, 0));
     try {
       MethodSetup.apply(new MethodSetup.Created(List.of(claim.method()), List.of(adapter)), view);
-      adapter.load(state);
+      load(adapter, state, folder);
       adapter.setTraining(false);
       return adapter;
     } catch (RuntimeException e) {
       adapter.close();
       throw e;
+    }
+  }
+
+  /**
+   * Loads a saved adapter into {@code adapter}, strictly: its config must not ask for what peft4j does not do
+   * ({@code modules_to_save}), its weights must be finite, and every tensor of its file must be one the adapter
+   * uses; a tensor left over means the config and the weights do not belong together, and dropping it would give
+   * another model than the one trained.
+   *
+   * @param folder the adapter's folder, for messages
+   */
+  public static void load(AdapterMethod adapter, AdapterState state, Path folder) {
+    Path config = folder.resolve(AdapterFiles.CONFIG);
+    Object modulesToSave = state.config().get("modules_to_save");
+    if (modulesToSave != null && !(modulesToSave instanceof java.util.Collection<?> c && c.isEmpty())) {
+      throw new UnsupportedFeatureException(config + ": modules_to_save " + modulesToSave + " is not supported: peft4j "
+          + "cannot load the full copies of those modules the adapter holds, and ignoring them would give another model "
+          + "than the one trained. Merge the adapter with PEFT, or train it again without modules_to_save");
+    }
+    List<String> nonFinite = FiniteWeights.nonFinite(state.tensors());
+    if (!nonFinite.isEmpty()) {
+      throw new Peft4jException(folder.resolve(AdapterFiles.WEIGHTS) + ": the adapter's weights are not finite (NaN or "
+          + "infinity in " + FiniteWeights.describe(nonFinite) + "): it cannot be used. Train it again with a lower "
+          + "learning rate, or use an earlier checkpoint of it");
+    }
+    adapter.load(state);
+    java.util.Set<String> used = adapter.state().tensors().keySet();
+    List<String> unused = state.tensors().keySet().stream().filter(name -> !used.contains(name)).toList();
+    if (!unused.isEmpty()) {
+      throw new Peft4jException(folder.resolve(AdapterFiles.WEIGHTS) + " holds tensors that " + config + " does not "
+          + "describe: " + dev.peft4j.runtime.Names.firstFew(unused, 5, ", ") + " (" + unused.size() + " of " + state.tensors().size()
+          + "). The config and the weights do not belong together: fix target_modules (and layers_to_transform, "
+          + "rank_pattern) in the config to what the weights hold, or save the adapter again");
     }
   }
 

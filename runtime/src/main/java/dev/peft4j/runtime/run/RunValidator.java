@@ -1,10 +1,12 @@
 package dev.peft4j.runtime.run;
 
+import com.typesafe.config.Config;
 import com.typesafe.config.ConfigList;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
 import dev.peft4j.api.MethodDescriptor;
 import dev.peft4j.api.MethodFactory;
+import dev.peft4j.api.config.ConfigurationException;
 import dev.peft4j.api.config.Origins;
 import dev.peft4j.api.config.SettingProblem;
 import dev.peft4j.api.config.SettingsReader;
@@ -34,6 +36,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -66,8 +69,23 @@ public final class RunValidator {
     this.facts = facts;
   }
 
+  /**
+   * @throws ConfigurationException when the settings have a shape no check expects (a block that is a list), as
+   *     Typesafe Config reports it, with where it was set
+   */
   public ValidationReport validate(RunConfig run) {
-    List<SettingProblem> problems = new ArrayList<>(new UnknownKeys(discovery.reference()).find(run.user()));
+    try {
+      return check(run);
+    } catch (com.typesafe.config.ConfigException e) {
+      throw new ConfigurationException(List.of(new SettingProblem("(settings)",
+          e.origin() == null ? run.displayName() : Origins.describe(e.origin()), e.getMessage()
+              + ": a setting has another type than peft4j expects there; compare with `peft4j methods` and examples/")));
+    }
+  }
+
+  private ValidationReport check(RunConfig run) {
+    Config user = resolvedUser(run);
+    List<SettingProblem> problems = new ArrayList<>(new UnknownKeys(discovery.reference()).find(user));
     SettingsReader root = new SettingsReader(run.merged(), "peft4j");
     CoreSettings core = CoreSettings.read(root);
     problems.addAll(root.problems());
@@ -95,12 +113,26 @@ public final class RunValidator {
     if (methodsKnown && !core.methods().isEmpty()) {
       List<MethodDescriptor> known = discovery.methods().values().stream().map(DiscoveredMethod::descriptor).toList();
       violations.addAll(new RuleChecker(known).check(chosen, run.merged(), facts.apply(model)));
-      violations.addAll(unusedSettings(run, chosen, violations));
+      violations.addAll(unusedSettings(user, chosen, violations));
     }
     problems.sort(IN_FILE_ORDER);
     return new ValidationReport(run, core, settings, model, problems, violations);
   }
 
+
+  /**
+   * What the user wrote, its substitutions resolved as in the merged configuration ({@code ${?UNSET}} gone): its
+   * values can be looked at, which those of an unresolved configuration cannot (they throw). Typesafe Config cannot
+   * resolve every configuration it resolved merged (a {@code ${?X}} merged with itself ends in its BugOrBroken):
+   * then the user's as written, which the checks below look at with care.
+   */
+  private static Config resolvedUser(RunConfig run) {
+    try {
+      return run.user().resolveWith(run.merged());
+    } catch (com.typesafe.config.ConfigException e) {
+      return run.user();
+    }
+  }
 
   private static String[] fileAndLine(String origin) {
     Matcher m = LINE.matcher(origin);
@@ -162,11 +194,21 @@ public final class RunValidator {
               + "relative to the file's folder)"));
       return Optional.empty();
     }
+    ModelInfo info;
     try {
-      return Optional.of(ModelConfigs.read(core.model().path().get()));
+      info = ModelConfigs.read(core.model().path().get());
     } catch (ModelConfigException e) {
       problems.add(new SettingProblem("peft4j.model.path", model.originOf("path"), e.getMessage()));
       return Optional.empty();
+    }
+    try {
+      // What plan and train check too: config.json strictly, and the weights against it. The structure read
+      // above still goes to the rules, which may say more (freeze without a layer count).
+      dev.peft4j.runtime.model.ModelCheck.check(core.model().path().get());
+      return Optional.of(info);
+    } catch (ModelConfigException | dev.peft4j.runtime.io.safetensors.SafetensorsException e) {
+      problems.add(new SettingProblem("peft4j.model.path", model.originOf("path"), e.getMessage()));
+      return Optional.of(info);
     }
   }
 
@@ -187,15 +229,21 @@ public final class RunValidator {
    * Settings the user wrote for a method the run does not choose have no effect: a warning, unless a
    * rule already reported them (LoRA options without LoRA are errors).
    */
-  private List<Violation> unusedSettings(RunConfig run, ChosenMethods chosen, List<Violation> reported) {
+  private List<Violation> unusedSettings(Config user, ChosenMethods chosen, List<Violation> reported) {
     List<Violation> warnings = new ArrayList<>();
     for (DiscoveredMethod method : discovery.methods().values()) {
       String path = method.descriptor().configPath();
-      if (chosen.contains(method.id()) || !run.user().hasPath(path)) {
-        continue;
+      Set<Map.Entry<String, ConfigValue>> entries;
+      try {
+        if (chosen.contains(method.id()) || !user.hasPath(path)) {
+          continue;
+        }
+        entries = user.getConfig(path).entrySet();
+      } catch (com.typesafe.config.ConfigException e) {
+        continue; // unresolved (see resolvedUser): this warning is not worth an error
       }
       List<String> evidence = new ArrayList<>();
-      for (Map.Entry<String, ConfigValue> entry : run.user().getConfig(path).entrySet()) {
+      for (Map.Entry<String, ConfigValue> entry : entries) {
         String key = method.id() + "." + entry.getKey();
         if (!reportedByRule(reported, key)) {
           evidence.add(key + " at " + Origins.describe(entry.getValue().origin()));

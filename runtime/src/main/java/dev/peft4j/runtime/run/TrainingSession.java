@@ -1,6 +1,7 @@
 package dev.peft4j.runtime.run;
 
 import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.peft4j.api.AdapterMethod;
 import dev.peft4j.api.AdapterState;
@@ -19,20 +20,25 @@ import dev.peft4j.runtime.model.llama.LlamaForCausalLM;
 import dev.peft4j.runtime.model.llama.LlamaModelView;
 import dev.peft4j.runtime.model.llama.ModelFiles;
 import dev.peft4j.runtime.nn.Bf16Support;
+import dev.peft4j.runtime.nn.Parameter;
 import dev.peft4j.runtime.plugin.Discovery;
 import dev.peft4j.runtime.tokenizer.Tokenizer;
 import dev.peft4j.runtime.train.Checkpoints;
 import dev.peft4j.runtime.train.FileCheckpoints;
+import dev.peft4j.runtime.train.FiniteWeights;
 import dev.peft4j.runtime.train.LossPlot;
 import dev.peft4j.runtime.train.MetricsLog;
+import dev.peft4j.runtime.train.RunIdentity;
 import dev.peft4j.runtime.train.Trainer;
 import dev.peft4j.runtime.train.TrainingData;
 import dev.peft4j.runtime.train.TrainingException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * One training run from a validated configuration: the model, the methods, the data, the loop, and
@@ -46,7 +52,31 @@ public final class TrainingSession {
 
   private TrainingSession() {}
 
+  /** Starts a new run ({@code resume} false) or resumes the run in output.dir with the same settings. */
   public static Outcome train(ValidationReport report, Discovery discovery, boolean resume, PrintWriter out, boolean terminal) {
+    return train(report, discovery, resume ? RunFolder.Start.RESUME : RunFolder.Start.NEW, out, terminal);
+  }
+
+  /**
+   * Runs with output.dir locked for this run alone ({@link RunLock}), prepared by {@link RunFolder#prepare}.
+   *
+   * @throws TrainingException when output.dir is in use, holds another run, or the checkpoint to resume from is
+   *     of other settings; when training fails, or its result is not finite (then no model is written)
+   */
+  public static Outcome train(ValidationReport report, Discovery discovery, RunFolder.Start start, PrintWriter out,
+      boolean terminal) {
+    try (RunLock lock = RunLock.acquire(report.core().outputDir())) {
+      RunFolder.prepare(report.core().outputDir(), start, line -> {
+        out.println(line);
+        out.flush();
+      });
+      return locked(report, discovery, start, out, terminal);
+    }
+  }
+
+  private static Outcome locked(ValidationReport report, Discovery discovery, RunFolder.Start start, PrintWriter out,
+      boolean terminal) {
+    boolean resume = start.resume();
     CoreSettings core = report.core();
     Path trainFile = core.data().train().orElseThrow(() -> new ConfigurationException(List.of(new SettingProblem(
         "peft4j.data.train", Origins.DEFAULT, "must be set to train: a JSON lines file (see examples/data/)"))));
@@ -76,7 +106,7 @@ public final class TrainingSession {
             .map(AdapterMethod.class::cast).toList();
         if (core.model().adapterPath().isPresent()) {
           AdapterState saved = AdapterFiles.read(core.model().adapterPath().get(), manager);
-          adapters.forEach(adapter -> adapter.load(saved));
+          adapters.forEach(adapter -> Adapters.load(adapter, saved, core.model().adapterPath().get()));
           out.println("adapter " + core.model().adapterPath().get() + " loaded");
         }
         out.println(MethodSetup.trainableLine(view));
@@ -91,27 +121,42 @@ public final class TrainingSession {
           out.println("eval: " + evalData.summary(core.data().cutoffLen()));
           eval = data(Batches.inOrder(evalData.examples(), core.training().batchSize(), tokenizer.padId()));
         }
-        FileCheckpoints checkpoints = new FileCheckpoints(outputDir.resolve("checkpoints"), 0);
+        RunIdentity identity = RunFolder.identity(report, discovery);
+        FileCheckpoints checkpoints = new FileCheckpoints(outputDir.resolve("checkpoints"), 0, identity, line -> {
+          out.println(line);
+          out.flush();
+        });
         Checkpoints.Saved saved = null;
         if (resume) {
           saved = checkpoints.latest(manager).orElseThrow(() -> new TrainingException(
               "there is no checkpoint to resume from in " + outputDir.resolve("checkpoints")
                   + ": run without --resume to start"));
+          RunFolder.requireSameRun(saved, identity, start, out::println);
+          CheckpointFit.require(saved, trainable(model));
         }
         Path metricsFile = outputDir.resolve("metrics.jsonl");
         Trainer.Result result;
         try (MetricsLog metrics = new MetricsLog(metricsFile, saved == null ? 0 : saved.state().step())) {
           Trainer trainer = new Trainer(model, methods.byId(), data(train), eval, core.training(), checkpoints, metrics,
               out, terminal, manager);
+          if (saved != null && saved.state().step() > trainer.totalSteps()) {
+            throw new TrainingException("checkpoint " + saved.folder() + " is at step " + saved.state().step()
+                + ", past the end of this run (" + trainer.totalSteps() + " steps): raise training.max-steps or "
+                + "training.epochs to continue it");
+          }
           result = trainer.run(saved);
+          requireFiniteResult(result, trainer, train);
         }
         Path modelOut;
         if (adapters.isEmpty()) {
           modelOut = outputDir.resolve("model");
+          FiniteWeights.require(arrays(model.namedParameters()), "writing the trained model " + modelOut);
           ModelFiles.save(model, modelOut, modelPath, model.namedParameters().keySet(), ModelFiles.weightsDtype(modelPath));
         } else {
           modelOut = outputDir.resolve("adapter");
-          AdapterFiles.write(modelOut, adapters.get(0).state(), modelPath.toString());
+          AdapterState trained = adapters.get(0).state();
+          FiniteWeights.require(trained.tensors(), "writing the trained adapter " + modelOut);
+          AdapterFiles.write(modelOut, trained, modelPath.toString());
         }
         Path plot = outputDir.resolve("loss.png");
         LossPlot.write(metricsFile, plot, "peft4j: " + String.join(" + ", report.settings().keySet()));
@@ -128,6 +173,47 @@ public final class TrainingSession {
         methods.methods().forEach(PeftMethod::close);
       }
     }
+  }
+
+  /**
+   * Finite weights can still compute NaN (weights of 1e30 overflow in the forward pass; {@code on-nonfinite = skip}
+   * then skips every later step): the trained model's loss, on the eval data or else on the first training batch,
+   * must be finite before it is written.
+   */
+  private static void requireFiniteResult(Trainer.Result result, Trainer trainer, Batches train) {
+    double loss;
+    String on;
+    if (result.evalLossAfter().isPresent()) {
+      loss = result.evalLossAfter().getAsDouble();
+      on = "the eval data";
+    } else {
+      loss = trainer.loss(train.batch(new BatchPosition(0, 0)));
+      on = "the first training batch";
+    }
+    if (!Double.isFinite(loss)) {
+      throw new TrainingException("the trained model's loss on " + on + " is not finite (" + loss + ") after "
+          + result.steps() + " steps (" + result.skippedSteps() + " skipped): no model was written. "
+          + (result.lastCheckpoint() == null ? "" : "Its checkpoints hold finite weights that may compute the same: "
+          + "start again (--overwrite) rather than resume. ") + "Lower training.learning-rate (and check the data), "
+          + "then train again");
+    }
+  }
+
+  /** The weights the methods chose to train, as the trainer finds them. */
+  private static Map<String, Parameter> trainable(LlamaForCausalLM model) {
+    Map<String, Parameter> trainable = new LinkedHashMap<>();
+    model.namedParameters().forEach((name, p) -> {
+      if (p.trainable()) {
+        trainable.put(name, p);
+      }
+    });
+    return trainable;
+  }
+
+  private static Map<String, NDArray> arrays(Map<String, Parameter> parameters) {
+    Map<String, NDArray> arrays = new LinkedHashMap<>();
+    parameters.forEach((name, p) -> arrays.put(name, p.data()));
+    return arrays;
   }
 
   /** Batches addressed as the trainer asks for them. */

@@ -54,11 +54,13 @@ public final class Tokenizer implements AutoCloseable {
   private final boolean addBosToken;
   private final Optional<String> chatTemplate;
   private final OptionalInt modelMaxLength;
+  private final int longestToken;
 
   private Tokenizer(Path folder, HuggingFaceTokenizer tokenizer, int vocabSize, Optional<String> bosToken,
       OptionalInt bosId, String eosToken, int eosId, int padId, OptionalInt unkId, boolean addBosToken,
-      Optional<String> chatTemplate, OptionalInt modelMaxLength) {
+      Optional<String> chatTemplate, OptionalInt modelMaxLength, int longestToken) {
     this.folder = folder;
+    this.longestToken = longestToken;
     this.tokenizer = tokenizer;
     this.vocabSize = vocabSize;
     this.bosToken = bosToken;
@@ -140,7 +142,7 @@ public final class Tokenizer implements AutoCloseable {
           + "; DJL's tokenizers jar bundles it for linux-x86_64, linux-aarch64, macOS and Windows", e);
     }
     return new Tokenizer(modelFolder, loaded, vocabulary.size(), bosToken, bosId, eosToken, eosId, padId, unkId, addBos,
-        template, maxLength);
+        template, maxLength, vocabulary.longestToken());
   }
 
   /** The token ids of {@code text}, without special tokens added, untruncated. */
@@ -175,6 +177,15 @@ public final class Tokenizer implements AutoCloseable {
   }
 
   /** The number of ids (the largest id plus one), added tokens included; the model's embedding has at least as many rows. */
+  /**
+   * The most characters of text one token can stand for: the longest token string of the vocabulary (a
+   * byte-level token's string is at least as long as the text it decodes to). A text of {@code n * longest}
+   * characters has at least {@code n} tokens, which lets a reader know a text is too long without encoding it.
+   */
+  public int longestTokenChars() {
+    return longestToken;
+  }
+
   public int vocabSize() {
     return vocabSize;
   }

@@ -92,6 +92,11 @@ final class Vocabulary {
   }
 
   /** The largest id plus one: the number of rows an embedding needs. */
+  /** The length in chars of the longest token string (vocabulary or added): no token stands for more text. */
+  int longestToken() {
+    return ids.keySet().stream().mapToInt(String::length).max().orElse(1);
+  }
+
   int size() {
     return size;
   }

@@ -20,6 +20,11 @@ public final class MetricsLog implements AutoCloseable {
 
   private final Path file;
   private final BufferedWriter writer;
+  /**
+   * The steps that have an eval line: a resumed run evaluates again at the step it resumes from (and a finished
+   * run resumed, at its end twice), where the log already holds that evaluation; one eval line a step.
+   */
+  private final java.util.Set<Long> evaluated = new java.util.HashSet<>();
 
   /**
    * Opens the log; when resuming from {@code resumedStep}, lines of later steps (written after that
@@ -34,6 +39,9 @@ public final class MetricsLog implements AutoCloseable {
         for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
           if (stepOf(line) <= resumedStep) {
             kept.add(line);
+            if (line.contains("\"eval_loss\"")) {
+              evaluated.add(stepOf(line));
+            }
           }
         }
         Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
@@ -65,6 +73,9 @@ public final class MetricsLog implements AutoCloseable {
 
   /** Writes one line; a non-finite number (JSON has none) is written as null. */
   public void write(Map<String, ?> values) {
+    if (values.containsKey("eval_loss") && values.get("step") instanceof Number step && !evaluated.add(step.longValue())) {
+      return;
+    }
     JsonObject json = new JsonObject();
     values.forEach((key, value) -> json.add(key, value instanceof Number n && !Double.isFinite(n.doubleValue())
         ? com.google.gson.JsonNull.INSTANCE : GSON.toJsonTree(value)));

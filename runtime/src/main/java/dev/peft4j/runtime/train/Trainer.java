@@ -148,6 +148,7 @@ public final class Trainer {
     double lastLoss = Double.NaN;
     long started = System.nanoTime();
     long tokens = 0;
+    GradientWatch gradients = new GradientWatch();
     while (step < total) {
       StepOutcome outcome = step(step, schedule.at(step));
       if (!outcome.finite()) {
@@ -162,8 +163,10 @@ public final class Trainer {
         progress.line("step " + (step + 1) + ": " + outcome.what() + " is not finite; step skipped (" + skipped + " so far)");
       } else {
         lastLoss = outcome.loss();
+        requireFiniteWeights(step + 1, lastCheckpoint);
       }
       step++;
+      gradients.observe(step, outcome.finite() ? outcome.gradNorm() : Double.NaN).ifPresent(progress::line);
       tokens += outcome.tokens();
       double seconds = (System.nanoTime() - started) / 1e9;
       progress.step(step, lastLoss, schedule.at(step - 1), tokens / Math.max(seconds, 1e-9));
@@ -187,6 +190,23 @@ public final class Trainer {
     }
     OptionalDouble after = evaluate(step);
     return new Result(step, skipped, before, after, lastLoss, lastCheckpoint);
+  }
+
+  /**
+   * A finite loss and gradient can still step the weights to infinity (a learning rate of 3e38): that cannot be
+   * skipped, since the step is done, so the run stops whatever on-nonfinite says.
+   */
+  private void requireFiniteWeights(long step, Path lastCheckpoint) {
+    // what this step changed: BAdam's other blocks did not move
+    Map<String, NDArray> weights = new LinkedHashMap<>();
+    trainable.forEach((name, p) -> weights.put(name, p.data()));
+    List<String> bad = FiniteWeights.nonFinite(weights);
+    if (!bad.isEmpty()) {
+      throw new TrainingException("step " + step + ": the optimizer step made the weights non-finite (NaN or infinity "
+          + "in " + FiniteWeights.describe(bad) + "); training stopped and no model was written. "
+          + (lastCheckpoint == null ? "No checkpoint was written yet." : "The last good checkpoint is " + lastCheckpoint
+          + ".") + " Lower training.learning-rate (and check the data), then train again");
+    }
   }
 
   private Map<String, Parameter> trainableNow() {
@@ -495,6 +515,15 @@ public final class Trainer {
     // Both were copied: the arrays read from the checkpoint are not needed for the rest of the run.
     saved.trainable().values().forEach(NDArray::close);
     saved.optimizer().values().forEach(NDArray::close);
+  }
+
+  /** The model's mean loss on {@code batch} as evaluation computes it, without a gradient. */
+  public double loss(Batch batch) {
+    setTraining(false);
+    try (NDScope scope = new NDScope()) {
+      BatchArrays arrays = batch.toNDArrays(manager);
+      return pass.evaluate(model.stages(arrays.inputIds(), batch.attentionMask()), arrays.inputIds(), batch).mean();
+    }
   }
 
   /** Bytes of optimizer state the run holds now: AdamW's and every hook's. */

@@ -53,7 +53,9 @@ class CliProcessTest {
 
     Path model = dir.resolve("models/tiny");
     Files.createDirectories(model);
-    Files.writeString(model.resolve("config.json"), "{\"model_type\": \"llama\", \"num_hidden_layers\": 2}");
+    // A complete config.json: validate reads it as plan and train do.
+    Files.writeString(model.resolve("config.json"), "{\"model_type\": \"llama\", \"num_hidden_layers\": 2, \"hidden_size\": 64, "
+        + "\"num_attention_heads\": 4, \"num_key_value_heads\": 2, \"intermediate_size\": 172, \"vocab_size\": 512}");
     Path run = dir.resolve("run.conf");
     Files.writeString(run, "model.path = models/tiny\nplugin-dirs = [plugins]\nmethods = [echo]\necho.scale = 2.5\n");
     Result valid = peft4j("validate", run.toString());

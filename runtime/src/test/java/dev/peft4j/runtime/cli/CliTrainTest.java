@@ -59,7 +59,10 @@ class CliTrainTest {
     assertThat(output.resolve("loss.png")).exists();
     assertThat(output.resolve("checkpoints")).isDirectoryContaining(p -> p.getFileName().toString().equals("step-000004"));
 
-    assertThat(peft4j("train", run(6, "[full]").toString(), "--resume")).as(err.toString()).isZero();
+    assertThat(peft4j("train", run(6, "[full]").toString(), "--resume")).isEqualTo(1);
+    assertThat(err.toString()).contains("training.max-steps: 4 in the checkpoint, 6 now", "--accept-change training.max-steps");
+    assertThat(peft4j("train", run(6, "[full]").toString(), "--resume", "--accept-change", "training.max-steps"))
+        .as(err.toString()).isZero();
     assertThat(out.toString()).contains("resuming from", "at step 4/6");
     List<JsonObject> metrics = MetricsLog.read(output.resolve("metrics.jsonl"));
     assertThat(metrics.stream().filter(m -> m.has("loss")).map(m -> m.get("step").getAsInt()))

@@ -174,4 +174,41 @@ class DataReaderTest {
 
     assertThat(DataReader.read(file, DataFormat.TEXT, false).samples()).containsExactly(new PlainText("t"));
   }
+
+  @Test
+  void failure7_invalidUtf8IsReportedAtItsRealLineAndCanBeSkipped() throws Exception {
+    Path file = dir.resolve("latin1.jsonl");
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    for (int line = 1; line <= 40; line++) {
+      bytes.write(("{\"text\": \"line " + line + " " + "x".repeat(600) + "\"}\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      if (line == 16) {
+        // Line 17: "café" in Latin-1, as an editor saving in the wrong encoding writes it.
+        bytes.write("{\"text\": \"caf".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        bytes.write(0xe9);
+        bytes.write("\"}\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        line++;
+      }
+    }
+    Files.write(file, bytes.toByteArray());
+
+    assertThatThrownBy(() -> DataReader.read(file, DataFormat.TEXT, false)).isInstanceOf(DataException.class)
+        .hasMessageContaining(file + ":17: not UTF-8 text: byte 14 of the line (0xe9)")
+        .hasMessageContaining("data.skip-bad-lines");
+
+    SampleFile read = DataReader.read(file, DataFormat.TEXT, true);
+    assertThat(read.badLines().count()).isEqualTo(1);
+    assertThat(read.badLines().firstReasons()).singleElement().asString().startsWith(file + ":17: not UTF-8");
+    assertThat(read.lines()).extracting(DataLine::number).hasSize(39).contains(16, 18).doesNotContain(17);
+  }
+
+  @Test
+  void linesEndAtNewlinesCarriageReturnsOrBoth() throws Exception {
+    Path file = dir.resolve("endings.jsonl");
+    Files.writeString(file, "{\"text\": \"a\"}\r\n{\"text\": \"b\"}\r{\"text\": \"c\"}\n\n{\"text\": \"d\"}");
+
+    SampleFile read = DataReader.read(file, DataFormat.TEXT, false);
+
+    assertThat(read.lines()).extracting(DataLine::number).containsExactly(1, 2, 3, 5);
+    assertThat(read.samples()).containsExactly(new PlainText("a"), new PlainText("b"), new PlainText("c"), new PlainText("d"));
+  }
 }

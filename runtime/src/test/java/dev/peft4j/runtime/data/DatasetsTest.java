@@ -131,4 +131,21 @@ class DatasetsTest {
       assertThat(skipped.badLines().count()).isEqualTo(1);
     }
   }
+
+  @Test
+  void failure7_aPromptTooLongForTheCutoffIsDroppedWithoutEncodingIt() throws Exception {
+    String longPrompt = "word ".repeat(2_000_000);
+    Path file = file(alpaca(longPrompt, "ok"), alpaca("Add 2 and 2", "4"));
+    com.sun.management.ThreadMXBean threads =
+        (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+
+    long before = threads.getCurrentThreadAllocatedBytes();
+    PreparedData data = Datasets.prepare(file, new DataOptions(DataFormat.ALPACA, 64, false, false), tokenizer);
+    long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+
+    assertThat(data.examples()).hasSize(1);
+    assertThat(data.summary(64)).contains("1 dropped (cutoff-len 64 cut away its whole answer)");
+    // Reading the 10 MB line costs some copies of it (~90 MB); encoding it cost 1.7 GB more (2.7 GB resident).
+    assertThat(allocated).as("bytes allocated preparing a 10 MB line").isLessThan(200_000_000L);
+  }
 }

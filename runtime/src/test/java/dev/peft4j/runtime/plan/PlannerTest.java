@@ -215,11 +215,13 @@ class PlannerTest {
     Files.writeString(config, Files.readString(config).replace("\"hidden_size\": 64,", ""));
     ValidationReport report = runs.validate("methods = [lora]");
 
-    assertThatThrownBy(() -> Planner.plan(report, Runs.discovery()))
+    // validate reads config.json as the planner does: the run never gets to the planner.
+    assertThat(report.problems()).singleElement().satisfies(p -> assertThat(p.message())
+        .contains(config.toString(), "hidden_size is missing", "is model.path the model's folder"));
+    assertThatThrownBy(() -> LlamaConfig.read(config.getParent()))
         .isInstanceOf(ModelConfigException.class)
         .hasMessageContaining(config.toString())
-        .hasMessageContaining("hidden_size is missing")
-        .hasMessageContaining("is model.path the model's folder");
+        .hasMessageContaining("hidden_size is missing");
     runs.model("models/tiny", 2);
     Files.writeString(config, Files.readString(config).replace("\"intermediate_size\": 172", "\"intermediate_size\": \"big\""));
     assertThatThrownBy(() -> LlamaConfig.read(config.getParent()))

@@ -61,6 +61,14 @@ public record LlamaConfig(
       throw new ModelConfigException("config.json: num_attention_heads " + numHeads
           + " is not a multiple of num_key_value_heads " + numKvHeads);
     }
+    if (headDim <= 0 || maxPositionEmbeddings <= 0) {
+      throw new ModelConfigException("config.json: sizes must be positive (head_dim " + headDim
+          + ", max_position_embeddings " + maxPositionEmbeddings + ")");
+    }
+    if (!(rmsNormEps > 0) || !Double.isFinite(rmsNormEps) || !(ropeTheta > 0) || !Double.isFinite(ropeTheta)) {
+      throw new ModelConfigException("config.json: rms_norm_eps (" + rmsNormEps + ") and rope_theta (" + ropeTheta
+          + ") must be positive finite numbers");
+    }
     if (headDim % 2 != 0) {
       throw new ModelConfigException("config.json: the head dimension " + headDim + " must be even for rotary embeddings");
     }
@@ -101,6 +109,13 @@ public record LlamaConfig(
       throw new ModelConfigException("model_type \"" + type + "\" is not supported; peft4j supports "
           + String.join(", ", new java.util.TreeSet<>(dev.peft4j.runtime.model.ModelConfigs.LLAMA_FAMILY)));
     }
+    // The activation of the MLP: the family uses SiLU, the only one built; another must not train as SiLU.
+    String activation = present(json, "hidden_act") ? string(json, "hidden_act") : "silu";
+    if (!activation.equals("silu")) {
+      throw new ModelConfigException("hidden_act \"" + activation + "\" is not supported: peft4j's " + type
+          + " uses silu (SwiGLU), and running another activation as silu would compute another model. Use a model "
+          + "with hidden_act \"silu\"");
+    }
     int hidden = integer(json, "hidden_size");
     int heads = integer(json, "num_attention_heads");
     int kvHeads = present(json, "num_key_value_heads") ? integer(json, "num_key_value_heads") : heads;
@@ -119,8 +134,13 @@ public record LlamaConfig(
       if (!ropeType.equals("llama3")) {
         throw new ModelConfigException("rope_scaling of type \"" + ropeType + "\" is not supported (only llama3)");
       }
-      scaling = Optional.of(new RopeScaling(number(rs, "rope_scaling.", "factor"), number(rs, "rope_scaling.", "low_freq_factor"),
-          number(rs, "rope_scaling.", "high_freq_factor"), (int) number(rs, "rope_scaling.", "original_max_position_embeddings")));
+      scaling = Optional.of(new RopeScaling(positive(rs, "rope_scaling.", "factor"),
+          positive(rs, "rope_scaling.", "low_freq_factor"), positive(rs, "rope_scaling.", "high_freq_factor"),
+          (int) positive(rs, "rope_scaling.", "original_max_position_embeddings")));
+      if (scaling.get().originalMaxPositions() < 1 || scaling.get().highFreqFactor() <= scaling.get().lowFreqFactor()) {
+        throw new ModelConfigException("rope_scaling: original_max_position_embeddings must be at least 1 and "
+            + "high_freq_factor above low_freq_factor, got " + rs);
+      }
     }
     Map<String, Object> raw = GSON.fromJson(json, LinkedHashMap.class);
     return new LlamaConfig(type, hidden, integer(json, "intermediate_size"),
@@ -171,6 +191,14 @@ public record LlamaConfig(
       throw new ModelConfigException(prefix + key + " must be a number, got " + value);
     }
     return value.getAsDouble();
+  }
+
+  private static double positive(JsonObject json, String prefix, String key) {
+    double value = number(json, prefix, key);
+    if (!(value > 0) || !Double.isFinite(value)) {
+      throw new ModelConfigException(prefix + key + " must be a positive finite number, got " + json.get(key));
+    }
+    return value;
   }
 
   private static boolean bool(JsonObject json, String key) {

@@ -46,7 +46,7 @@ public final class ModelFiles {
 
   /** Loads the model in {@code folder} to compute in {@code precision} on {@code manager}, weights stored as it says. */
   public static LlamaForCausalLM load(Path folder, NDManager manager, Precision precision) {
-    LlamaConfig config = LlamaConfig.read(folder);
+    LlamaConfig config = dev.peft4j.runtime.model.ModelCheck.check(folder);
     try (SafetensorsCheckpoint checkpoint = SafetensorsCheckpoint.open(folder)) {
       return LlamaForCausalLM.create(config, (name, shape) -> checkpoint.read(name, manager, precision, shape), precision);
     }

@@ -1,0 +1,30 @@
+package dev.peft4j.runtime.model;
+
+import com.code_intelligence.jazzer.junit.FuzzTest;
+import dev.peft4j.runtime.model.llama.LlamaConfig;
+import dev.peft4j.runtime.plan.ModelShapes;
+import dev.peft4j.runtime.testing.Fuzzing;
+import java.nio.file.Path;
+
+/**
+ * config.json as the fuzzer writes it, read as validate reads it ({@link ModelConfigs}), as plan and train do
+ * ({@link ModelCheck}), and shaped as the planner shapes it.
+ */
+class ConfigJsonFuzzTest {
+
+  private static final Path FOLDER = Fuzzing.folder("config-json");
+
+  @FuzzTest(maxDuration = "4s")
+  void fuzz(byte[] input) {
+    fuzzerTestOneInput(input);
+  }
+
+  public static void fuzzerTestOneInput(byte[] input) {
+    Fuzzing.write(FOLDER.resolve("config.json"), input);
+    Fuzzing.expectWorksOrUserError(() -> ModelConfigs.read(FOLDER));
+    Fuzzing.expectWorksOrUserError(() -> {
+      LlamaConfig config = ModelCheck.check(FOLDER);
+      ModelShapes.of(config, false).size();
+    });
+  }
+}
