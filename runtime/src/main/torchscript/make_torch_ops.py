@@ -33,10 +33,12 @@ def rotate_half(x: Tensor) -> Tensor:
 
 
 def repeat_kv(x: Tensor, groups: int) -> Tensor:
-    """transformers' repeat_kv: query head h reads key/value head h // groups."""
+    """transformers' repeat_kv: query head h reads key/value head h // groups (expand and reshape, whose backward is
+    a sum; repeat_interleave's is an index_add, slower in bf16)."""
     if groups == 1:
         return x
-    return x.repeat_interleave(groups, dim=1)
+    b, heads, length, dim = x.shape
+    return x[:, :, None, :, :].expand(b, heads, groups, length, dim).reshape(b, heads * groups, length, dim)
 
 
 class TorchOps(torch.nn.Module):
