@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Writes the bf16 logits fixtures: `expected-bf16.json` in fixtures/llama-tiny, qwen2-tiny and llama3-tiny, and in
-fixtures/peft/lora and fixtures/peft/dora (the adapter PEFT saved there, on llama-tiny).
+method-lora's fixtures/peft/lora and fixtures/peft/dora (the adapter PEFT saved there, on llama-tiny).
 
     pip install -r runtime/src/test/python/requirements.txt
     python3 runtime/src/test/python/make_bf16_fixtures.py
@@ -20,6 +20,7 @@ import transformers
 from transformers import AutoModelForCausalLM
 
 FIXTURES = Path(__file__).resolve().parents[1] / "resources" / "fixtures"
+PEFT_FIXTURES = Path(__file__).resolve().parents[3] / "method-lora" / "src" / "test" / "resources" / "fixtures" / "peft"
 
 
 def write_json(path, obj):
@@ -53,7 +54,7 @@ def main():
     from peft import PeftModel
     import peft
     for case in ["lora", "dora"]:
-        folder = FIXTURES / "peft" / case
+        folder = PEFT_FIXTURES / case
         batch = json.loads((folder / "expected.json").read_text())
         base = AutoModelForCausalLM.from_pretrained(FIXTURES / "llama-tiny", dtype=torch.bfloat16,
                                                     attn_implementation="sdpa")

@@ -1,5 +1,7 @@
 package dev.peft4j.runtime;
 
+import static org.apiguardian.api.API.Status.EXPERIMENTAL;
+
 import com.google.inject.Guice;
 import com.google.inject.Injector;
 import com.google.inject.Key;
@@ -17,8 +19,12 @@ import dev.peft4j.runtime.plugin.Discovery;
 import dev.peft4j.runtime.plan.Planner;
 import dev.peft4j.runtime.plan.RunPlan;
 import dev.peft4j.runtime.plugin.PluginDiscovery;
-import dev.peft4j.runtime.run.RunValidator;
-import dev.peft4j.runtime.run.ValidationReport;
+import dev.peft4j.runtime.validate.RunValidator;
+import dev.peft4j.runtime.validate.ValidationReport;
+import dev.peft4j.runtime.model.ModelFiles;
+import dev.peft4j.runtime.model.ModelInit;
+import dev.peft4j.runtime.model.ModelSizes;
+import dev.peft4j.runtime.nn.Precision;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,16 +32,25 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Properties;
+import org.apiguardian.api.API;
 
 /**
- * peft4j as a library: discovers the methods, then validates and plans runs.
+ * peft4j as a library, as stable as its command line: discovers the methods, then validates, plans and trains runs,
+ * and loads models to generate with, evaluate, merge, or apply methods to and save their adapter.
  *
  * <pre>{@code
  * Peft4j peft4j = Peft4j.builder().pluginFolder(Path.of("plugins")).build();
  * ValidationReport report = peft4j.validate(Path.of("run.conf"), List.of("lora.rank=16"));
  * RunPlan plan = peft4j.plan(Path.of("run.conf"), List.of());   // counts and memory, no weights loaded
+ * TrainingRun.Outcome trained = peft4j.training(report).run();   // what `peft4j train run.conf` does
+ * try (LoadedModel model = peft4j.loadModel(Path.of("model"), Optional.of(trained.model()))) {
+ *   System.out.println(model.generate("What is 2 + 3?", Generator.Sampling.greedy(16)));
+ * }
  * }</pre>
+ *
+ * <p>Examples that build and run: {@code examples/library/}.
  */
+@API(status = EXPERIMENTAL, since = "0.1")
 public final class Peft4j {
 
   private final Discovery discovery;
@@ -98,6 +113,54 @@ public final class Peft4j {
   /** Plans a run given as configuration alone (keys with or without the {@code peft4j.} prefix). */
   public RunPlan plan(Config settings) {
     return plan(validate(settings));
+  }
+
+  /**
+   * A run to train from a validated configuration ({@link #validate}); {@link TrainingRun#run()} trains it.
+   *
+   * @throws ConfigurationException when the report has problems or broken rules
+   */
+  public TrainingRun training(ValidationReport report) {
+    return new TrainingRun(report, discovery);
+  }
+
+  /** Loads a Hugging Face model folder, computed in fp32, with its tokenizer; the caller closes it. */
+  public LoadedModel loadModel(Path folder) {
+    return loadModel(folder, Optional.empty());
+  }
+
+  /**
+   * Loads a Hugging Face model folder with a saved adapter (PEFT's layout, of any installed adapter method) attached;
+   * the caller closes it.
+   */
+  public LoadedModel loadModel(Path folder, Optional<Path> adapter) {
+    return LoadedModel.load(this, folder, adapter, Precision.FP32, true);
+  }
+
+  /**
+   * Folds the adapter in {@code adapter} into the model in {@code model} and writes the merged model to {@code out}
+   * as a Hugging Face folder in the base's dtype ({@code peft4j merge}). A bf16 base is merged in bf16, rounding as
+   * PEFT's merge does.
+   */
+  public Path merge(Path model, Path adapter, Path out) {
+    Precision precision = "BF16".equals(ModelFiles.weightsDtype(model)) ? Precision.BF16 : Precision.FP32;
+    try (LoadedModel loaded = LoadedModel.load(this, model, Optional.of(adapter), precision, false)) {
+      return loaded.merge(out);
+    }
+  }
+
+  /**
+   * Writes a randomly initialised model of a named size ({@code tiny} or {@code small}) with a character tokenizer to
+   * {@code folder}, which must not exist ({@code peft4j init-model}): a model to try peft4j on without a download.
+   *
+   * @throws IllegalArgumentException when {@code size} is not a named size
+   */
+  public Path initModel(Path folder, String size, long seed) {
+    ModelSizes named = java.util.Arrays.stream(ModelSizes.values()).filter(s -> s.displayName().equals(size))
+        .findFirst().orElseThrow(() -> new IllegalArgumentException("unknown model size '" + size + "': one of "
+            + java.util.Arrays.stream(ModelSizes.values()).map(ModelSizes::displayName).toList()));
+    ModelInit.write(folder, Optional.of(named), Optional.empty(), seed);
+    return folder;
   }
 
   private RunPlan plan(ValidationReport report) {

@@ -10,7 +10,7 @@ import org.apiguardian.api.API;
 @API(status = EXPERIMENTAL, since = "0.1")
 public interface LinearView extends LinearLayer {
 
-  /** The module's dotted name ({@code model.layers.0.self_attn.q_proj}). */
+  /** The module's full dotted name, as Hugging Face names it: {@link ModelInfo#layerModule} for one in a decoder layer. */
   String name();
 
   ParameterView weight();

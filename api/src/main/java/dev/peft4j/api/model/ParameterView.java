@@ -6,7 +6,10 @@ import ai.djl.ndarray.NDArray;
 import java.util.OptionalInt;
 import org.apiguardian.api.API;
 
-/** A parameter of the model under its dotted Hugging Face name ({@code model.layers.3.mlp.up_proj.weight}). */
+/**
+ * A parameter of the model under its dotted Hugging Face name: its module's name ({@link ModelInfo#layerModule} in a
+ * decoder layer) and the parameter's ({@code .weight}, {@code .bias}).
+ */
 @API(status = EXPERIMENTAL, since = "0.1")
 public interface ParameterView {
 

@@ -10,7 +10,7 @@ import org.apiguardian.api.API;
  * A linear layer as a plan sees it; its weight is the parameter {@code name + ".weight"}, shaped
  * {@code [outFeatures, inFeatures]}, and its bias (if any) {@code name + ".bias"}.
  *
- * @param name the module's dotted name ({@code model.layers.0.self_attn.q_proj}, {@code lm_head})
+ * @param name the module's full dotted name ({@link dev.peft4j.api.model.ModelInfo#layerModule} in a decoder layer, or {@code lm_head})
  * @param layerIndex the decoder layer it belongs to, if any
  * @param quantized whether the base weight is stored quantized (a 4-bit base; see {@code
  *     LinearView.quantized()}): reading the weight then makes a dequantized copy

@@ -35,7 +35,7 @@ import java.util.Set;
  * decay applied after the update, {@code p ← p − lr·wd·p}. This differs slightly from {@code
  * torch.optim.AdamW}, which the runtime uses without GaLore. Weight decay applies to parameters of two or
  * more dimensions (not to norms and biases), as the runtime does; LLaMA-Factory's own grouping misses
- * Llama's RMSNorm (it only exempts {@code nn.LayerNorm} and names with "bias"), transformers' Trainer
+ * the RMSNorm of decoder models (it only exempts {@code nn.LayerNorm} and names with "bias"), transformers' Trainer
  * does not.
  */
 final class GaloreOptimizer implements OptimizerHook {

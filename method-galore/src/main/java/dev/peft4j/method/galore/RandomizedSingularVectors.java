@@ -15,7 +15,7 @@ import java.util.Random;
  * projected matrix. The large products run in libtorch; QR and the small SVD in the runtime's double
  * precision. On the gradients of the {@code small} model this finds the same top-16 subspace as the exact
  * SVD (smallest principal cosine ≥ 0.9998, equal captured energy), 6 times faster than libtorch's exact SVD and
- * 46 times faster than the runtime's (EJML): see the README.
+ * 46 times faster than the runtime's (EJML): see docs/methods/galore.md, "Which SVD".
  */
 final class RandomizedSingularVectors implements SingularVectors {
 

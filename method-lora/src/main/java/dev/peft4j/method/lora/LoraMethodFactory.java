@@ -85,13 +85,7 @@ public final class LoraMethodFactory implements MethodFactory<LoraSettings> {
       return;
     }
     int layers = model.layerCount().getAsInt();
-    List<String> modules = new ArrayList<>();
-    for (int i = 0; i < layers; i++) {
-      for (String linear : model.linearModules()) {
-        modules.add("model.layers." + i + "." + linear);
-      }
-    }
-    model.otherModules().forEach(modules::add);
+    List<String> modules = model.moduleNames();
     for (String name : settings.target().names()) {
       if (modules.stream().noneMatch(m -> ModuleNames.matches(m, name))) {
         List<String> shortNames = new ArrayList<>();

@@ -1,5 +1,7 @@
 package dev.peft4j.tck;
 
+import dev.peft4j.runtime.model.WeightSource;
+import dev.peft4j.runtime.model.ModelFamilies;
 import static org.apiguardian.api.API.Status.EXPERIMENTAL;
 
 import ai.djl.engine.Engine;
@@ -8,9 +10,10 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import dev.peft4j.runtime.io.AtomicFolders;
-import dev.peft4j.runtime.model.llama.LlamaConfig;
-import dev.peft4j.runtime.model.llama.LlamaForCausalLM;
-import dev.peft4j.runtime.model.llama.ModelFiles;
+import dev.peft4j.runtime.model.ModelConfig;
+import dev.peft4j.runtime.model.CausalLm;
+import dev.peft4j.runtime.model.ModelFiles;
+import dev.peft4j.runtime.nn.Precision;
 import dev.peft4j.runtime.nn.Tensors;
 import dev.peft4j.runtime.tokenizer.TokenizerFiles;
 import java.io.IOException;
@@ -21,7 +24,7 @@ import java.util.List;
 import org.apiguardian.api.API;
 
 /**
- * The model every check runs on: a Llama decoder small enough that a training step takes milliseconds, made in
+ * The model every check runs on: a decoder (of the built-in family's {@code llama} model type) small enough that a training step takes milliseconds, made in
  * the test with a fixed seed (nothing is downloaded) and written as a Hugging Face folder, so that the checks
  * load it as a run loads a model.
  *
@@ -55,17 +58,17 @@ public final class KitModel {
     try {
       TokenizerFiles.writeCharacterTokenizer(work, List.of(), 64);
       Files.writeString(work.resolve("config.json"), """
-          {"architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_size": %d, "intermediate_size": %d,
+          {"model_type": "llama", "hidden_size": %d, "intermediate_size": %d,
            "num_hidden_layers": %d, "num_attention_heads": %d, "num_key_value_heads": %d, "vocab_size": %d,
            "max_position_embeddings": 64, "rms_norm_eps": 1e-6, "rope_theta": 10000.0, "hidden_act": "silu",
            "tie_word_embeddings": false, "attention_bias": false, "mlp_bias": false,
            "pad_token_id": 0, "bos_token_id": 1, "eos_token_id": 2}
           """.formatted(HIDDEN, INTERMEDIATE, LAYERS, HEADS, KV_HEADS, VOCAB));
-      LlamaConfig config = LlamaConfig.readFile(work.resolve("config.json"));
+      ModelConfig config = ModelFamilies.BUILT_IN.readFile(work.resolve("config.json"));
       Engine engine = Engine.getEngine("PyTorch");
       try (NDManager manager = engine.newBaseManager(engine.defaultDevice())) {
-        LlamaForCausalLM model = LlamaForCausalLM.create(config,
-            LlamaForCausalLM.randomWeights(manager, WEIGHT_STD, SEED));
+        CausalLm model = ModelFamilies.BUILT_IN.of(config).create(config,
+            WeightSource.random(manager, WEIGHT_STD, SEED), Precision.FP32);
         ModelFiles.save(model, folder, work);
       }
       return folder;
@@ -95,7 +98,7 @@ public final class KitModel {
   }
 
   /** The logits of the kit's batch, flattened, computed without gradients. */
-  static float[] logits(LlamaForCausalLM model, NDManager manager) {
+  static float[] logits(CausalLm model, NDManager manager) {
     try (NDScope scope = new NDScope()) {
       NDArray ids = Tensors.of(manager, inputIds(), new Shape(BATCH, LENGTH));
       return model.forward(ids, attentionMask()).toFloatArray();

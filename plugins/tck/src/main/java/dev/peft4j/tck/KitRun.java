@@ -14,17 +14,16 @@ import dev.peft4j.api.model.ParameterView;
 import dev.peft4j.api.rules.Condition.RuntimeFact;
 import dev.peft4j.runtime.Peft4j;
 import dev.peft4j.runtime.config.CoreSettings;
-import dev.peft4j.runtime.model.llama.LlamaForCausalLM;
-import dev.peft4j.runtime.model.llama.LlamaModelView;
-import dev.peft4j.runtime.model.llama.ModelFiles;
+import dev.peft4j.runtime.model.CausalLm;
+import dev.peft4j.runtime.model.ModuleModelView;
+import dev.peft4j.runtime.model.ModelFiles;
 import dev.peft4j.runtime.nn.Tensors;
 import dev.peft4j.runtime.config.RunConfig;
 import dev.peft4j.runtime.rules.DefaultRunFacts;
-import dev.peft4j.runtime.run.MethodSetup;
-import dev.peft4j.runtime.run.RunValidator;
-import dev.peft4j.runtime.run.RuntimeMethodContext;
-import dev.peft4j.runtime.run.ValidationReport;
-import dev.peft4j.runtime.train.MetricsLog;
+import dev.peft4j.runtime.setup.MethodSetup;
+import dev.peft4j.runtime.validate.RunValidator;
+import dev.peft4j.runtime.setup.RuntimeMethodContext;
+import dev.peft4j.runtime.validate.ValidationReport;
 import dev.peft4j.runtime.train.Trainer;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -106,8 +105,8 @@ final class KitRun {
     try {
       MethodSetup.Created created = MethodSetup.create(report, peft4j.discovery(),
           new RuntimeMethodContext(manager, report.core().training().seed()));
-      LlamaForCausalLM loaded = ModelFiles.load(model, manager);
-      LlamaModelView view = new LlamaModelView(loaded);
+      CausalLm loaded = ModelFiles.load(model, manager);
+      ModuleModelView view = new ModuleModelView(loaded);
       if (report.core().model().quantization() == CoreSettings.Quantization.NF4) {
         view.quantizeNf4(manager);
       }
@@ -123,11 +122,11 @@ final class KitRun {
     final ValidationReport report;
     final NDManager manager;
     final MethodSetup.Created created;
-    final LlamaForCausalLM model;
-    final LlamaModelView view;
+    final CausalLm model;
+    final ModuleModelView view;
 
-    Session(ValidationReport report, NDManager manager, MethodSetup.Created created, LlamaForCausalLM model,
-        LlamaModelView view) {
+    Session(ValidationReport report, NDManager manager, MethodSetup.Created created, CausalLm model,
+        ModuleModelView view) {
       this.report = report;
       this.manager = manager;
       this.created = created;
@@ -224,18 +223,14 @@ final class KitRun {
 
     /** Trains {@code steps} optimizer steps with the runtime's trainer; {@code probe} sees the run after each. */
     Trainer.Result train(int steps, StepProbe.Listener probe) {
-      Path metrics = work.resolve("metrics-" + (++runs) + ".jsonl");
       CoreSettings.Training base = report.core().training();
       CoreSettings.Training training = new CoreSettings.Training(base.learningRate(), 1, base.batchSize(),
           base.gradientAccumulationSteps(), base.lrScheduler(), base.warmupSteps(), base.weightDecay(),
           base.maxGradNorm(), base.seed(), base.precision(), base.gradientCheckpointing(), base.devices(), steps,
           base.loggingSteps(), 0, 1,
           base.onNonFinite(), base.adamBeta1(), base.adamBeta2(), base.adamEpsilon(), base.threads());
-      try (MetricsLog log = new MetricsLog(metrics, 0)) {
-        Trainer trainer = new Trainer(model, created.byId(), new SyntheticData(steps), null, training,
-            new StepProbe(probe), log, new PrintWriter(new StringWriter()), false, manager);
-        return trainer.run(null);
-      }
+      return Trainer.builder(model, training, manager).methods(created.byId()).train(new SyntheticData(steps))
+          .listener(new StepProbe(probe)).build().run(null);
     }
 
     @Override

@@ -27,15 +27,15 @@ import dev.peft4j.api.rules.Rule;
 import dev.peft4j.runtime.Peft4j;
 import dev.peft4j.runtime.io.AdapterFiles;
 import dev.peft4j.runtime.io.AtomicFolders;
-import dev.peft4j.runtime.model.llama.LlamaForCausalLM;
-import dev.peft4j.runtime.model.llama.ModelFiles;
+import dev.peft4j.runtime.model.CausalLm;
+import dev.peft4j.runtime.model.ModelFiles;
 import dev.peft4j.runtime.plan.PlanCheck;
 import dev.peft4j.runtime.plan.RunPlan;
 import dev.peft4j.runtime.plugin.DiscoveredMethod;
 import dev.peft4j.runtime.plugin.Discovery;
 import dev.peft4j.runtime.rules.CoreRules;
-import dev.peft4j.runtime.run.MethodSetup;
-import dev.peft4j.runtime.run.ValidationReport;
+import dev.peft4j.runtime.setup.MethodSetup;
+import dev.peft4j.runtime.validate.ValidationReport;
 import dev.peft4j.runtime.train.Trainer;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -384,7 +384,7 @@ public abstract class MethodContract {
       }
     } else {
       try (ai.djl.ndarray.NDManager manager = ai.djl.engine.Engine.getEngine("PyTorch").newBaseManager()) {
-        LlamaForCausalLM model = ModelFiles.load(saved, manager);
+        CausalLm model = ModelFiles.load(saved, manager);
         double error = maxError(expected, KitModel.logits(model, manager));
         report("model saved and loaded: max abs difference %.3g", error);
         assertThat(error).as("outputs after save and load").isLessThanOrEqualTo(SAME);

@@ -1,22 +1,13 @@
 package dev.peft4j.tck;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import dev.peft4j.runtime.train.Checkpoints;
-import dev.peft4j.runtime.train.TrainerState;
-import java.nio.file.Path;
-import java.util.Map;
-import java.util.Optional;
+import dev.peft4j.runtime.train.StepEvent;
+import dev.peft4j.runtime.train.TrainingListener;
 import java.util.Set;
 
-/**
- * Looks at a run after every optimizer step. The trainer hands a checkpoint the parameters that trained in the
- * step just taken; with {@code save-steps = 1} this is called after each step, outside the step's scope, and
- * writes nothing.
- */
-final class StepProbe implements Checkpoints {
+/** Looks at a run after every optimizer step, outside the step's scope, as a listener of the runtime's trainer. */
+final class StepProbe implements TrainingListener {
 
-  /** What to do after a step: {@code step} counts from 1, {@code trained} names what trained in it. */
+  /** What to do after a step: {@code step} counts from 1, {@code trained} names what the methods chose to train. */
   interface Listener {
     void afterStep(long step, Set<String> trained);
   }
@@ -28,13 +19,7 @@ final class StepProbe implements Checkpoints {
   }
 
   @Override
-  public Path save(TrainerState state, Map<String, NDArray> trainable, Map<String, NDArray> optimizer) {
-    listener.afterStep(state.step(), Set.copyOf(trainable.keySet()));
-    return null;
-  }
-
-  @Override
-  public Optional<Saved> latest(NDManager manager) {
-    return Optional.empty();
+  public void onStep(StepEvent event) {
+    listener.afterStep(event.step(), Set.copyOf(event.snapshot().trainable().keySet()));
   }
 }

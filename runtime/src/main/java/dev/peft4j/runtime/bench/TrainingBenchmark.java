@@ -13,13 +13,15 @@ import dev.peft4j.api.MethodFactory;
 import dev.peft4j.api.PeftMethod;
 import dev.peft4j.api.config.SettingsReader;
 import dev.peft4j.runtime.config.CoreSettings;
-import dev.peft4j.runtime.model.llama.LlamaModelView;
 import dev.peft4j.runtime.plugin.Discovery;
 import dev.peft4j.runtime.plugin.PluginDiscovery;
-import dev.peft4j.runtime.run.RuntimeMethodContext;
-import dev.peft4j.runtime.model.llama.LlamaConfig;
-import dev.peft4j.runtime.model.llama.LlamaForCausalLM;
-import dev.peft4j.runtime.model.llama.ModelSizes;
+import dev.peft4j.runtime.setup.RuntimeMethodContext;
+import dev.peft4j.runtime.model.CausalLm;
+import dev.peft4j.runtime.model.ModelConfig;
+import dev.peft4j.runtime.model.ModelFamilies;
+import dev.peft4j.runtime.model.ModelSizes;
+import dev.peft4j.runtime.model.ModuleModelView;
+import dev.peft4j.runtime.model.WeightSource;
 import dev.peft4j.runtime.nn.Parameter;
 import dev.peft4j.runtime.nn.Precision;
 import dev.peft4j.runtime.train.CausalLmLoss;
@@ -59,11 +61,11 @@ public final class TrainingBenchmark {
 
   public static void main(String[] args) throws IOException {
     if (args[0].equals("--config-of")) {
-      System.out.println(namedConfig(args[1]).toJson());
+      System.out.println(namedConfig(args[1]).toJson("float32"));
       return;
     }
     Path configFile = Path.of(args[0]);
-    LlamaConfig config = Files.isRegularFile(configFile) ? LlamaConfig.readFile(configFile) : namedConfig(args[0]);
+    ModelConfig config = Files.isRegularFile(configFile) ? ModelFamilies.BUILT_IN.readFile(configFile) : namedConfig(args[0]);
     String modelName = Files.isRegularFile(configFile)
         ? configFile.toAbsolutePath().getParent().getFileName().toString() : args[0];
     String method = args[1];
@@ -85,7 +87,9 @@ public final class TrainingBenchmark {
     int vocab = config.vocabSize();
     Engine engine = Engine.getEngine("PyTorch");
     try (NDManager manager = engine.newBaseManager()) {
-      LlamaForCausalLM model = LlamaForCausalLM.create(config, LlamaForCausalLM.randomWeights(manager, 0.02, 1), precision);
+      engine.setRandomSeed(1);
+      // drawn in libtorch: a model read from disk is mapped straight into native memory, and so are these
+      CausalLm model = ModelFamilies.BUILT_IN.of(config).create(config, WeightSource.randomInEngine(manager, 0.02), precision);
       long parameters = model.namedParameters().values().stream().mapToLong(Parameter::size).sum();
       int layers = config.numLayers();
       List<PeftMethod> methods = new ArrayList<>();
@@ -112,16 +116,9 @@ public final class TrainingBenchmark {
           0.0, 1.0, 1, CoreSettings.Precision.valueOf(precision.name()), checkpointing, 1, steps, steps, 0, 0,
           CoreSettings.OnNonFinite.STOP,
           0.9, 0.999, 1e-8, 0);
-      Path metrics = Files.createTempFile("peft4j-bench", ".jsonl");
-      long optimizerBytes;
-      try (MetricsLog log = new MetricsLog(metrics, 0)) {
-        Trainer trainer = new Trainer(model, methods, data, null, settings, Checkpoints.NONE, log,
-            new PrintWriter(OutputStream.nullOutputStream()), false, manager);
-        trainer.run(null);
-        optimizerBytes = trainer.optimizerStateBytes();
-      } finally {
-        Files.deleteIfExists(metrics);
-      }
+      Trainer trainer = Trainer.builder(model, settings, manager).methods(methods).train(data).build();
+      trainer.run(null);
+      long optimizerBytes = trainer.optimizerStateBytes();
       rss.add(new long[] {steps, kilobytes("VmRSS")});
       double medianStep = median(stepMillis.subList(Math.min(3, stepMillis.size() - 1), stepMillis.size()));
       double tokensPerSecond = batch * (double) length / (medianStep / 1000);
@@ -146,9 +143,9 @@ public final class TrainingBenchmark {
   }
 
   /** A named size with the benchmark's vocabulary of 256 tokens. */
-  static LlamaConfig namedConfig(String size) {
-    return ModelSizes.valueOf(size.toUpperCase(Locale.ROOT))
-        .config(256, Map.of("bos_token_id", 1, "eos_token_id", 2, "pad_token_id", 0));
+  static ModelConfig namedConfig(String size) {
+    return ModelSizes.valueOf(size.toUpperCase(Locale.ROOT)).config(ModelFamilies.BUILT_IN.of("llama").orElseThrow(), 256,
+        Map.of("bos_token_id", 1, "eos_token_id", 2, "pad_token_id", 0));
   }
 
   /** The LoRA configurations the benchmark knows, by name. */
@@ -174,7 +171,7 @@ public final class TrainingBenchmark {
    * the head (std: R = G·Pᵀ, m × r with P r × n when m ≥ n, else R = Pᵀ·G, r × n with P m × r), two moments for
    * the rest; BAdam's two moments for its active block (decoder layer 0).
    */
-  static long optimizerStateTheory(String method, LlamaForCausalLM model, int layers) {
+  static long optimizerStateTheory(String method, CausalLm model, int layers) {
     long bytes = 0;
     for (Map.Entry<String, Parameter> entry : model.namedParameters().entrySet()) {
       String name = entry.getKey();
@@ -196,9 +193,9 @@ public final class TrainingBenchmark {
   }
 
   /** Applies the built-in LoRA with {@code settings} to {@code model} (on a 4-bit base if asked), as a run would. */
-  static PeftMethod lora(String settings, boolean quantized, LlamaForCausalLM model, NDManager manager) {
+  static PeftMethod lora(String settings, boolean quantized, CausalLm model, NDManager manager) {
     PeftMethod method = method("lora", settings, manager);
-    LlamaModelView view = new LlamaModelView(model);
+    ModuleModelView view = new ModuleModelView(model);
     if (quantized) {
       view.quantizeNf4(manager);
     }

@@ -1,7 +1,8 @@
 package dev.peft4j.runtime.cli;
 
+import dev.peft4j.runtime.LoadedModel;
 import dev.peft4j.runtime.config.CoreSettings.DataFormat;
-import dev.peft4j.runtime.run.Evaluation;
+import dev.peft4j.runtime.generate.Evaluation;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -38,9 +39,8 @@ final class EvaluateCommand extends ModelCommand {
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), "unknown format '" + format + "': alpaca or sharegpt");
     }
-    try (ModelOptions.Loaded loaded = load(true)) {
-      Evaluation.Answers answers = Evaluation.exactMatch(loaded.model(), loaded.tokenizer(), loaded.manager(), data,
-          dataFormat, limit, maxNewTokens);
+    try (LoadedModel loaded = load()) {
+      Evaluation.Answers answers = loaded.evaluate(data, dataFormat, limit, maxNewTokens);
       PrintWriter out = spec.commandLine().getOut();
       for (int i = 0; i < Math.min(show, answers.prompts().size()); i++) {
         out.printf("%s -> %s (expected %s)%n", answers.prompts().get(i), answers.predicted().get(i), answers.references().get(i));

@@ -1,10 +1,7 @@
 package dev.peft4j.runtime.cli;
 
-import dev.peft4j.runtime.data.ChatTemplate;
-import dev.peft4j.runtime.data.Role;
-import dev.peft4j.runtime.data.Turn;
+import dev.peft4j.runtime.LoadedModel;
 import dev.peft4j.runtime.generate.Generator;
-import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -39,12 +36,9 @@ final class GenerateCommand extends ModelCommand {
       throw new CommandLine.ParameterException(spec.commandLine(),
           "need --max-new-tokens >= 1, --temperature >= 0 and 0 < --top-p <= 1");
     }
-    try (ModelOptions.Loaded loaded = load(true)) {
-      int[] ids = raw ? loaded.tokenizer().encode(prompt)
-          : ChatTemplate.of(loaded.tokenizer()).encodePrompt(List.of(new Turn(Role.USER, prompt)));
-      int[] answer = new Generator(loaded.model(), loaded.manager()).generate(ids, loaded.tokenizer().eosId(),
-          new Generator.Sampling(maxNewTokens, temperature, topP, seed));
-      spec.commandLine().getOut().println(loaded.tokenizer().decode(answer, true));
+    try (LoadedModel loaded = load()) {
+      Generator.Sampling sampling = new Generator.Sampling(maxNewTokens, temperature, topP, seed);
+      spec.commandLine().getOut().println(raw ? loaded.continueText(prompt, sampling) : loaded.generate(prompt, sampling));
       spec.commandLine().getOut().flush();
     }
     return 0;

@@ -1,8 +1,8 @@
 package dev.peft4j.runtime.cli;
 
-import dev.peft4j.runtime.model.llama.LlamaConfig;
-import dev.peft4j.runtime.model.llama.ModelSizes;
-import dev.peft4j.runtime.run.ModelInit;
+import dev.peft4j.runtime.model.ModelConfig;
+import dev.peft4j.runtime.model.ModelSizes;
+import dev.peft4j.runtime.model.ModelInit;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -13,7 +13,7 @@ import picocli.CommandLine.Option;
 
 /** {@code peft4j init-model}: a random model folder with a tokenizer, for demos and tests without downloads. */
 @Command(name = "init-model", mixinStandardHelpOptions = true,
-    description = "Write a randomly initialised Llama model folder (config.json, model.safetensors, a character "
+    description = "Write a randomly initialised model folder (config.json, model.safetensors, a character "
         + "tokenizer) of a named size or of the sizes in a config.json.")
 final class InitModelCommand implements Callable<Integer> {
 
@@ -48,7 +48,7 @@ final class InitModelCommand implements Callable<Integer> {
             "unknown size '" + shape.size + "': choose tiny or small, or give --config");
       }
     }
-    LlamaConfig config = ModelInit.write(out, size, Optional.ofNullable(shape.config), seed);
+    ModelConfig config = ModelInit.write(out, size, Optional.ofNullable(shape.config), seed);
     spec.commandLine().getOut().printf("wrote %s: %s, %d layers, hidden %d, vocabulary %d%n", out, config.modelType(),
         config.numLayers(), config.hiddenSize(), config.vocabSize());
     return 0;

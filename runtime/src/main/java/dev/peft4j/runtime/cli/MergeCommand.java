@@ -1,7 +1,7 @@
 package dev.peft4j.runtime.cli;
 
-import dev.peft4j.runtime.model.llama.ModelFiles;
 import java.nio.file.Path;
+import java.util.Optional;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -20,12 +20,9 @@ final class MergeCommand extends ModelCommand {
     if (model.adapter == null) {
       throw new CommandLine.ParameterException(spec.commandLine(), "merge needs --adapter DIR");
     }
-    try (ModelOptions.Loaded loaded = load(false)) {
-      loaded.adapter().merge(true);
-      ModelFiles.save(loaded.model(), out, model.model, loaded.baseNames(), ModelFiles.weightsDtype(model.model));
-      spec.commandLine().getOut().println("merged " + model.adapter + " into " + model.model + ": " + out);
-      spec.commandLine().getOut().flush();
-    }
+    parent.runtime(Optional.empty()).merge(model.model, model.adapter, out);
+    spec.commandLine().getOut().println("merged " + model.adapter + " into " + model.model + ": " + out);
+    spec.commandLine().getOut().flush();
     return 0;
   }
 }

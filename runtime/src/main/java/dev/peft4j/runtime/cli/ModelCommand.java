@@ -1,5 +1,6 @@
 package dev.peft4j.runtime.cli;
 
+import dev.peft4j.runtime.LoadedModel;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -17,8 +18,8 @@ abstract class ModelCommand implements Callable<Integer> {
   @Mixin
   ModelOptions model;
 
-  /** The model, with {@code --adapter} attached if given; the caller closes it. */
-  ModelOptions.Loaded load(boolean withTokenizer) {
-    return model.load(parent.runtime(Optional.empty()).discovery(), withTokenizer);
+  /** The model, computed in fp32, with {@code --adapter} attached if given; the caller closes it. */
+  LoadedModel load() {
+    return parent.runtime(Optional.empty()).loadModel(model.model, Optional.ofNullable(model.adapter));
   }
 }

@@ -2,7 +2,7 @@ package dev.peft4j.runtime.cli;
 
 import dev.peft4j.api.rules.Violation;
 import dev.peft4j.runtime.Peft4j;
-import dev.peft4j.runtime.run.ValidationReport;
+import dev.peft4j.runtime.validate.ValidationReport;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;

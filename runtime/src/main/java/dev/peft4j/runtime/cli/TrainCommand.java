@@ -1,13 +1,11 @@
 package dev.peft4j.runtime.cli;
 
 import dev.peft4j.runtime.Peft4j;
-import dev.peft4j.runtime.run.TrainingSession;
-import dev.peft4j.runtime.run.ValidationReport;
-import dev.peft4j.runtime.run.RunFolder;
+import dev.peft4j.runtime.TrainingRun;
+import dev.peft4j.runtime.validate.ValidationReport;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -44,10 +42,17 @@ final class TrainCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    RunFolder.Start start = new RunFolder.Start(resume, overwrite, Set.copyOf(acceptedChanges));
     Peft4j peft4j = parent.runtime(Optional.of(run.runFile));
     ValidationReport report = run.validate(peft4j, spec.commandLine().getErr());
-    TrainingSession.train(report, peft4j.discovery(), start, spec.commandLine().getOut(), Peft4jCommand.onTerminal());
+    TrainingRun training = peft4j.training(report).console(spec.commandLine().getOut(), Peft4jCommand.onTerminal());
+    if (resume) {
+      training.resume();
+    }
+    if (overwrite) {
+      training.overwrite();
+    }
+    acceptedChanges.forEach(training::acceptChange);
+    training.run();
     return 0;
   }
 }

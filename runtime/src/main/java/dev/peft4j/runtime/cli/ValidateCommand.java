@@ -1,6 +1,6 @@
 package dev.peft4j.runtime.cli;
 
-import dev.peft4j.runtime.run.ValidationReport;
+import dev.peft4j.runtime.validate.ValidationReport;
 import java.io.PrintWriter;
 import java.util.Optional;
 import java.util.concurrent.Callable;

@@ -24,7 +24,7 @@ import java.util.stream.Collectors;
  * the generation prompt (the prompt {@code P}) and with turn {@code i} (the text {@code F}). What {@code P} adds to the
  * previous {@code F} is masked; what {@code F} adds to {@code P} — the answer and whatever the template closes it with,
  * such as {@code <|im_end|>} or {@code </s>} — is learned. This needs each rendering to start with the previous one,
- * which holds for the templates of Llama 2 and 3, Mistral, Qwen2, Zephyr and other ChatML-style templates; a
+ * which holds for the common chat templates (Mistral's, Qwen2's, Zephyr's and other ChatML-style ones); a
  * template that rewrites earlier turns (one that drops the reasoning of earlier answers, say) is refused with a
  * {@link ChatTemplateException}.
  *

@@ -1,12 +1,13 @@
 package dev.peft4j.runtime.generate;
 
-import dev.peft4j.runtime.nn.Tensors;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
-import dev.peft4j.runtime.model.llama.LlamaForCausalLM;
+import ai.djl.pytorch.jni.JniUtils;
+import dev.peft4j.runtime.model.CausalLm;
+import dev.peft4j.runtime.nn.Tensors;
 import java.util.Arrays;
 import java.util.Random;
 
@@ -17,7 +18,7 @@ import java.util.Random;
  */
 public final class Generator {
 
-  private final LlamaForCausalLM model;
+  private final CausalLm model;
   private final NDManager manager;
 
   /** How to sample. */
@@ -27,13 +28,26 @@ public final class Generator {
     }
   }
 
-  public Generator(LlamaForCausalLM model, NDManager manager) {
+  public Generator(CausalLm model, NDManager manager) {
     this.model = model;
     this.manager = manager;
   }
 
-  /** The new token ids after {@code prompt}, stopping after {@code eosId} (not included) or the limit. */
+  /**
+   * The new token ids after {@code prompt}, stopping after {@code eosId} (not included) or the limit. Gradient
+   * tracking is off while it runs, on whatever thread calls it (libtorch keeps the mode per thread).
+   */
   public int[] generate(int[] prompt, int eosId, Sampling sampling) {
+    boolean gradMode = JniUtils.isGradMode();
+    JniUtils.setGradMode(false);
+    try {
+      return decode(prompt, eosId, sampling);
+    } finally {
+      JniUtils.setGradMode(gradMode);
+    }
+  }
+
+  private int[] decode(int[] prompt, int eosId, Sampling sampling) {
     Random random = new Random(sampling.seed());
     int maxPositions = model.config().maxPositionEmbeddings();
     int[] sequence = Arrays.copyOf(prompt, prompt.length + sampling.maxNewTokens());

@@ -4,7 +4,7 @@ import com.google.inject.AbstractModule;
 import com.google.inject.multibindings.MapBinder;
 import dev.peft4j.runtime.plugin.DiscoveredMethod;
 import dev.peft4j.runtime.plugin.Discovery;
-import dev.peft4j.runtime.run.RunValidator;
+import dev.peft4j.runtime.validate.RunValidator;
 import java.util.Objects;
 
 /**

@@ -16,7 +16,7 @@ import org.ejml.interfaces.decomposition.SingularValueDecomposition_F64;
  * SVD and QR in double precision with EJML (pure Java), for what DJL 0.35 lacks: PiSSA's
  * initialisation decomposes each targeted weight once, at the start of a run. The results come back
  * as float32 arrays in libtorch's memory. GaLore's repeated decompositions use it only on small
- * matrices (a randomized range finder's QR and its small SVD; measured in the README, section GaLore),
+ * matrices (a randomized range finder's QR and its small SVD; measured in bench/README.md, the SVD table),
  * or in full with {@code galore.svd = exact}.
  */
 public final class EjmlLinearAlgebra implements LinearAlgebra {

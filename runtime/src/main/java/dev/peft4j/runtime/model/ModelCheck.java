@@ -4,8 +4,6 @@ import dev.peft4j.api.plan.ParameterShape;
 import dev.peft4j.runtime.Names;
 import dev.peft4j.runtime.io.safetensors.SafetensorsCheckpoint;
 import dev.peft4j.runtime.io.safetensors.TensorInfo;
-import dev.peft4j.runtime.model.llama.LlamaConfig;
-import dev.peft4j.runtime.plan.ModelShapes;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -16,7 +14,7 @@ import java.util.Map;
 
 /**
  * The checks a model folder passes before a run uses it, the same for {@code validate}, {@code plan} and
- * {@code train}: its config.json read strictly ({@link LlamaConfig}), and, when the folder holds weights, the
+ * {@code train}: its config.json read strictly (by its family), and, when the folder holds weights, the
  * weights against the config: every tensor the model needs, of its shape, and no tensor it would not use (a
  * config of 2 layers over weights of 4 would silently train another model). Only the safetensors headers are
  * read. A folder of config.json alone (to plan a model not downloaded yet) has its config checked.
@@ -32,8 +30,8 @@ public final class ModelCheck {
    * @throws ModelConfigException naming what is wrong
    * @throws dev.peft4j.runtime.io.safetensors.SafetensorsException when a weights file is malformed
    */
-  public static LlamaConfig check(Path folder) {
-    LlamaConfig config = LlamaConfig.read(folder);
+  public static ModelConfig check(Path folder) {
+    ModelConfig config = ModelFamilies.BUILT_IN.read(folder);
     if (Files.isRegularFile(folder.resolve(SafetensorsCheckpoint.SINGLE_FILE))
         || Files.isRegularFile(folder.resolve(SafetensorsCheckpoint.INDEX_FILE))) {
       try (SafetensorsCheckpoint weights = SafetensorsCheckpoint.open(folder)) {
@@ -48,11 +46,11 @@ public final class ModelCheck {
   }
 
   /** The tensors {@code present} (name and shape) against what {@code config} builds. */
-  static void requireMatch(Path folder, LlamaConfig config, Map<String, long[]> present) {
+  static void requireMatch(Path folder, ModelConfig config, Map<String, long[]> present) {
     List<String> missing = new ArrayList<>();
     List<String> misshapen = new ArrayList<>();
     Map<String, long[]> unused = new LinkedHashMap<>(present);
-    for (ParameterShape parameter : ModelShapes.of(config, false).parameters()) {
+    for (ParameterShape parameter : ModelFamilies.BUILT_IN.of(config).shape(config, false, 4).parameters()) {
       long[] expected = parameter.shape().stream().mapToLong(Long::longValue).toArray();
       long[] found = unused.remove(parameter.name());
       if (found == null) {

@@ -24,7 +24,7 @@ public final class Attention {
 
   /**
    * @param attentionMask {@code [B][T]}, 1 for a real token and 0 for padding; null when there is none
-   * @param scale the factor on the scores, {@code 1/√head_dim} for Llama
+   * @param scale the factor on the scores, usually {@code 1/√head_dim}
    */
   public static Attention of(NDManager manager, int[][] attentionMask, int length, float scale) {
     NDArray scaleArray = Tensors.scalar(manager, scale);

@@ -3,7 +3,7 @@ package dev.peft4j.runtime.nn;
 import ai.djl.ndarray.NDArray;
 
 /**
- * Root-mean-square normalisation, as Llama's {@code LlamaRMSNorm}: {@code w · x / sqrt(mean(x²) + eps)}, in float32
+ * Root-mean-square normalisation, as transformers' decoder models compute it: {@code w · x / sqrt(mean(x²) + eps)}, in float32
  * inside whatever the precision, the result in the activations' dtype.
  */
 public final class RmsNorm extends Module {

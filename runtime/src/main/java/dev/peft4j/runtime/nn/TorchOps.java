@@ -124,7 +124,7 @@ public final class TorchOps {
     return call("bf16_from_bytes", data, table);
   }
 
-  /** transformers' {@code LlamaRMSNorm}: float32 inside, the result in x's dtype times {@code weight}. */
+  /** transformers' RMSNorm of decoder models: float32 inside, the result in x's dtype times {@code weight}. */
   public NDArray rmsNorm(NDArray x, NDArray weight, NDArray eps) {
     return call("rms_norm", x, weight, eps);
   }

@@ -4,7 +4,9 @@ import dev.peft4j.api.plan.LinearShape;
 import dev.peft4j.api.plan.ModelShape;
 import dev.peft4j.api.plan.OptimizerCost;
 import dev.peft4j.api.plan.ParameterShape;
-import dev.peft4j.runtime.model.llama.LlamaConfig;
+import dev.peft4j.runtime.model.ModelConfig;
+import dev.peft4j.runtime.model.ModelFamilies;
+import dev.peft4j.runtime.model.ModelFamily;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.OptionalInt;
@@ -27,19 +29,14 @@ import java.util.Set;
  * 64), a trainable one as an fp32 master (4 bytes) — but for a parameter an optimizer hook says holds no gradient at
  * the peak (BAdam's inactive blocks), which is stored frozen then.
  *
- * <p>Activations of one micro-batch of b sequences of s tokens (T = b·s; hidden h, intermediate i, H query and K
- * key/value heads of size d, q = H·d, k = K·d; c bytes a value, 4 in fp32 and 2 in bf16), what autograd saves in a
- * decoder layer: each RMSNorm its normalised input in float32 and in c (fp32: 4·T·h, and the second norm its input
- * too; bf16: the float32 copy of its input, 4·T·h, and the normalised 2·T·h), and its output (c·T·h, which the
- * projections after it read); rotary embeddings the queries and keys and their rotated halves (2·c·T·(q + k));
- * scaled_dot_product_attention its queries, its keys and values repeated to H heads when K &lt; H (else K's), its
- * output and the log-sum-exp (4 bytes per query head and token); o_proj its merged input (c·T·q); the SwiGLU MLP
- * gate, up, silu(gate) and their product (4·c·T·i). Each stage's output stays (c·T·h). Only the layers from the
- * lowest one that trains keep a graph; below it nothing is kept. In bf16 the casts of trainable fp32 masters to bf16
- * are saved too (2 bytes a value of every trainable linear weight), and a 4-bit base keeps each layer's dequantized
- * weight until its backward pass. Methods add their own ({@code MethodPlan.activationValuesPerToken}, float32
- * values, and {@code …PerPass}). With gradient checkpointing the forward pass keeps only each layer's input (c·T·h
- * each) and the backward pass holds one layer's activations at a time, recomputed.
+ * <p>Activations of one micro-batch: what autograd saves in each decoder layer, which the model's family prices
+ * ({@link dev.peft4j.runtime.model.ModelFamily#layerActivations}: more when the layer's own weights train, since their
+ * products then need their inputs), and each stage's output (c·T·h; c bytes a value, 4 in fp32 and 2 in bf16; T
+ * tokens, hidden h). Only the layers from the lowest one that trains keep a graph; below it nothing is kept. In bf16
+ * the casts of trainable fp32 masters to bf16 are saved too (2 bytes a value of every trainable linear weight), and a
+ * 4-bit base keeps each layer's dequantized weight until its backward pass. Methods add their own ({@code
+ * MethodPlan.activationValuesPerToken}, float32 values, and {@code …PerPass}). With gradient checkpointing the forward
+ * pass keeps only each layer's input and the backward pass holds one layer's activations at a time, recomputed.
  *
  * <p>The loss runs the head on chunks of the counted positions (at most {@code StagedPass.LOSS_CHUNK_VALUES} logits
  * at a time): a chunk's logits in c, their float32 copy and log-softmax, and the logits' gradient in float32 and c.
@@ -92,7 +89,7 @@ public final class MemoryModel {
    *     through a Java array
    * @param maxHeap the JVM's maximum heap ({@code Runtime.maxMemory()}: the launcher starts plan and train alike)
    */
-  public static MemoryEstimate estimate(LlamaConfig config, ModelShape model, Map<String, OptimizerCost> costs,
+  public static MemoryEstimate estimate(ModelConfig config, ModelShape model, Map<String, OptimizerCost> costs,
       long methodPerToken, long methodPerPass, Workload work, boolean writesModel, long maxHeap) {
     long c = work.precision().storedBytes();
     Set<String> quantized = quantizedWeights(model);
@@ -162,7 +159,8 @@ public final class MemoryModel {
     long t = work.tokens();
     long h = config.hiddenSize();
     Set<String> base = new HashSet<>();
-    ModelShapes.of(config, false).parameters().forEach(p -> base.add(p.name()));
+    ModelFamily family = ModelFamilies.BUILT_IN.of(config);
+    family.shape(config, false, 4).parameters().forEach(p -> base.add(p.name()));
     boolean[] trainsWeights = new boolean[layers];
     for (ParameterShape p : model.parameters()) {
       boolean training = p.trainable() && costs.getOrDefault(p.name(), adamW(p.size())).gradientValues() > 0;
@@ -176,14 +174,14 @@ public final class MemoryModel {
     if (work.checkpointing()) {
       long largestLayer = 0;
       for (int l = 0; l < layers; l++) {
-        largestLayer = Math.max(largestLayer, layerActivations(config, work, trainsWeights[l]));
+        largestLayer = Math.max(largestLayer, family.layerActivations(config, work, trainsWeights[l]));
       }
       long perLayerMethod = layers == 0 ? methodBytes : methodBytes / layers;
       activations = (layers + 1) * stageOutput + largestLayer + perLayerMethod + largestLayerCopies + dequantizedLayer;
     } else {
       long graphs = 0;
       for (int l = lowest; l < layers; l++) {
-        graphs += layerActivations(config, work, trainsWeights[l]) + stageOutput;
+        graphs += family.layerActivations(config, work, trainsWeights[l]) + stageOutput;
       }
       activations = stageOutput + graphs + methodBytes + castCopies + (layers == 0 ? 0 : dequantized * kept / layers);
     }
@@ -239,44 +237,15 @@ public final class MemoryModel {
     return (values + 1) / 2 + VALUE_BYTES * ((values + 63) / 64);
   }
 
-  /**
-   * Bytes autograd saves in one decoder layer for one micro-batch (see the class comment), when the layer's own
-   * weights train ({@code trained}: their products need their inputs) or not (only what the gradient of the layer's
-   * input needs).
-   */
-  static long layerActivations(LlamaConfig config, Workload work, boolean trained) {
-    long c = work.precision().storedBytes();
-    long t = work.tokens();
-    long h = config.hiddenSize();
-    long i = config.intermediateSize();
-    long q = (long) config.numHeads() * config.headDim();
-    long k = (long) config.numKvHeads() * config.headDim();
-    boolean bf16 = c != VALUE_BYTES;
-    // RMSNorms: the float32 input each squares (the first norm's is the layer's input in fp32, kept anyway)
-    long norms = (bf16 ? 2 : 1) * VALUE_BYTES * t * h;
-    long repeated = config.numKvHeads() < config.numHeads() ? q : k;
-    long attention = 2 * c * t * q + 2 * c * t * repeated + VALUE_BYTES * t * config.numHeads();
-    long mlp = 3 * c * t * i;
-    // measured with transformers' saved-tensor hooks on the same layer: one more hidden-sized tensor than the above
-    long unexplained = c * t * h;
-    long frozen = norms + attention + mlp + unexplained;
-    if (!trained) {
-      return frozen;
-    }
-    // the inputs of the layer's products (the norms' outputs, the merged heads, the MLP's product) and the norms'
-    // normalised values, for the weights' gradients
-    return frozen + 2 * c * t * h + c * t * q + c * t * i + 2 * c * t * h;
-  }
-
   /** A layer's backward pass: the gradients of its output and input and three of the MLP's in flight. */
-  static long layerBackward(LlamaConfig config, Workload work) {
+  static long layerBackward(ModelConfig config, Workload work) {
     long c = work.precision().storedBytes();
     long t = work.tokens();
     return 2 * c * t * config.hiddenSize() + 3 * c * t * config.intermediateSize();
   }
 
   /** The loss's largest chunk: logits in c, their float32 copy and log-softmax, their gradient in fp32 and c. */
-  static long lossChunk(LlamaConfig config, Workload work) {
+  static long lossChunk(ModelConfig config, Workload work) {
     long c = work.precision().storedBytes();
     long positions = (long) work.batch() * Math.max(1, work.length() - 1);
     long rows = Math.max(1, Math.min(positions, LOSS_CHUNK_VALUES / Math.max(1, config.vocabSize())));

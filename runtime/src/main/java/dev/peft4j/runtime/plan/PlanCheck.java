@@ -3,7 +3,7 @@ package dev.peft4j.runtime.plan;
 import dev.peft4j.api.model.ModelView;
 import dev.peft4j.api.model.ParameterView;
 import dev.peft4j.api.plan.ParameterShape;
-import dev.peft4j.runtime.run.MethodSetup;
+import dev.peft4j.runtime.setup.MethodSetup;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

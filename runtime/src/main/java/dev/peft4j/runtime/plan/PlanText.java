@@ -2,7 +2,7 @@ package dev.peft4j.runtime.plan;
 
 import dev.peft4j.api.config.ConfigurationException;
 import dev.peft4j.api.rules.Violation;
-import dev.peft4j.runtime.model.llama.LlamaConfig;
+import dev.peft4j.runtime.model.ModelConfig;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -14,13 +14,13 @@ public final class PlanText {
 
   public static String render(RunPlan plan) {
     List<String> lines = new ArrayList<>();
-    LlamaConfig c = plan.config();
+    ModelConfig c = plan.config();
     lines.add("plan for " + plan.validation().run().displayName() + " (from config.json alone; no weights loaded)");
     lines.add(String.format(Locale.ROOT, "model: %s — %s, %d layers, hidden %d, intermediate %d, %d heads (%d key/value) "
             + "of %d, vocabulary %,d, %s%s%s",
         shown(plan.configFile()), c.modelType(), c.numLayers(), c.hiddenSize(), c.intermediateSize(), c.numHeads(),
         c.numKvHeads(), c.headDim(), c.vocabSize(), c.tieWordEmbeddings() ? "tied embeddings" : "untied head",
-        c.attentionBias() ? ", q/k/v biases" : "",
+        c.features(),
         plan.validation().core().model().quantization() == dev.peft4j.runtime.config.CoreSettings.Quantization.NF4
             ? ", 4-bit (NF4) decoder weights" : ""));
     lines.add("methods: " + String.join(", ", plan.methods().stream().map(RunPlan.MethodPlanned::id).toList()));

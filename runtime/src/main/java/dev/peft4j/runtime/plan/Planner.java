@@ -8,11 +8,13 @@ import dev.peft4j.api.plan.ModelShape;
 import dev.peft4j.api.plan.OptimizerCost;
 import dev.peft4j.api.plan.ParameterShape;
 import dev.peft4j.runtime.config.CoreSettings;
-import dev.peft4j.runtime.model.llama.LlamaConfig;
+import dev.peft4j.runtime.model.ModelConfig;
+import dev.peft4j.runtime.model.ModelFamilies;
+import dev.peft4j.runtime.model.ModelFamily;
 import dev.peft4j.runtime.nn.Bf16Support;
 import dev.peft4j.runtime.plugin.DiscoveredMethod;
 import dev.peft4j.runtime.plugin.Discovery;
-import dev.peft4j.runtime.run.ValidationReport;
+import dev.peft4j.runtime.validate.ValidationReport;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -41,14 +43,15 @@ public final class Planner {
       throw new IllegalArgumentException("only a run without setting problems can be planned");
     }
     Path folder = report.core().model().path().get();
-    LlamaConfig config = LlamaConfig.read(folder);
+    ModelConfig config = ModelFamilies.BUILT_IN.read(folder);
+    ModelFamily family = ModelFamilies.BUILT_IN.of(config);
     CoreSettings core = report.core();
     boolean quantized = core.model().quantization() == CoreSettings.Quantization.NF4;
     Bf16Support.Choice precision = Bf16Support.detect().choose(core.training().precision());
     Workload work = new Workload(core.training().batchSize(), core.data().cutoffLen(),
         core.training().gradientAccumulationSteps(), precision.precision(), core.training().gradientCheckpointing());
 
-    ModelShape model = ModelShapes.of(config, quantized, precision.precision().storedBytes());
+    ModelShape model = family.shape(config, quantized, precision.precision().storedBytes());
     List<String> order = new ArrayList<>();
     List<String> later = new ArrayList<>();
     boolean adapter = false;

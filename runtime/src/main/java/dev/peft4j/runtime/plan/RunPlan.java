@@ -1,9 +1,9 @@
 package dev.peft4j.runtime.plan;
 
 import dev.peft4j.api.plan.ModelShape;
-import dev.peft4j.runtime.model.llama.LlamaConfig;
-import dev.peft4j.runtime.run.MethodSetup;
-import dev.peft4j.runtime.run.ValidationReport;
+import dev.peft4j.runtime.model.ModelConfig;
+import dev.peft4j.runtime.setup.MethodSetup;
+import dev.peft4j.runtime.validate.ValidationReport;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -24,7 +24,7 @@ import java.util.Optional;
 public record RunPlan(
     ValidationReport validation,
     Path configFile,
-    LlamaConfig config,
+    ModelConfig config,
     Workload workload,
     List<MethodPlanned> methods,
     ModelShape shape,

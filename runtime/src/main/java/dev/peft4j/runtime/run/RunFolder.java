@@ -1,5 +1,6 @@
 package dev.peft4j.runtime.run;
 
+import dev.peft4j.runtime.validate.ValidationReport;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigValue;

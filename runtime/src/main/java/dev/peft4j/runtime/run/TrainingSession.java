@@ -1,5 +1,9 @@
 package dev.peft4j.runtime.run;
 
+import dev.peft4j.runtime.validate.ValidationReport;
+import dev.peft4j.runtime.setup.MethodSetup;
+import dev.peft4j.runtime.setup.RuntimeMethodContext;
+import dev.peft4j.runtime.setup.Adapters;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -16,22 +20,25 @@ import dev.peft4j.runtime.data.DataOptions;
 import dev.peft4j.runtime.data.Datasets;
 import dev.peft4j.runtime.data.PreparedData;
 import dev.peft4j.runtime.io.AdapterFiles;
-import dev.peft4j.runtime.model.llama.LlamaForCausalLM;
-import dev.peft4j.runtime.model.llama.LlamaModelView;
-import dev.peft4j.runtime.model.llama.ModelFiles;
+import dev.peft4j.runtime.model.CausalLm;
+import dev.peft4j.runtime.model.ModelFiles;
+import dev.peft4j.runtime.model.ModuleModelView;
 import dev.peft4j.runtime.nn.Bf16Support;
 import dev.peft4j.runtime.nn.Parameter;
 import dev.peft4j.runtime.plugin.Discovery;
 import dev.peft4j.runtime.tokenizer.Tokenizer;
+import dev.peft4j.runtime.train.CheckpointWriter;
 import dev.peft4j.runtime.train.Checkpoints;
 import dev.peft4j.runtime.train.FileCheckpoints;
 import dev.peft4j.runtime.train.FiniteWeights;
 import dev.peft4j.runtime.train.LossPlot;
 import dev.peft4j.runtime.train.MetricsLog;
+import dev.peft4j.runtime.train.Progress;
 import dev.peft4j.runtime.train.RunIdentity;
 import dev.peft4j.runtime.train.Trainer;
 import dev.peft4j.runtime.train.TrainingData;
 import dev.peft4j.runtime.train.TrainingException;
+import dev.peft4j.runtime.train.TrainingListener;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -43,41 +50,56 @@ import java.util.Map;
 /**
  * One training run from a validated configuration: the model, the methods, the data, the loop, and
  * what a run leaves in {@code output.dir} — {@code checkpoints/}, {@code metrics.jsonl}, {@code
- * loss.png} and the trained {@code model/}.
+ * loss.png} and the trained {@code model/} or {@code adapter/}.
  */
 public final class TrainingSession {
 
-  /** What the run left behind. */
+  /** What the run left behind: {@code model} is the trained model's folder, or the trained adapter's. */
   public record Outcome(Trainer.Result result, Path outputDir, Path model, Path metrics, Path plot) {}
 
-  private TrainingSession() {}
+  private final ValidationReport report;
+  private final CoreSettings core;
+  private final Discovery discovery;
+  private final RunFolder.Start start;
+  private final PrintWriter out;
+  private final boolean terminal;
+  private final List<TrainingListener> listeners;
 
-  /** Starts a new run ({@code resume} false) or resumes the run in output.dir with the same settings. */
-  public static Outcome train(ValidationReport report, Discovery discovery, boolean resume, PrintWriter out, boolean terminal) {
-    return train(report, discovery, resume ? RunFolder.Start.RESUME : RunFolder.Start.NEW, out, terminal);
+  private TrainingSession(ValidationReport report, Discovery discovery, RunFolder.Start start, PrintWriter out,
+      boolean terminal, List<TrainingListener> listeners) {
+    this.report = report;
+    this.core = report.core();
+    this.discovery = discovery;
+    this.start = start;
+    this.out = out;
+    this.terminal = terminal;
+    this.listeners = List.copyOf(listeners);
   }
 
   /**
    * Runs with output.dir locked for this run alone ({@link RunLock}), prepared by {@link RunFolder#prepare}.
    *
+   * @param out where the run's lines go (the progress bar, notices, the summary)
+   * @param terminal whether {@code out} is a terminal (a redrawn progress bar) or a log (plain lines)
+   * @param listeners the caller's own listeners, called after the progress, the metrics and the checkpoints
    * @throws TrainingException when output.dir is in use, holds another run, or the checkpoint to resume from is
    *     of other settings; when training fails, or its result is not finite (then no model is written)
    */
   public static Outcome train(ValidationReport report, Discovery discovery, RunFolder.Start start, PrintWriter out,
-      boolean terminal) {
+      boolean terminal, List<TrainingListener> listeners) {
     try (RunLock lock = RunLock.acquire(report.core().outputDir())) {
       RunFolder.prepare(report.core().outputDir(), start, line -> {
         out.println(line);
         out.flush();
       });
-      return locked(report, discovery, start, out, terminal);
+      return new TrainingSession(report, discovery, start, out, terminal, listeners).locked();
     }
   }
 
-  private static Outcome locked(ValidationReport report, Discovery discovery, RunFolder.Start start, PrintWriter out,
-      boolean terminal) {
-    boolean resume = start.resume();
-    CoreSettings core = report.core();
+  /** The model with the methods applied (and a saved adapter loaded), and the adapters among the methods. */
+  private record Tuned(CausalLm model, List<AdapterMethod> adapters) {}
+
+  private Outcome locked() {
     Path trainFile = core.data().train().orElseThrow(() -> new ConfigurationException(List.of(new SettingProblem(
         "peft4j.data.train", Origins.DEFAULT, "must be set to train: a JSON lines file (see examples/data/)"))));
     Path modelPath = core.model().path().orElseThrow();
@@ -87,29 +109,9 @@ public final class TrainingSession {
     try (NDManager manager = engine.newBaseManager(engine.defaultDevice())) {
       // A method's lines go where the progress goes, each on a line of its own (not inside the redrawn bar).
       MethodSetup.Created methods = MethodSetup.create(report, discovery,
-          new RuntimeMethodContext(manager, core.training().seed(), line -> {
-            out.println((terminal ? "\r" : "") + line);
-            out.flush();
-          }));
+          new RuntimeMethodContext(manager, core.training().seed(), this::line));
       try (Tokenizer tokenizer = Tokenizer.load(modelPath)) {
-        out.println("model " + modelPath + " on " + manager.getDevice());
-        Bf16Support.Choice precision = Bf16Support.detect().choose(core.training().precision());
-        out.println(precision.why());
-        LlamaForCausalLM model = ModelFiles.load(modelPath, manager, precision.precision());
-        LlamaModelView view = new LlamaModelView(model);
-        if (core.model().quantization() == CoreSettings.Quantization.NF4) {
-          view.quantizeNf4(manager);
-          out.println("base weights of the decoder layers stored as NF4 (4-bit)");
-        }
-        MethodSetup.apply(methods, view);
-        List<AdapterMethod> adapters = methods.methods().stream().filter(AdapterMethod.class::isInstance)
-            .map(AdapterMethod.class::cast).toList();
-        if (core.model().adapterPath().isPresent()) {
-          AdapterState saved = AdapterFiles.read(core.model().adapterPath().get(), manager);
-          adapters.forEach(adapter -> Adapters.load(adapter, saved, core.model().adapterPath().get()));
-          out.println("adapter " + core.model().adapterPath().get() + " loaded");
-        }
-        out.println(MethodSetup.trainableLine(view));
+        Tuned tuned = tune(modelPath, methods, manager);
         DataOptions options = DataOptions.of(core.data());
         PreparedData trainData = Datasets.prepare(trainFile, options, tokenizer);
         out.println("train: " + trainData.summary(core.data().cutoffLen()));
@@ -122,23 +124,16 @@ public final class TrainingSession {
           eval = data(Batches.inOrder(evalData.examples(), core.training().batchSize(), tokenizer.padId()));
         }
         RunIdentity identity = RunFolder.identity(report, discovery);
-        FileCheckpoints checkpoints = new FileCheckpoints(outputDir.resolve("checkpoints"), 0, identity, line -> {
-          out.println(line);
-          out.flush();
-        });
-        Checkpoints.Saved saved = null;
-        if (resume) {
-          saved = checkpoints.latest(manager).orElseThrow(() -> new TrainingException(
-              "there is no checkpoint to resume from in " + outputDir.resolve("checkpoints")
-                  + ": run without --resume to start"));
-          RunFolder.requireSameRun(saved, identity, start, out::println);
-          CheckpointFit.require(saved, trainable(model));
-        }
+        FileCheckpoints checkpoints = new FileCheckpoints(outputDir.resolve("checkpoints"), 0, identity, this::line);
+        Checkpoints.Saved saved = start.resume() ? resumePoint(checkpoints, identity, tuned.model(), manager) : null;
         Path metricsFile = outputDir.resolve("metrics.jsonl");
         Trainer.Result result;
         try (MetricsLog metrics = new MetricsLog(metricsFile, saved == null ? 0 : saved.state().step())) {
-          Trainer trainer = new Trainer(model, methods.byId(), data(train), eval, core.training(), checkpoints, metrics,
-              out, terminal, manager);
+          Trainer.Builder builder = Trainer.builder(tuned.model(), core.training(), manager).methods(methods.byId())
+              .train(data(train)).eval(eval).listener(new Progress(out, terminal)).listener(metrics)
+              .listener(new CheckpointWriter(checkpoints, core.training().saveSteps()));
+          listeners.forEach(builder::listener);
+          Trainer trainer = builder.build();
           if (saved != null && saved.state().step() > trainer.totalSteps()) {
             throw new TrainingException("checkpoint " + saved.folder() + " is at step " + saved.state().step()
                 + ", past the end of this run (" + trainer.totalSteps() + " steps): raise training.max-steps or "
@@ -147,17 +142,7 @@ public final class TrainingSession {
           result = trainer.run(saved);
           requireFiniteResult(result, trainer, train);
         }
-        Path modelOut;
-        if (adapters.isEmpty()) {
-          modelOut = outputDir.resolve("model");
-          FiniteWeights.require(arrays(model.namedParameters()), "writing the trained model " + modelOut);
-          ModelFiles.save(model, modelOut, modelPath, model.namedParameters().keySet(), ModelFiles.weightsDtype(modelPath));
-        } else {
-          modelOut = outputDir.resolve("adapter");
-          AdapterState trained = adapters.get(0).state();
-          FiniteWeights.require(trained.tensors(), "writing the trained adapter " + modelOut);
-          AdapterFiles.write(modelOut, trained, modelPath.toString());
-        }
+        Path modelOut = writeResult(tuned, modelPath, outputDir);
         Path plot = outputDir.resolve("loss.png");
         LossPlot.write(metricsFile, plot, "peft4j: " + String.join(" + ", report.settings().keySet()));
         if (result.evalLossBefore().isPresent() && result.evalLossAfter().isPresent()) {
@@ -165,7 +150,9 @@ public final class TrainingSession {
               result.evalLossBefore().getAsDouble(), result.evalLossAfter().getAsDouble(),
               Math.exp(result.evalLossBefore().getAsDouble()), Math.exp(result.evalLossAfter().getAsDouble()));
         }
-        out.println((adapters.isEmpty() ? "trained model: " : "trained adapter: ") + modelOut + "; metrics: " + metricsFile + "; loss curve: " + plot);
+        out.println((tuned.adapters().isEmpty() ? "trained model: " : "trained adapter: ") + modelOut + "; metrics: "
+            + metricsFile + "; loss curve: " + plot);
+        out.flush();
         return new Outcome(result, outputDir, modelOut, metricsFile, plot);
       } catch (IOException e) {
         throw new TrainingException("cannot write the run's outputs in " + outputDir + ": " + e.getMessage(), e);
@@ -173,6 +160,62 @@ public final class TrainingSession {
         methods.methods().forEach(PeftMethod::close);
       }
     }
+  }
+
+  /** Loads the model in the run's precision, stores its base as NF4 if asked, applies the methods, loads an adapter. */
+  private Tuned tune(Path modelPath, MethodSetup.Created methods, NDManager manager) {
+    out.println("model " + modelPath + " on " + manager.getDevice());
+    Bf16Support.Choice precision = Bf16Support.detect().choose(core.training().precision());
+    out.println(precision.why());
+    CausalLm model = ModelFiles.load(modelPath, manager, precision.precision());
+    ModuleModelView view = new ModuleModelView(model);
+    if (core.model().quantization() == CoreSettings.Quantization.NF4) {
+      view.quantizeNf4(manager);
+      out.println("base weights of the decoder layers stored as NF4 (4-bit)");
+    }
+    MethodSetup.apply(methods, view);
+    List<AdapterMethod> adapters = methods.methods().stream().filter(AdapterMethod.class::isInstance)
+        .map(AdapterMethod.class::cast).toList();
+    if (core.model().adapterPath().isPresent()) {
+      Path adapterPath = core.model().adapterPath().get();
+      AdapterState saved = AdapterFiles.read(adapterPath, manager);
+      adapters.forEach(adapter -> Adapters.load(adapter, saved, adapterPath));
+      out.println("adapter " + adapterPath + " loaded");
+    }
+    out.println(MethodSetup.trainableLine(view));
+    return new Tuned(model, adapters);
+  }
+
+  /** The newest good checkpoint of output.dir, checked to belong to this run and to fit its model. */
+  private Checkpoints.Saved resumePoint(FileCheckpoints checkpoints, RunIdentity identity, CausalLm model,
+      NDManager manager) {
+    Checkpoints.Saved saved = checkpoints.latest(manager).orElseThrow(() -> new TrainingException(
+        "there is no checkpoint to resume from in " + core.outputDir().resolve("checkpoints")
+            + ": run without --resume to start"));
+    RunFolder.requireSameRun(saved, identity, start, out::println);
+    CheckpointFit.require(saved, trainable(model));
+    return saved;
+  }
+
+  /** Writes the trained adapter (when a method is one), or else the whole trained model, in the base's dtype. */
+  private static Path writeResult(Tuned tuned, Path modelPath, Path outputDir) throws IOException {
+    CausalLm model = tuned.model();
+    if (tuned.adapters().isEmpty()) {
+      Path modelOut = outputDir.resolve("model");
+      FiniteWeights.require(arrays(model.namedParameters()), "writing the trained model " + modelOut);
+      ModelFiles.save(model, modelOut, modelPath, model.namedParameters().keySet(), ModelFiles.weightsDtype(modelPath));
+      return modelOut;
+    }
+    Path modelOut = outputDir.resolve("adapter");
+    AdapterState trained = tuned.adapters().get(0).state();
+    FiniteWeights.require(trained.tensors(), "writing the trained adapter " + modelOut);
+    AdapterFiles.write(modelOut, trained, modelPath.toString());
+    return modelOut;
+  }
+
+  private void line(String text) {
+    out.println((terminal ? "\r" : "") + text);
+    out.flush();
   }
 
   /**
@@ -200,7 +243,7 @@ public final class TrainingSession {
   }
 
   /** The weights the methods chose to train, as the trainer finds them. */
-  private static Map<String, Parameter> trainable(LlamaForCausalLM model) {
+  private static Map<String, Parameter> trainable(CausalLm model) {
     Map<String, Parameter> trainable = new LinkedHashMap<>();
     model.namedParameters().forEach((name, p) -> {
       if (p.trainable()) {

@@ -144,7 +144,7 @@ public final class TokenizerFiles {
     }
   }
 
-  /** A post-processor that puts {@code <s>} first when special tokens are added, like Llama's tokenizers. */
+  /** A post-processor that puts {@code <s>} first when special tokens are added, as SentencePiece-style tokenizers do. */
   private static Map<String, Object> bosTemplate(int bosId) {
     Map<String, Object> bos = object("SpecialToken", object("id", BOS, "type_id", 0));
     Map<String, Object> first = object("Sequence", object("id", "A", "type_id", 0));

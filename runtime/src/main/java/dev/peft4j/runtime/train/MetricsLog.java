@@ -13,8 +13,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-/** Metrics as JSON lines ({@code metrics.jsonl}), one object a line, flushed as written. */
-public final class MetricsLog implements AutoCloseable {
+/**
+ * Metrics as JSON lines ({@code metrics.jsonl}), one object a line, flushed as written: as a {@link TrainingListener},
+ * a line for each logged step ({@code step, loss, lr, grad_norm, tokens_per_second, skipped_steps}) and for each
+ * evaluation ({@code step, eval_loss, eval_perplexity}).
+ */
+public final class MetricsLog implements TrainingListener, AutoCloseable {
 
   private static final Gson GSON = new com.google.gson.GsonBuilder().serializeNulls().create();
 
@@ -69,6 +73,29 @@ public final class MetricsLog implements AutoCloseable {
 
   public Path file() {
     return file;
+  }
+
+  @Override
+  public void onStep(StepEvent event) {
+    if (event.logged()) {
+      Map<String, Object> line = new java.util.LinkedHashMap<>();
+      line.put("step", event.step());
+      line.put("loss", event.finite() ? event.loss() : null);
+      line.put("lr", event.learningRate());
+      line.put("grad_norm", event.gradNorm());
+      line.put("tokens_per_second", event.tokensPerSecond());
+      line.put("skipped_steps", event.skippedSteps());
+      write(line);
+    }
+  }
+
+  @Override
+  public void onEvaluation(Evaluation evaluation) {
+    Map<String, Object> line = new java.util.LinkedHashMap<>();
+    line.put("step", evaluation.step());
+    line.put("eval_loss", evaluation.loss());
+    line.put("eval_perplexity", evaluation.perplexity());
+    write(line);
   }
 
   /** Writes one line; a non-finite number (JSON has none) is written as null. */

@@ -3,49 +3,73 @@ package dev.peft4j.runtime.train;
 import java.io.PrintWriter;
 import java.util.Locale;
 
-/** A progress bar redrawn in place on a terminal; plain lines every few steps otherwise (logs, CI). */
-final class Progress {
+/**
+ * The run on the console: a progress bar redrawn in place on a terminal, plain lines at the logged steps otherwise
+ * (logs, CI); evaluations, checkpoints and notices on lines of their own.
+ */
+public final class Progress implements TrainingListener {
 
   private final PrintWriter out;
   private final boolean terminal;
-  private final long total;
-  private final int every;
-  private final long started = System.nanoTime();
+  private long total;
+  private long started = System.nanoTime();
+  private long first;
 
-  Progress(PrintWriter out, boolean terminal, long total, int every) {
+  /** @param terminal whether {@code out} is a terminal (a redrawn bar) or a log (plain lines) */
+  public Progress(PrintWriter out, boolean terminal) {
     this.out = out;
     this.terminal = terminal;
-    this.total = total;
-    this.every = every;
   }
 
-  void step(long step, double loss, double learningRate, double tokensPerSecond) {
-    String stats = String.format(Locale.ROOT, "loss %.4f  lr %.2e  %.0f tok/s", loss, learningRate, tokensPerSecond);
+  @Override
+  public void onBegin(long step, long totalSteps) {
+    total = totalSteps;
+    first = step;
+    started = System.nanoTime();
+  }
+
+  @Override
+  public void onStep(StepEvent event) {
+    long step = event.step();
+    String stats = String.format(Locale.ROOT, "loss %.4f  lr %.2e  %.0f tok/s", event.loss(), event.learningRate(),
+        event.tokensPerSecond());
     if (terminal) {
       int width = 30;
       int done = (int) (width * step / Math.max(1, total));
       out.print("\r[" + "#".repeat(done) + " ".repeat(width - done) + "] " + step + "/" + total + "  " + stats
           + "  " + eta(step) + "   ");
-      if (step == total) {
+      if (event.last()) {
         out.println();
       }
-    } else if (step % every == 0 || step == total) {
+    } else if (event.logged()) {
       out.println("step " + step + "/" + total + "  " + stats);
     }
     out.flush();
   }
 
+  @Override
+  public void onEvaluation(Evaluation evaluation) {
+    onNotice(String.format(Locale.ROOT, "step %d: eval loss %.4f, perplexity %.2f", evaluation.step(),
+        evaluation.loss(), evaluation.perplexity()));
+  }
+
+  @Override
+  public void onCheckpoint(Checkpoint checkpoint) {
+    onNotice("step " + checkpoint.step() + ": checkpoint " + checkpoint.folder());
+  }
+
   /** A message on a line of its own, not inside the bar. */
-  void line(String text) {
+  @Override
+  public void onNotice(String text) {
     out.println((terminal ? "\r" : "") + text);
     out.flush();
   }
 
   private String eta(long step) {
-    if (step == 0) {
+    if (step <= first) {
       return "";
     }
-    double seconds = (System.nanoTime() - started) / 1e9 / step * (total - step);
+    double seconds = (System.nanoTime() - started) / 1e9 / (step - first) * (total - step);
     return String.format(Locale.ROOT, "eta %dm%02ds", (long) seconds / 60, (long) seconds % 60);
   }
 }

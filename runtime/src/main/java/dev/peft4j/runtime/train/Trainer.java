@@ -1,24 +1,23 @@
 package dev.peft4j.runtime.train;
 
-import dev.peft4j.runtime.data.Batch;
-import dev.peft4j.runtime.data.BatchArrays;
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
-import dev.peft4j.runtime.config.CoreSettings;
-import dev.peft4j.runtime.config.CoreSettings.OnNonFinite;
-import dev.peft4j.api.OptimizerHook;
+import ai.djl.pytorch.jni.JniUtils;
 import dev.peft4j.api.OptimizerHook.StepInfo;
+import dev.peft4j.api.OptimizerHook;
 import dev.peft4j.api.PeftMethod;
 import dev.peft4j.api.model.ModelView;
 import dev.peft4j.api.model.ParameterView;
-import dev.peft4j.runtime.model.llama.LlamaForCausalLM;
-import dev.peft4j.runtime.model.llama.LlamaModelView;
+import dev.peft4j.runtime.config.CoreSettings.OnNonFinite;
+import dev.peft4j.runtime.config.CoreSettings;
+import dev.peft4j.runtime.data.Batch;
+import dev.peft4j.runtime.data.BatchArrays;
+import dev.peft4j.runtime.model.CausalLm;
+import dev.peft4j.runtime.model.ModuleModelView;
 import dev.peft4j.runtime.nn.Parameter;
 import dev.peft4j.runtime.nn.Tensors;
-import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -29,12 +28,13 @@ import java.util.OptionalDouble;
 
 /**
  * The one training loop every method shares: batches, forward, masked cross-entropy, backward with
- * gradient accumulation, clipping, AdamW, the learning-rate schedule, evaluation, metrics and
- * checkpoints. Every step runs inside an {@link NDScope}, so native memory stays flat.
+ * gradient accumulation, clipping, AdamW, the learning-rate schedule and evaluation. What follows the run — the
+ * progress bar, {@link MetricsLog}, {@link CheckpointWriter}, a program's own — is a {@link TrainingListener}. Every
+ * step runs inside an {@link NDScope}, so native memory stays flat.
  */
 public final class Trainer {
 
-  private final LlamaForCausalLM model;
+  private final CausalLm model;
   private final ModelView view;
   private final List<PeftMethod> methods;
   /** The optimizer hooks by method id, which names their state in checkpoints. */
@@ -46,43 +46,96 @@ public final class Trainer {
   private final TrainingData train;
   private final TrainingData eval;
   private final CoreSettings.Training settings;
-  private final Checkpoints checkpoints;
-  private final MetricsLog metrics;
-  private final Progress progress;
+  private final List<TrainingListener> listeners;
   private final NDManager manager;
   private final AdamW optimizer;
   private final StagedPass pass;
+  private volatile boolean stopRequested;
+  private Path lastCheckpoint;
+  private final List<TrainingListener.Checkpoint> written = new ArrayList<>();
 
   /** Hook state is saved with the optimizer's tensors under {@code hook.<method id>.}. */
   static final String HOOK = "hook.";
 
-  /** What a run did. */
+  /**
+   * What a run did.
+   *
+   * @param stopped whether it ended early, on {@link #requestStop()}
+   * @param lastCheckpoint the newest checkpoint of the run (null when none was written)
+   */
   public record Result(long steps, int skippedSteps, OptionalDouble evalLossBefore, OptionalDouble evalLossAfter,
-      double lastLoss, Path lastCheckpoint) {}
+      double lastLoss, Path lastCheckpoint, boolean stopped) {}
 
   /**
-   * A trainer whose methods are named by their class (for tests and programs that create methods
-   * themselves); a run names them by method id.
+   * A trainer of {@code model}, whose methods are already applied, with the run's training settings: add its methods,
+   * data and listeners, then {@link Builder#build()}.
    */
-  public Trainer(LlamaForCausalLM model, List<? extends PeftMethod> methods, TrainingData train, TrainingData eval,
-      CoreSettings.Training settings, Checkpoints checkpoints, MetricsLog metrics, PrintWriter out, boolean terminal,
-      NDManager manager) {
-    this(model, byClassName(methods), train, eval, settings, checkpoints, metrics, out, terminal, manager);
+  public static Builder builder(CausalLm model, CoreSettings.Training settings, NDManager manager) {
+    return new Builder(model, settings, manager);
   }
 
-  /**
-   * @param methods the run's methods by id, in the order they were chosen
-   * @param eval held-out data, or null
-   * @param terminal whether {@code out} is a terminal (a redrawn progress bar) or a log (plain lines)
-   */
-  public Trainer(LlamaForCausalLM model, Map<String, ? extends PeftMethod> methods, TrainingData train,
-      TrainingData eval, CoreSettings.Training settings, Checkpoints checkpoints, MetricsLog metrics, PrintWriter out,
-      boolean terminal, NDManager manager) {
-    this.model = model;
-    this.view = new LlamaModelView(model);
-    this.methods = List.copyOf(methods.values());
+  /** What a trainer is made of besides the model and its settings. */
+  public static final class Builder {
+    private final CausalLm model;
+    private final CoreSettings.Training settings;
+    private final NDManager manager;
+    private final Map<String, PeftMethod> methods = new LinkedHashMap<>();
+    private final List<TrainingListener> listeners = new ArrayList<>();
+    private TrainingData train;
+    private TrainingData eval;
+
+    private Builder(CausalLm model, CoreSettings.Training settings, NDManager manager) {
+      this.model = model;
+      this.settings = settings;
+      this.manager = manager;
+    }
+
+    /** The run's methods by id, in the order they were chosen (the ids name their state in checkpoints). */
+    public Builder methods(Map<String, ? extends PeftMethod> byId) {
+      methods.putAll(byId);
+      return this;
+    }
+
+    /** Methods named by their class, for tests and programs that create methods themselves. */
+    public Builder methods(List<? extends PeftMethod> list) {
+      for (PeftMethod method : list) {
+        String name = method.getClass().getSimpleName();
+        methods.put(methods.containsKey(name) ? name + "-" + methods.size() : name, method);
+      }
+      return this;
+    }
+
+    public Builder train(TrainingData data) {
+      this.train = data;
+      return this;
+    }
+
+    /** Held-out data to evaluate on (none by default). */
+    public Builder eval(TrainingData data) {
+      this.eval = data;
+      return this;
+    }
+
+    /** Listeners are called in the order they are added. */
+    public Builder listener(TrainingListener listener) {
+      listeners.add(java.util.Objects.requireNonNull(listener, "listener is null"));
+      return this;
+    }
+
+    public Trainer build() {
+      if (train == null) {
+        throw new IllegalStateException("a trainer needs training data: call train(...) before build()");
+      }
+      return new Trainer(this);
+    }
+  }
+
+  private Trainer(Builder builder) {
+    this.model = builder.model;
+    this.view = new ModuleModelView(model);
+    this.methods = List.copyOf(builder.methods.values());
     Map<String, OptimizerHook> optimizerHooks = new LinkedHashMap<>();
-    methods.forEach((id, method) -> {
+    builder.methods.forEach((id, method) -> {
       if (method instanceof OptimizerHook hook) {
         optimizerHooks.put(id, hook);
       }
@@ -93,33 +146,29 @@ public final class Trainer {
     if (trainable.isEmpty()) {
       throw new TrainingException("no parameter trains: the chosen methods froze every weight");
     }
-    this.train = train;
-    this.eval = eval;
-    this.settings = settings;
-    this.checkpoints = checkpoints;
-    this.metrics = metrics;
-    this.manager = manager;
+    this.train = builder.train;
+    this.eval = builder.eval;
+    this.settings = builder.settings;
+    this.listeners = List.copyOf(builder.listeners);
+    this.manager = builder.manager;
     this.optimizer = new AdamW(settings.adamBeta1(), settings.adamBeta2(), settings.adamEpsilon(), manager);
     this.pass = new StagedPass(manager.getEngine(), settings.gradientCheckpointing(), model.config().vocabSize());
-    this.progress = new Progress(out, terminal, totalSteps(), settings.loggingSteps());
     if (layerwise() && settings.gradientAccumulationSteps() > 1) {
       throw new TrainingException("a method steps parameters during the backward pass (layer-wise), so gradients "
           + "cannot accumulate: set training.gradient-accumulation-steps = 1");
     }
   }
 
+  /**
+   * Asks the run to stop cleanly after the step in progress, from any thread; see {@link StepEvent#requestStop()}.
+   */
+  public void requestStop() {
+    stopRequested = true;
+  }
+
   /** Whether a hook asks for parameters to be stepped during the backward pass, stage by stage. */
   private boolean layerwise() {
     return hooks.values().stream().anyMatch(OptimizerHook::stepsDuringBackward);
-  }
-
-  private static Map<String, PeftMethod> byClassName(List<? extends PeftMethod> methods) {
-    Map<String, PeftMethod> named = new LinkedHashMap<>();
-    for (PeftMethod method : methods) {
-      String name = method.getClass().getSimpleName();
-      named.put(named.containsKey(name) ? name + "-" + named.size() : name, method);
-    }
-    return named;
   }
 
   /** Optimizer steps of the whole run. */
@@ -129,8 +178,22 @@ public final class Trainer {
     return settings.maxSteps() >= 0 ? Math.min(steps, settings.maxSteps()) : steps;
   }
 
-  /** Trains from the start, or from {@code resume} when given. */
+  /**
+   * Trains from the start, or from {@code resume} when given, on the calling thread. Gradient tracking is off outside
+   * the passes that collect gradients: libtorch keeps that mode per thread and turns it on for a new one (DJL turns it
+   * off only on the thread that started the engine), so a run on a thread of its own sets it and restores it after.
+   */
   public Result run(Checkpoints.Saved resume) {
+    boolean gradMode = JniUtils.isGradMode();
+    JniUtils.setGradMode(false);
+    try {
+      return runWithoutTracking(resume);
+    } finally {
+      JniUtils.setGradMode(gradMode);
+    }
+  }
+
+  private Result runWithoutTracking(Checkpoints.Saved resume) {
     long total = totalSteps();
     LearningRateSchedule schedule = new LearningRateSchedule(settings.learningRate(), settings.warmupSteps(), total,
         settings.lrScheduler());
@@ -140,16 +203,22 @@ public final class Trainer {
       restore(resume);
       step = resume.state().step();
       skipped = resume.state().skippedSteps();
-      progress.line("resuming from " + resume.folder() + " at step " + step + "/" + total);
+      lastCheckpoint = resume.folder();
+    }
+    for (TrainingListener listener : listeners) {
+      listener.onBegin(step, total);
+    }
+    if (resume != null) {
+      notice("resuming from " + resume.folder() + " at step " + step + "/" + total);
     }
     OptionalDouble before = evaluate(step);
     setTraining(true);
-    Path lastCheckpoint = resume == null ? null : resume.folder();
     double lastLoss = Double.NaN;
     long started = System.nanoTime();
     long tokens = 0;
     GradientWatch gradients = new GradientWatch();
-    while (step < total) {
+    StepEvent event = event(step, total, false, lastLoss, schedule.at(Math.max(0, step - 1)), Double.NaN, 0, skipped);
+    while (step < total && !stopRequested) {
       StepOutcome outcome = step(step, schedule.at(step));
       if (!outcome.finite()) {
         if (settings.onNonFinite() == OnNonFinite.STOP) {
@@ -160,43 +229,64 @@ public final class Trainer {
               lastCheckpoint == null ? "No checkpoint was written yet." : "The last good checkpoint is " + lastCheckpoint + "."));
         }
         skipped++;
-        progress.line("step " + (step + 1) + ": " + outcome.what() + " is not finite; step skipped (" + skipped + " so far)");
+        notice("step " + (step + 1) + ": " + outcome.what() + " is not finite; step skipped (" + skipped + " so far)");
       } else {
         lastLoss = outcome.loss();
-        requireFiniteWeights(step + 1, lastCheckpoint);
+        requireFiniteWeights(step + 1);
       }
       step++;
-      gradients.observe(step, outcome.finite() ? outcome.gradNorm() : Double.NaN).ifPresent(progress::line);
+      gradients.observe(step, outcome.finite() ? outcome.gradNorm() : Double.NaN).ifPresent(this::notice);
       tokens += outcome.tokens();
       double seconds = (System.nanoTime() - started) / 1e9;
-      progress.step(step, lastLoss, schedule.at(step - 1), tokens / Math.max(seconds, 1e-9));
-      if (step % settings.loggingSteps() == 0 || step == total) {
-        Map<String, Object> line = new LinkedHashMap<>();
-        line.put("step", step);
-        line.put("loss", outcome.finite() ? outcome.loss() : null);
-        line.put("lr", schedule.at(step - 1));
-        line.put("grad_norm", outcome.gradNorm());
-        line.put("tokens_per_second", tokens / Math.max(seconds, 1e-9));
-        line.put("skipped_steps", skipped);
-        metrics.write(line);
+      event = event(step, total, outcome.finite(), lastLoss, schedule.at(step - 1), outcome.gradNorm(),
+          tokens / Math.max(seconds, 1e-9), skipped);
+      for (TrainingListener listener : listeners) {
+        listener.onStep(event);
       }
-      if (settings.evalSteps() > 0 && step % settings.evalSteps() == 0 && step < total) {
+      announceCheckpoints();
+      if (settings.evalSteps() > 0 && step % settings.evalSteps() == 0 && step < total && !stopRequested) {
         evaluate(step);
         setTraining(true);
       }
-      if ((settings.saveSteps() > 0 && step % settings.saveSteps() == 0) || step == total) {
-        lastCheckpoint = save(step, total, skipped);
-      }
     }
     OptionalDouble after = evaluate(step);
-    return new Result(step, skipped, before, after, lastLoss, lastCheckpoint);
+    for (TrainingListener listener : listeners) {
+      listener.onEnd(event);
+    }
+    announceCheckpoints();
+    return new Result(step, skipped, before, after, lastLoss, lastCheckpoint, step < total);
+  }
+
+  private StepEvent event(long step, long total, boolean finite, double loss, double learningRate, double gradNorm,
+      double tokensPerSecond, int skipped) {
+    boolean logged = step % settings.loggingSteps() == 0 || step == total;
+    return new StepEvent(step, total, finite, loss, learningRate, gradNorm, tokensPerSecond, skipped, logged,
+        () -> snapshot(step, total, skipped), this::requestStop,
+        folder -> written.add(new TrainingListener.Checkpoint(step, folder)));
+  }
+
+  /** Tells every listener of the checkpoints written since it was last told. */
+  private void announceCheckpoints() {
+    while (!written.isEmpty()) {
+      TrainingListener.Checkpoint checkpoint = written.remove(0);
+      lastCheckpoint = checkpoint.folder();
+      for (TrainingListener listener : listeners) {
+        listener.onCheckpoint(checkpoint);
+      }
+    }
+  }
+
+  private void notice(String text) {
+    for (TrainingListener listener : listeners) {
+      listener.onNotice(text);
+    }
   }
 
   /**
    * A finite loss and gradient can still step the weights to infinity (a learning rate of 3e38): that cannot be
    * skipped, since the step is done, so the run stops whatever on-nonfinite says.
    */
-  private void requireFiniteWeights(long step, Path lastCheckpoint) {
+  private void requireFiniteWeights(long step) {
     // what this step changed: BAdam's other blocks did not move
     Map<String, NDArray> weights = new LinkedHashMap<>();
     trainable.forEach((name, p) -> weights.put(name, p.data()));
@@ -433,7 +523,7 @@ public final class Trainer {
     methods.forEach(method -> method.setTraining(training));
   }
 
-  /** Mean loss over every counted token of the eval data, written to the metrics; empty without eval data. */
+  /** Mean loss over every counted token of the eval data, told to the listeners; empty without eval data. */
   private OptionalDouble evaluate(long step) {
     setTraining(false);
     if (eval == null || eval.batchesPerEpoch() == 0) {
@@ -451,27 +541,22 @@ public final class Trainer {
       }
     }
     double loss = total / Math.max(1, count);
-    Map<String, Object> line = new LinkedHashMap<>();
-    line.put("step", step);
-    line.put("eval_loss", loss);
-    line.put("eval_perplexity", Math.exp(loss));
-    metrics.write(line);
-    progress.line(String.format(Locale.ROOT, "step %d: eval loss %.4f, perplexity %.2f", step, loss, Math.exp(loss)));
+    TrainingListener.Evaluation evaluation = new TrainingListener.Evaluation(step, loss);
+    for (TrainingListener listener : listeners) {
+      listener.onEvaluation(evaluation);
+    }
     return OptionalDouble.of(loss);
   }
 
-  private Path save(long step, long total, int skipped) {
+  /** The run's state after {@code step} steps, as {@link CheckpointWriter} saves it. */
+  private StepEvent.Snapshot snapshot(long step, long total, int skipped) {
     Map<String, NDArray> weights = new LinkedHashMap<>();
     tuned.forEach((name, p) -> weights.put(name, p.data()));
     Map<String, NDArray> optimizerTensors = new LinkedHashMap<>(optimizer.stateTensors());
     hooks.forEach((id, hook) -> hook.optimizerState().forEach((key, array) -> optimizerTensors.put(HOOK + id + "." + key, array)));
     TrainerState state = new TrainerState(step, total, settings.seed(), skipped, optimizer.stepCounts(), train.fingerprint(),
         List.copyOf(hooks.keySet()));
-    Path folder = checkpoints.save(state, weights, optimizerTensors);
-    if (folder != null) {
-      progress.line("step " + step + ": checkpoint " + folder);
-    }
-    return folder;
+    return new StepEvent.Snapshot(state, weights, optimizerTensors);
   }
 
   private void restore(Checkpoints.Saved saved) {
@@ -537,7 +622,7 @@ public final class Trainer {
     return optimizer.stateBytes() + hookBytes;
   }
 
-  public LlamaForCausalLM model() {
+  public CausalLm model() {
     return model;
   }
 }

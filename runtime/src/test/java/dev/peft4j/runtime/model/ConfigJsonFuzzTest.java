@@ -1,8 +1,8 @@
 package dev.peft4j.runtime.model;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import dev.peft4j.runtime.model.llama.LlamaConfig;
-import dev.peft4j.runtime.plan.ModelShapes;
+import dev.peft4j.runtime.model.ModelConfig;
+import dev.peft4j.runtime.model.ModelFamilies;
 import dev.peft4j.runtime.testing.Fuzzing;
 import java.nio.file.Path;
 
@@ -21,10 +21,10 @@ class ConfigJsonFuzzTest {
 
   public static void fuzzerTestOneInput(byte[] input) {
     Fuzzing.write(FOLDER.resolve("config.json"), input);
-    Fuzzing.expectWorksOrUserError(() -> ModelConfigs.read(FOLDER));
+    Fuzzing.expectWorksOrUserError(() -> ModelFamilies.BUILT_IN.read(FOLDER));
     Fuzzing.expectWorksOrUserError(() -> {
-      LlamaConfig config = ModelCheck.check(FOLDER);
-      ModelShapes.of(config, false).size();
+      ModelConfig config = ModelCheck.check(FOLDER);
+      ModelFamilies.BUILT_IN.of(config).shape(config, false, 4).size();
     });
   }
 }

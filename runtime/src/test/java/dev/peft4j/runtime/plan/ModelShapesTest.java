@@ -1,5 +1,6 @@
 package dev.peft4j.runtime.plan;
 
+import dev.peft4j.runtime.model.ModelFamilies;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.engine.Engine;
@@ -7,10 +8,10 @@ import ai.djl.ndarray.NDManager;
 import dev.peft4j.api.model.LinearView;
 import dev.peft4j.api.plan.LinearShape;
 import dev.peft4j.api.plan.ModelShape;
-import dev.peft4j.runtime.model.llama.LlamaConfig;
-import dev.peft4j.runtime.model.llama.LlamaForCausalLM;
-import dev.peft4j.runtime.model.llama.LlamaModelView;
-import dev.peft4j.runtime.model.llama.ModelFiles;
+import dev.peft4j.runtime.model.ModelConfig;
+import dev.peft4j.runtime.model.CausalLm;
+import dev.peft4j.runtime.model.ModuleModelView;
+import dev.peft4j.runtime.model.ModelFiles;
 import dev.peft4j.runtime.testing.Fixtures;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,9 +33,9 @@ class ModelShapesTest {
   @ParameterizedTest
   @ValueSource(strings = {Fixtures.LLAMA, Fixtures.QWEN2, Fixtures.LLAMA3})
   void shapesAreTheLoadedModelsInItsOrder(String fixture) {
-    LlamaConfig config = LlamaConfig.read(Fixtures.path(fixture));
-    LlamaForCausalLM model = ModelFiles.load(Fixtures.path(fixture), manager);
-    ModelShape shape = ModelShapes.of(config, false);
+    ModelConfig config = ModelFamilies.BUILT_IN.read(Fixtures.path(fixture));
+    CausalLm model = ModelFiles.load(Fixtures.path(fixture), manager);
+    ModelShape shape = ModelFamilies.BUILT_IN.of(config).shape(config, false, 4);
 
     List<String> loaded = new ArrayList<>();
     model.namedParameters().forEach((name, p) -> loaded.add(name + " " + p.data().getShape()));
@@ -42,7 +43,7 @@ class ModelShapesTest {
         p.shape().stream().mapToLong(Long::longValue).toArray())).toList()).isEqualTo(loaded);
     assertThat(shape.parameters()).allMatch(p -> !p.trainable());
 
-    LlamaModelView view = new LlamaModelView(model);
+    ModuleModelView view = new ModuleModelView(model);
     List<String> linears = new ArrayList<>();
     for (LinearView linear : view.linearLayers()) {
       linears.add(linear.name() + " " + linear.inFeatures() + "→" + linear.outFeatures() + " bias " + linear.bias().isPresent()

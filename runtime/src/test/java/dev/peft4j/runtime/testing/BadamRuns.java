@@ -13,9 +13,16 @@ import dev.peft4j.runtime.config.CoreSettings.OnNonFinite;
 import dev.peft4j.runtime.config.CoreSettings.Precision;
 import dev.peft4j.runtime.config.CoreSettings.Scheduler;
 import dev.peft4j.runtime.data.Batch;
-import dev.peft4j.runtime.model.llama.LlamaForCausalLM;
-import dev.peft4j.runtime.run.RuntimeMethodContext;
+import dev.peft4j.runtime.model.CausalLm;
+import dev.peft4j.runtime.setup.RuntimeMethodContext;
+import dev.peft4j.runtime.train.CheckpointWriter;
+import dev.peft4j.runtime.train.Checkpoints;
+import dev.peft4j.runtime.train.FileCheckpoints;
+import dev.peft4j.runtime.train.MetricsLog;
+import dev.peft4j.runtime.train.Trainer;
 import dev.peft4j.runtime.train.TrainingData;
+import java.nio.file.Path;
+import java.util.Map;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
@@ -48,7 +55,7 @@ public final class BadamRuns {
   }
 
   /** The {@code full} selector: every parameter may train. */
-  public static void full(LlamaForCausalLM model) {
+  public static void full(CausalLm model) {
     model.namedParameters().values().forEach(p -> p.setTrainable(true));
   }
 
@@ -61,6 +68,21 @@ public final class BadamRuns {
       double adamEpsilon) {
     return new CoreSettings.Training(learningRate, epochs, 2, 1, Scheduler.CONSTANT, 0, 0.0, maxGradNorm, seed,
         Precision.FP32, false, 1, -1, 1, 0, saveSteps, OnNonFinite.STOP, 0.9, 0.999, adamEpsilon, 0);
+  }
+
+  /**
+   * A trainer of {@code model} with an optimizer hook's run settings ({@link #training}): metrics.jsonl in {@code out}
+   * (or in {@code scratch} when {@code out} is null, then no checkpoint is written) and, with {@code out}, checkpoints
+   * every {@code saveSteps}; when {@code out} holds checkpoints, the metrics of a resumed run continue its log.
+   */
+  public static Trainer trainer(CausalLm model, Map<String, PeftMethod> methods, TrainingData data, Path out, Path scratch,
+      int epochs, int saveSteps, NDManager manager) {
+    Checkpoints checkpoints = out == null ? Checkpoints.NONE : new FileCheckpoints(out.resolve("checkpoints"), 0);
+    long resumed = out == null ? 0 : checkpoints.latest(manager).map(s -> s.state().step()).orElse(0L);
+    CoreSettings.Training settings = training(5e-3, epochs, 1.0, 11, saveSteps);
+    return Trainer.builder(model, settings, manager).methods(methods).train(data)
+        .listener(new MetricsLog((out == null ? scratch : out).resolve("metrics.jsonl"), resumed))
+        .listener(new CheckpointWriter(checkpoints, saveSteps)).build();
   }
 
   /** The batches of fixtures/badam/batches.json, one an optimizer step, in order. */

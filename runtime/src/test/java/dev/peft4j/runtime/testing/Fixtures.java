@@ -4,11 +4,10 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.URISyntaxException;
-import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * The reference fixtures of {@code runtime/src/test/resources/fixtures}, made by Hugging Face's own code
@@ -23,22 +22,32 @@ public final class Fixtures {
 
   private Fixtures() {}
 
-  /** The fixtures folder, as copied to the test classpath. */
+  /**
+   * The runtime's fixtures folder (the models, tokenizers and logits every module's tests use), in the source tree:
+   * tests run with their module's folder as the working folder, the runtime's own or a sibling's.
+   */
   public static Path root() {
-    URL readme = Fixtures.class.getResource("/fixtures/README.md");
-    if (readme == null) {
-      throw new IllegalStateException("fixtures/README.md is not on the test classpath");
-    }
-    try {
-      return Path.of(readme.toURI()).getParent();
-    } catch (URISyntaxException e) {
-      throw new IllegalStateException(e);
-    }
+    Path own = Path.of("src", "test", "resources", "fixtures", "llama-tiny");
+    return Files.isDirectory(own) ? own.getParent() : Path.of("..", "runtime", "src", "test", "resources", "fixtures");
   }
 
-  /** A fixture's path, such as {@code Fixtures.path("llama-tiny")}. */
+  /**
+   * A fixture's path, such as {@code Fixtures.path("llama-tiny")}: in the testing module's own fixtures folder if it
+   * has it, else in the runtime's, else in a built-in method's (its reference fixtures: {@code peft/lora} is
+   * method-lora's), for the modules that test every method together.
+   */
   public static Path path(String relative) {
-    return root().resolve(relative);
+    Path own = Path.of("src", "test", "resources", "fixtures").resolve(relative);
+    if (Files.exists(own) || Files.exists(root().resolve(relative))) {
+      return Files.exists(own) ? own : root().resolve(relative);
+    }
+    for (String method : List.of("lora", "galore", "badam", "freeze")) {
+      Path theirs = Path.of("..", "method-" + method, "src", "test", "resources", "fixtures").resolve(relative);
+      if (Files.exists(theirs)) {
+        return theirs;
+      }
+    }
+    return own;
   }
 
   /** The fixtures folder in the source tree, for tests that regenerate fixtures (the working folder is the module's). */

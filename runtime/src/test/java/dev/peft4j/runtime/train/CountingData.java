@@ -4,7 +4,7 @@ import dev.peft4j.runtime.data.Batch;
 import java.util.Random;
 
 /** Sequences that count up modulo the vocabulary from a random start: learnable by a tiny model. */
-final class CountingData implements TrainingData {
+public final class CountingData implements TrainingData {
 
   private final int batches;
   private final int batchSize;
@@ -12,7 +12,7 @@ final class CountingData implements TrainingData {
   private final int vocab;
   private final long seed;
 
-  CountingData(int batches, int batchSize, int length, int vocab, long seed) {
+  public CountingData(int batches, int batchSize, int length, int vocab, long seed) {
     this.batches = batches;
     this.batchSize = batchSize;
     this.length = length;

@@ -6,12 +6,12 @@ import java.nio.file.Path;
 import java.util.List;
 
 /** What tests of interrupted and resumed runs share: data that fails, and the losses a run logged. */
-final class Interruptions {
+public final class Interruptions {
 
   private Interruptions() {}
 
   /** Training data that fails at a chosen micro-batch, like a machine that goes down. */
-  static TrainingData failingAt(TrainingData data, long failAt) {
+  public static TrainingData failingAt(TrainingData data, long failAt) {
     return new TrainingData() {
       @Override
       public int batchesPerEpoch() {
@@ -29,7 +29,7 @@ final class Interruptions {
   }
 
   /** The training losses of the run whose output folder is {@code out}, in order. */
-  static List<Double> losses(Path out) throws IOException {
+  public static List<Double> losses(Path out) throws IOException {
     return MetricsLog.read(out.resolve("metrics.jsonl")).stream()
         .filter(line -> line.has("loss")).map(line -> line.get("loss").getAsDouble()).toList();
   }

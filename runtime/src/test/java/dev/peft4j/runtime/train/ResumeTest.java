@@ -11,8 +11,8 @@ import dev.peft4j.runtime.config.CoreSettings;
 import dev.peft4j.runtime.config.CoreSettings.OnNonFinite;
 import dev.peft4j.runtime.config.CoreSettings.Precision;
 import dev.peft4j.runtime.config.CoreSettings.Scheduler;
-import dev.peft4j.runtime.model.llama.LlamaForCausalLM;
-import dev.peft4j.runtime.model.llama.TinyLlamas;
+import dev.peft4j.runtime.model.CausalLm;
+import dev.peft4j.runtime.model.TinyModels;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -48,11 +48,12 @@ class ResumeTest {
 
   /** The model's frozen embeddings stay in the precision's storage dtype (bf16), the rest trains from fp32 masters. */
   private Trainer trainer(Path out, TrainingData data, dev.peft4j.runtime.nn.Precision precision, boolean checkpointing) {
-    LlamaForCausalLM model = TinyLlamas.random(manager, TinyLlamas.config("llama", false), 21, precision);
+    CausalLm model = TinyModels.random(manager, TinyModels.config("llama", false), 21, precision);
     model.namedParameters().forEach((name, p) -> p.setTrainable(!name.contains("embed")));
-    return new Trainer(model, List.of(), data, null, settings(checkpointing), new FileCheckpoints(out.resolve("checkpoints"), 0),
-        new MetricsLog(out.resolve("metrics.jsonl"), resumedStep(out)), new PrintWriter(new ByteArrayOutputStream()),
-        false, manager);
+    CoreSettings.Training settings = settings(checkpointing);
+    return Trainer.builder(model, settings, manager).train(data)
+        .listener(new MetricsLog(out.resolve("metrics.jsonl"), resumedStep(out)))
+        .listener(new CheckpointWriter(new FileCheckpoints(out.resolve("checkpoints"), 0), settings.saveSteps())).build();
   }
 
   private long resumedStep(Path out) {
@@ -135,7 +136,7 @@ class ResumeTest {
   void aNonFiniteLossKeepsTheLastGoodCheckpointAndSaysWhere() {
     CountingData data = new CountingData(6, 4, 10, 40, 3);
     Path out = dir.resolve("nan");
-    LlamaForCausalLM[] model = new LlamaForCausalLM[1];
+    CausalLm[] model = new CausalLm[1];
     TrainingData poisoned = new TrainingData() {
       @Override
       public int batchesPerEpoch() {

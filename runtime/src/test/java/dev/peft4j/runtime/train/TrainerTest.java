@@ -9,8 +9,8 @@ import dev.peft4j.runtime.config.CoreSettings;
 import dev.peft4j.runtime.config.CoreSettings.OnNonFinite;
 import dev.peft4j.runtime.config.CoreSettings.Precision;
 import dev.peft4j.runtime.config.CoreSettings.Scheduler;
-import dev.peft4j.runtime.model.llama.LlamaForCausalLM;
-import dev.peft4j.runtime.model.llama.TinyLlamas;
+import dev.peft4j.runtime.model.CausalLm;
+import dev.peft4j.runtime.model.TinyModels;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -36,15 +36,21 @@ class TrainerTest {
         -1, 5, 0, 0, onNonFinite, 0.9, 0.999, 1e-8, 0);
   }
 
-  private Trainer trainer(LlamaForCausalLM model, CoreSettings.Training settings) {
+  private Trainer trainer(CausalLm model, CoreSettings.Training settings) {
+    return builder(model, settings).build();
+  }
+
+  /** A full fine-tuning trainer of {@code model} with the console and metrics.jsonl as listeners. */
+  private Trainer.Builder builder(CausalLm model, CoreSettings.Training settings) {
     model.namedParameters().values().forEach(p -> p.setTrainable(true));
-    return new Trainer(model, java.util.List.of(), new CountingData(8, 4, 12, 40, 1), new CountingData(2, 4, 12, 40, 99), settings,
-        Checkpoints.NONE, new MetricsLog(dir.resolve("metrics.jsonl"), 0), new PrintWriter(output, true), false, manager);
+    return Trainer.builder(model, settings, manager).train(new CountingData(8, 4, 12, 40, 1))
+        .eval(new CountingData(2, 4, 12, 40, 99)).listener(new Progress(new PrintWriter(output, true), false))
+        .listener(new MetricsLog(dir.resolve("metrics.jsonl"), 0));
   }
 
   @Test
   void fullFineTuningLowersTheEvalLoss() throws Exception {
-    LlamaForCausalLM model = TinyLlamas.random(manager, TinyLlamas.config("llama", false), 5);
+    CausalLm model = TinyModels.random(manager, TinyModels.config("llama", false), 5);
 
     Trainer.Result result = trainer(model, settings(6, 1, 1e-2, OnNonFinite.STOP)).run(null);
 
@@ -58,7 +64,7 @@ class TrainerTest {
 
   @Test
   void aTrainedModelContinuesTheCountGreedily() {
-    LlamaForCausalLM model = TinyLlamas.random(manager, TinyLlamas.config("llama", false), 5);
+    CausalLm model = TinyModels.random(manager, TinyModels.config("llama", false), 5);
     trainer(model, settings(6, 1, 1e-2, OnNonFinite.STOP)).run(null);
 
     int[] generated = new dev.peft4j.runtime.generate.Generator(model, manager)
@@ -78,16 +84,15 @@ class TrainerTest {
   @org.junit.jupiter.params.ParameterizedTest(name = "tied embeddings {0}")
   @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
   void steppingLayerByLayerDuringTheBackwardPassEqualsTheWholeStep(boolean tied) {
-    LlamaForCausalLM whole = TinyLlamas.random(manager, TinyLlamas.config("llama", tied), 5);
-    LlamaForCausalLM layerwise = TinyLlamas.random(manager, TinyLlamas.config("llama", tied), 5);
+    CausalLm whole = TinyModels.random(manager, TinyModels.config("llama", tied), 5);
+    CausalLm layerwise = TinyModels.random(manager, TinyModels.config("llama", tied), 5);
     CoreSettings.Training noClipping = new CoreSettings.Training(1e-2, 1, 4, 1, Scheduler.COSINE, 2, 0.1, 0.0, 7,
         Precision.FP32, false, 1, -1, 5, 0, 0, OnNonFinite.STOP, 0.9, 0.999, 1e-8, 0);
 
     trainer(whole, noClipping).run(null);
     layerwise.namedParameters().values().forEach(p -> p.setTrainable(true));
-    new Trainer(layerwise, java.util.List.of(LAYERWISE), new CountingData(8, 4, 12, 40, 1), null, noClipping,
-        Checkpoints.NONE, new MetricsLog(dir.resolve("layerwise.jsonl"), 0), new PrintWriter(output, true), false, manager)
-        .run(null);
+    Trainer.builder(layerwise, noClipping, manager).methods(java.util.List.of(LAYERWISE))
+        .train(new CountingData(8, 4, 12, 40, 1)).build().run(null);
 
     // The embeddings of a tied model get gradient from the head and from the input: they step last, once.
     whole.namedParameters().forEach((name, p) -> assertThat(layerwise.namedParameters().get(name).data().toFloatArray())
@@ -96,26 +101,25 @@ class TrainerTest {
 
   @Test
   void layerwiseSteppingRefusesGradientAccumulation() {
-    LlamaForCausalLM model = TinyLlamas.random(manager, TinyLlamas.config("llama", false), 5);
+    CausalLm model = TinyModels.random(manager, TinyModels.config("llama", false), 5);
     model.namedParameters().values().forEach(p -> p.setTrainable(true));
 
-    assertThatThrownBy(() -> new Trainer(model, java.util.List.of(LAYERWISE), new CountingData(8, 4, 12, 40, 1), null,
-        settings(1, 2, 1e-3, OnNonFinite.STOP), Checkpoints.NONE, new MetricsLog(dir.resolve("m.jsonl"), 0),
-        new PrintWriter(output, true), false, manager))
+    assertThatThrownBy(() -> Trainer.builder(model, settings(1, 2, 1e-3, OnNonFinite.STOP), manager)
+        .methods(java.util.List.of(LAYERWISE)).train(new CountingData(8, 4, 12, 40, 1)).build())
         .isInstanceOf(TrainingException.class)
         .hasMessageContaining("gradient-accumulation-steps = 1");
   }
 
   @Test
   void gradientAccumulationTakesFewerSteps() {
-    LlamaForCausalLM model = TinyLlamas.random(manager, TinyLlamas.config("llama", false), 5);
+    CausalLm model = TinyModels.random(manager, TinyModels.config("llama", false), 5);
 
     assertThat(trainer(model, settings(2, 4, 1e-3, OnNonFinite.STOP)).totalSteps()).isEqualTo(4);
   }
 
   @Test
   void aNonFiniteLossStopsTheRunWithAClearMessage() {
-    LlamaForCausalLM model = TinyLlamas.random(manager, TinyLlamas.config("llama", false), 5);
+    CausalLm model = TinyModels.random(manager, TinyModels.config("llama", false), 5);
     model.namedParameters().get("model.norm.weight").data().set(new ai.djl.ndarray.index.NDIndex("0"), Float.NaN);
 
     assertThatThrownBy(() -> trainer(model, settings(1, 1, 1e-3, OnNonFinite.STOP)).run(null))
@@ -126,7 +130,7 @@ class TrainerTest {
 
   @Test
   void nonFiniteStepsCanBeSkippedAndCounted() throws Exception {
-    LlamaForCausalLM model = TinyLlamas.random(manager, TinyLlamas.config("llama", false), 5);
+    CausalLm model = TinyModels.random(manager, TinyModels.config("llama", false), 5);
     model.namedParameters().get("model.norm.weight").data().set(new ai.djl.ndarray.index.NDIndex("0"), Float.NaN);
 
     Trainer.Result result = trainer(model, settings(1, 1, 1e-3, OnNonFinite.SKIP)).run(null);

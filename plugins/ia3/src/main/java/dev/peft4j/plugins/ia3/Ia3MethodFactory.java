@@ -72,13 +72,7 @@ public final class Ia3MethodFactory implements MethodFactory<Ia3Settings> {
     if (model.layerCount().isEmpty()) {
       return;
     }
-    List<String> modules = new ArrayList<>();
-    for (int i = 0; i < model.layerCount().getAsInt(); i++) {
-      for (String linear : model.linearModules()) {
-        modules.add("model.layers." + i + "." + linear);
-      }
-    }
-    modules.addAll(model.otherModules());
+    List<String> modules = model.moduleNames();
     List<String> shortNames = model.linearModules().stream().map(m -> m.substring(m.lastIndexOf('.') + 1)).toList();
     for (String name : settings.target().names()) {
       if (modules.stream().noneMatch(m -> Modules.ofNames(List.of(name)).matches(m, false))) {

@@ -20,12 +20,12 @@ import dev.peft4j.api.config.SettingsReader;
 import dev.peft4j.api.model.ParameterView;
 import dev.peft4j.runtime.Peft4j;
 import dev.peft4j.runtime.io.AdapterFiles;
-import dev.peft4j.runtime.model.llama.LlamaForCausalLM;
-import dev.peft4j.runtime.model.llama.LlamaModelView;
-import dev.peft4j.runtime.model.llama.ModelFiles;
+import dev.peft4j.runtime.model.CausalLm;
+import dev.peft4j.runtime.model.ModuleModelView;
+import dev.peft4j.runtime.model.ModelFiles;
 import dev.peft4j.runtime.nn.Tensors;
-import dev.peft4j.runtime.run.MethodSetup;
-import dev.peft4j.runtime.run.RuntimeMethodContext;
+import dev.peft4j.runtime.setup.MethodSetup;
+import dev.peft4j.runtime.setup.RuntimeMethodContext;
 import dev.peft4j.runtime.train.CausalLmLoss;
 import java.io.IOException;
 import java.net.URISyntaxException;
@@ -73,8 +73,8 @@ class Ia3AgainstPeftTest {
   void matchesPeft(String fixture, String settings) throws Exception {
     Path folder = fixture(fixture);
     JsonObject expected = json(folder.resolve("expected.json"));
-    LlamaForCausalLM model = ModelFiles.load(BASES.resolve(expected.get("base").getAsString()), manager);
-    LlamaModelView view = new LlamaModelView(model);
+    CausalLm model = ModelFiles.load(BASES.resolve(expected.get("base").getAsString()), manager);
+    ModuleModelView view = new ModuleModelView(model);
     AdapterMethod ia3 = ia3(settings);
     view.parameters().forEach(p -> p.setTrainable(false));
     ia3.apply(view);
@@ -143,9 +143,9 @@ class Ia3AgainstPeftTest {
   void writesAdaptersInPeftsLayout(String fixture, String settings) throws Exception {
     Path folder = fixture(fixture);
     JsonObject expected = json(folder.resolve("expected.json"));
-    LlamaForCausalLM model = ModelFiles.load(BASES.resolve(expected.get("base").getAsString()), manager);
+    CausalLm model = ModelFiles.load(BASES.resolve(expected.get("base").getAsString()), manager);
     AdapterMethod ia3 = ia3(settings);
-    ia3.apply(new LlamaModelView(model));
+    ia3.apply(new ModuleModelView(model));
     AdapterState peft = AdapterFiles.read(folder, manager);
     ia3.load(peft);
 

@@ -45,6 +45,10 @@ class Ia3CliIT {
     assertThat(listed.exit()).as(listed.err()).isZero();
     assertThat(listed.out()).contains("ia3 ", "adapter", "jar: " + installed + " (plugin folder)", "capabilities: merges",
         "settings (peft4j.ia3):", "target = [k_proj, v_proj, down_proj]", "error not-with-selector");
+    // docs/plugin-authors.md shows this listing verbatim (the plugin folder named as a relative path)
+    String section = listed.out().substring(listed.out().indexOf("\nia3 ") + 1).split("\\R\\R")[0];
+    assertThat(section.replace(dir + File.separator, "").stripTrailing())
+        .isEqualTo(documentedListing().stripTrailing());
 
     KitModel.write(dir.resolve("models/tiny"));
     StringBuilder data = new StringBuilder();
@@ -90,6 +94,15 @@ class Ia3CliIT {
     assertThat(continued.exit()).as("stdout:%n%s%nstderr:%n%s", continued.out(), continued.err()).isZero();
     assertThat(continued.out()).contains("adapter " + dir.resolve("out/adapter") + " loaded",
         "trained adapter: " + dir.resolve("out2/adapter"));
+  }
+
+  /** The block of docs/plugin-authors.md marked {@code <!-- verbatim-in: Ia3CliIT -->}. */
+  private static String documentedListing() throws IOException {
+    String guide = Files.readString(Path.of("..", "..", "docs", "plugin-authors.md"));
+    java.util.regex.Matcher block = java.util.regex.Pattern.compile(
+        "<!-- verbatim-in: Ia3CliIT -->\\R```text\\R(.*?)\\R```", java.util.regex.Pattern.DOTALL).matcher(guide);
+    assertThat(block.find()).as("docs/plugin-authors.md has the block Ia3CliIT checks").isTrue();
+    return block.group(1);
   }
 
   private Result peft4j(String... args) throws IOException, InterruptedException {

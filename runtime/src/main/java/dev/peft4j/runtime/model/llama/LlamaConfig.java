@@ -1,5 +1,8 @@
 package dev.peft4j.runtime.model.llama;
 
+import dev.peft4j.runtime.model.ModelConfig;
+import dev.peft4j.runtime.model.ModelFamilies;
+
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonElement;
@@ -42,7 +45,7 @@ public record LlamaConfig(
     boolean attentionBias,
     boolean outputProjectionBias,
     boolean mlpBias,
-    Map<String, Object> raw) {
+    Map<String, Object> raw) implements ModelConfig {
 
   // Numbers stay integers where the file has integers (bos_token_id: 1, not 1.0).
   private static final Gson GSON = new GsonBuilder().setObjectToNumberStrategy(ToNumberPolicy.LONG_OR_DOUBLE)
@@ -81,19 +84,13 @@ public record LlamaConfig(
 
   /** Reads a config file of any name. */
   public static LlamaConfig readFile(Path file) {
+    return (LlamaConfig) ModelFamilies.BUILT_IN.readFile(file);
+  }
+
+  /** {@code json}, the contents of {@code file}, read strictly; a problem names the file. */
+  static LlamaConfig parse(JsonObject json, Path file) {
     try {
-      JsonElement json = JsonParser.parseString(Files.readString(file, StandardCharsets.UTF_8));
-      if (!json.isJsonObject()) {
-        throw new ModelConfigException("is not a JSON object");
-      }
-      return fromJson(json.getAsJsonObject(), file);
-    } catch (java.nio.file.NoSuchFileException e) {
-      throw new ModelConfigException(file + " does not exist: model.path must be a Hugging Face model folder with a "
-          + "config.json (`peft4j init-model` makes one)");
-    } catch (IOException e) {
-      throw new ModelConfigException(file + " cannot be read: " + e.getMessage());
-    } catch (com.google.gson.JsonParseException e) {
-      throw new ModelConfigException(file + " is not valid JSON: " + e.getMessage());
+      return fromJson(json, file);
     } catch (RuntimeException e) {
       if (e instanceof ModelConfigException m) {
         throw new ModelConfigException(file + ": " + m.getMessage().replaceFirst("^config.json: ", ""));
@@ -105,9 +102,8 @@ public record LlamaConfig(
   @SuppressWarnings("unchecked")
   static LlamaConfig fromJson(JsonObject json, Path file) {
     String type = string(json, "model_type");
-    if (!dev.peft4j.runtime.model.ModelConfigs.LLAMA_FAMILY.contains(type)) {
-      throw new ModelConfigException("model_type \"" + type + "\" is not supported; peft4j supports "
-          + String.join(", ", new java.util.TreeSet<>(dev.peft4j.runtime.model.ModelConfigs.LLAMA_FAMILY)));
+    if (!LlamaFamily.TYPES.contains(type)) {
+      throw new ModelConfigException("model_type \"" + type + "\" is not of the Llama family " + LlamaFamily.TYPES);
     }
     // The activation of the MLP: the family uses SiLU, the only one built; another must not train as SiLU.
     String activation = present(json, "hidden_act") ? string(json, "hidden_act") : "silu";
@@ -212,12 +208,12 @@ public record LlamaConfig(
     return value.getAsBoolean();
   }
 
-  /** The config as Hugging Face writes it for float32 weights. */
-  public String toJson() {
-    return toJson("float32");
+  @Override
+  public String features() {
+    return attentionBias ? ", q/k/v biases" : "";
   }
 
-  /** The config as Hugging Face writes it: the original keys, sizes as this record says, weights of {@code torchDtype}. */
+  @Override
   public String toJson(String torchDtype) {
     Map<String, Object> out = new LinkedHashMap<>(raw);
     out.put("model_type", modelType);

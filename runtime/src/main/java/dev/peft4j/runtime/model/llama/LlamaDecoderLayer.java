@@ -1,5 +1,6 @@
 package dev.peft4j.runtime.model.llama;
 
+import dev.peft4j.runtime.model.WeightSource;
 import ai.djl.ndarray.NDArray;
 import dev.peft4j.runtime.nn.Attention;
 import dev.peft4j.runtime.nn.Module;

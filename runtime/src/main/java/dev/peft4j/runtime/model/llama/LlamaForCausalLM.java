@@ -6,7 +6,10 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.peft4j.api.model.LinearLayer;
+import dev.peft4j.api.model.ModelInfo;
+import dev.peft4j.runtime.model.CausalLm;
 import dev.peft4j.runtime.model.ModelStages;
+import dev.peft4j.runtime.model.WeightSource;
 import dev.peft4j.runtime.nn.Attention;
 import dev.peft4j.runtime.nn.Embedding;
 import dev.peft4j.runtime.nn.Linear;
@@ -25,7 +28,7 @@ import java.util.regex.Pattern;
  * module names: {@code model.embed_tokens}, {@code model.layers.N.*}, {@code model.norm}, {@code
  * lm_head} (absent when the embeddings are tied).
  */
-public final class LlamaForCausalLM extends Module {
+public final class LlamaForCausalLM extends Module implements CausalLm {
 
   private final LlamaConfig config;
   private final RotaryEmbedding rotary;
@@ -71,12 +74,30 @@ public final class LlamaForCausalLM extends Module {
     return new Linear(weights.get(name + ".weight", out, in), bias ? weights.get(name + ".bias", out) : null, precision);
   }
 
+  @Override
   public LlamaConfig config() {
     return config;
   }
 
+  @Override
   public Precision precision() {
     return precision;
+  }
+
+  @Override
+  public Module modules() {
+    return this;
+  }
+
+  @Override
+  public ModelInfo info() {
+    return LlamaFamily.info(config.modelType(), java.util.OptionalInt.of(config.numLayers()), config.tieWordEmbeddings());
+  }
+
+  @Override
+  public java.util.OptionalInt layerOf(String name) {
+    Matcher m = LAYER.matcher(name);
+    return m.matches() ? java.util.OptionalInt.of(Integer.parseInt(m.group(1))) : java.util.OptionalInt.empty();
   }
 
   /**
@@ -86,6 +107,7 @@ public final class LlamaForCausalLM extends Module {
    * @param attentionMask {@code [B, T]}, 1 for real tokens and 0 for padding; null when there is none
    * @return {@code [B, T, vocab]} FLOAT32, whatever the precision
    */
+  @Override
   public NDArray forward(NDArray inputIds, int[][] attentionMask) {
     Stages stages = stages(inputIds, attentionMask);
     NDArray h = inputIds;
@@ -96,6 +118,7 @@ public final class LlamaForCausalLM extends Module {
   }
 
   /** The forward pass over one batch cut into stages ({@link ModelStages}); {@link #forward} runs them in turn. */
+  @Override
   public Stages stages(NDArray inputIds, int[][] attentionMask) {
     NDManager manager = inputIds.getManager();
     int length = (int) inputIds.getShape().get(1);
@@ -104,13 +127,14 @@ public final class LlamaForCausalLM extends Module {
   }
 
   /** Stages of a forward pass: the embeddings, each decoder layer, the head ({@link ModelStages#count}). */
+  @Override
   public int stageCount() {
     return config.numLayers() + 2;
   }
 
   private static final Pattern LAYER = Pattern.compile("model\\.layers\\.(\\d+)\\..*");
 
-  /** See {@link ModelStages#stageOf}. */
+  @Override
   public int stageOf(String parameterName) {
     Matcher layer = LAYER.matcher(parameterName);
     if (layer.matches()) {
@@ -159,25 +183,5 @@ public final class LlamaForCausalLM extends Module {
     public int stageOf(String parameterName) {
       return LlamaForCausalLM.this.stageOf(parameterName);
     }
-  }
-
-  /** Transformers' initialisation: normal(0, initializer_range) for linear and embedding weights, ones for norms, zero biases. */
-  public static WeightSource randomWeights(NDManager manager, double std, long seed) {
-    java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
-    return (name, shape) -> {
-      Shape s = new Shape(shape);
-      if (name.endsWith("norm.weight")) {
-        return manager.ones(s, DataType.FLOAT32);
-      }
-      if (name.endsWith(".bias")) {
-        return manager.zeros(s, DataType.FLOAT32);
-      }
-      float[] values = new float[Math.toIntExact(s.size())];
-      java.util.Random gaussian = new java.util.Random(random.nextLong());
-      for (int i = 0; i < values.length; i++) {
-        values[i] = (float) (gaussian.nextGaussian() * std);
-      }
-      return Tensors.of(manager, values, s);
-    };
   }
 }

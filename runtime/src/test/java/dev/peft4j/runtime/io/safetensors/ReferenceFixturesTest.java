@@ -21,7 +21,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** Files written by Python's safetensors and by transformers' save_pretrained read as Python reads them. */
-class ReferenceFixturesTest {
+public class ReferenceFixturesTest {
 
   private static final Map<String, String> TORCH_TO_SAFETENSORS = Map.of(
       "float32", "F32", "float16", "F16", "bfloat16", "BF16", "int64", "I64");
@@ -124,7 +124,7 @@ class ReferenceFixturesTest {
   }
 
   /** The Hugging Face names and shapes of a Llama-family model (Llama, Mistral, Qwen2) of this config.json. */
-  static Map<String, long[]> expectedShapes(JsonObject config) {
+  public static Map<String, long[]> expectedShapes(JsonObject config) {
     long hidden = config.get("hidden_size").getAsLong();
     long intermediate = config.get("intermediate_size").getAsLong();
     long heads = config.get("num_attention_heads").getAsLong();

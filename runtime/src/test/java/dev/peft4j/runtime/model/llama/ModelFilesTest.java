@@ -1,5 +1,7 @@
 package dev.peft4j.runtime.model.llama;
 
+import dev.peft4j.runtime.model.CausalLm;
+import dev.peft4j.runtime.model.ModelFiles;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.engine.Engine;
@@ -32,7 +34,7 @@ class ModelFilesTest {
 
     ModelFiles.save(model, folder, null);
     ModelFiles.save(model, folder, null);
-    LlamaForCausalLM loaded = ModelFiles.load(folder, manager);
+    CausalLm loaded = ModelFiles.load(folder, manager);
 
     var ids = manager.create(new long[] {1, 2, 3, 4, 5}, new Shape(1, 5));
     assertThat(loaded.forward(ids, null).toFloatArray()).containsExactly(model.forward(ids, null).toFloatArray());

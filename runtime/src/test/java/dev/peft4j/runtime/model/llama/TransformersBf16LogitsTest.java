@@ -1,5 +1,7 @@
 package dev.peft4j.runtime.model.llama;
 
+import dev.peft4j.runtime.model.CausalLm;
+import dev.peft4j.runtime.model.ModelFiles;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.engine.Engine;
@@ -42,7 +44,7 @@ class TransformersBf16LogitsTest {
     JsonObject expected = Fixtures.json(folder.resolve("expected-bf16.json"));
     int[][] ids = Fixtures.ints(expected.getAsJsonArray("input_ids"));
     int[][] mask = Fixtures.ints(expected.getAsJsonArray("attention_mask"));
-    LlamaForCausalLM model = ModelFiles.load(folder, manager, Precision.BF16);
+    CausalLm model = ModelFiles.load(folder, manager, Precision.BF16);
     NDArray logits = model.forward(manager.create(Fixtures.longs(expected.getAsJsonArray("input_ids")),
         new Shape(ids.length, ids[0].length)), mask);
     double error = maxError(logits.toFloatArray(), expected.getAsJsonArray("logits"));

@@ -1,5 +1,7 @@
 package dev.peft4j.runtime.model.llama;
 
+import dev.peft4j.runtime.model.CausalLm;
+import dev.peft4j.runtime.model.ModelFiles;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.engine.Engine;
@@ -40,7 +42,7 @@ class TransformersLogitsTest {
     int[][] mask = Fixtures.ints(expected.getAsJsonArray("attention_mask"));
     long[] flat = Fixtures.longs(expected.getAsJsonArray("input_ids"));
 
-    LlamaForCausalLM model = ModelFiles.load(folder, manager);
+    CausalLm model = ModelFiles.load(folder, manager);
     NDArray logits = model.forward(manager.create(flat, new Shape(ids.length, ids[0].length)), mask);
 
     JsonArray reference = expected.getAsJsonArray("logits");

@@ -1,0 +1,172 @@
+package dev.peft4j.runtime.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.gson.JsonObject;
+import dev.peft4j.runtime.train.MetricsLog;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** init-model, train, resume, generate and evaluate through the command line, on a model made for the test. */
+class CliTrainTest {
+
+  @TempDir
+  Path dir;
+
+  private final StringWriter out = new StringWriter();
+  private final StringWriter err = new StringWriter();
+
+  private int peft4j(String... args) {
+    out.getBuffer().setLength(0);
+    err.getBuffer().setLength(0);
+    return Main.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
+  }
+
+  private Path run(int maxSteps, String methods) throws IOException {
+    Path data = Path.of("..", "examples", "data").toAbsolutePath().normalize();
+    Path file = dir.resolve("run.conf");
+    Files.writeString(file, """
+        model.path = model
+        methods = %s
+        freeze.trainable-layers = 1
+        data { train = "%s", eval = "%s", cutoff-len = 64 }
+        training { learning-rate = 1e-3, epochs = 1, batch-size = 8, max-steps = %d, logging-steps = 2, eval-steps = 0,
+                   save-steps = 2, warmup-steps = 1, threads = 2 }
+        output.dir = out
+        """.formatted(methods, data.resolve("train.jsonl"), data.resolve("eval.jsonl"), maxSteps));
+    return file;
+  }
+
+  @Test
+  void initTrainResumeGenerateEvaluate() throws IOException {
+    assertThat(peft4j("init-model", "--size", "tiny", "--out", dir.resolve("model").toString())).as(err.toString()).isZero();
+    assertThat(out.toString()).contains("4 layers, hidden 128");
+    assertThat(peft4j("init-model", "--size", "tiny", "--out", dir.resolve("model").toString())).isEqualTo(1);
+    assertThat(err.toString()).contains("already exists");
+
+    assertThat(peft4j("train", run(4, "[full]").toString())).as(err.toString()).isZero();
+    assertThat(out.toString()).contains("trainable params: 751,744 || all params: 751,744 || trainable%: 100.0000",
+        "step 0: eval loss", "eval loss", "->");
+    Path output = dir.resolve("out");
+    assertThat(output.resolve("model/model.safetensors")).exists();
+    assertThat(output.resolve("model/tokenizer.json")).exists();
+    assertThat(output.resolve("loss.png")).exists();
+    assertThat(output.resolve("checkpoints")).isDirectoryContaining(p -> p.getFileName().toString().equals("step-000004"));
+
+    assertThat(peft4j("train", run(6, "[full]").toString(), "--resume")).isEqualTo(1);
+    assertThat(err.toString()).contains("training.max-steps: 4 in the checkpoint, 6 now", "--accept-change training.max-steps");
+    assertThat(peft4j("train", run(6, "[full]").toString(), "--resume", "--accept-change", "training.max-steps"))
+        .as(err.toString()).isZero();
+    assertThat(out.toString()).contains("resuming from", "at step 4/6");
+    List<JsonObject> metrics = MetricsLog.read(output.resolve("metrics.jsonl"));
+    assertThat(metrics.stream().filter(m -> m.has("loss")).map(m -> m.get("step").getAsInt()))
+        .containsExactly(2, 4, 6);
+
+    assertThat(peft4j("generate", "--model", output.resolve("model").toString(), "--prompt", "What is 12 + 30?",
+        "--max-new-tokens", "4")).as(err.toString()).isZero();
+    assertThat(err.toString()).isEmpty();
+
+    assertThat(peft4j("evaluate", "--model", output.resolve("model").toString(), "--data",
+        Path.of("..", "examples", "data", "eval.jsonl").toString(), "--limit", "5", "--max-new-tokens", "4")).isZero();
+    assertThat(out.toString()).containsPattern("exact match: \\d/5 = ");
+  }
+
+  @Test
+  void initModelTakesTheSizesOfAConfigJson() throws IOException {
+    Path config = dir.resolve("my-config.json");
+    Files.writeString(config, """
+        {"model_type": "qwen2", "hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 3,
+         "num_attention_heads": 4, "num_key_value_heads": 2, "vocab_size": 120, "tie_word_embeddings": true}
+        """);
+
+    assertThat(peft4j("init-model", "--config", config.toString(), "--out", dir.resolve("q").toString()))
+        .as(err.toString()).isZero();
+
+    assertThat(out.toString()).contains("qwen2, 3 layers, hidden 32, vocabulary 120");
+    assertThat(dir.resolve("q/tokenizer.json")).exists();
+    assertThat(peft4j("init-model", "--config", config.toString().replace("my-config", "none"), "--out",
+        dir.resolve("r").toString())).isEqualTo(1);
+    assertThat(err.toString()).contains("none.json");
+  }
+
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"dora", "pissa"})
+  void mergeFoldsAPeftAdapterIntoAModelThatGivesTheSameLogits(String adapter) {
+    Path merged = dir.resolve("merged");
+    Path fixture = dev.peft4j.runtime.testing.Fixtures.path("peft/" + adapter);
+
+    assertThat(peft4j("merge", "--model", dev.peft4j.runtime.testing.Fixtures.path("llama-tiny").toString(), "--adapter",
+        fixture.toString(), "--out", merged.toString())).as(err.toString()).isZero();
+
+    com.google.gson.JsonObject expected = dev.peft4j.runtime.testing.Fixtures.json(
+        fixture.resolve("expected.json"));
+    try (ai.djl.ndarray.NDManager manager = ai.djl.engine.Engine.getEngine("PyTorch").newBaseManager()) {
+      var model = dev.peft4j.runtime.model.ModelFiles.load(merged, manager);
+      assertThat(model.namedParameters().keySet()).noneMatch(name -> name.contains("lora_"));
+      long[] ids = dev.peft4j.runtime.testing.Fixtures.longs(expected.getAsJsonArray("input_ids"));
+      int[][] mask = dev.peft4j.runtime.testing.Fixtures.ints(expected.getAsJsonArray("attention_mask"));
+      float[] logits = model.forward(manager.create(ids, new ai.djl.ndarray.types.Shape(2, 9)), mask).toFloatArray();
+      var reference = expected.getAsJsonArray("logits");
+      double max = 0;
+      for (int i = 0; i < logits.length; i++) {
+        max = Math.max(max, Math.abs(logits[i] - reference.get(i).getAsDouble()));
+      }
+      // fp32 on both sides; a PiSSA merge adds B·A back onto the residual, one more rounding than DoRA's.
+      assertThat(max).isLessThan(5e-5);
+    }
+  }
+
+  @Test
+  void loraTrainsOnAFourBitBaseAndSavesAPeftAdapter() throws IOException {
+    peft4j("init-model", "--size", "tiny", "--out", dir.resolve("model").toString());
+    Path run = run(3, "[lora]");
+    Files.writeString(run, Files.readString(run) + "model.quantization = nf4\nlora { rank = 8, alpha = 16 }\n");
+
+    assertThat(peft4j("train", run.toString())).as(err.toString()).isZero();
+
+    // q_proj 8·128 + 128·8 and v_proj 8·128 + 64·8 in 4 layers; the 4-bit weights count as PEFT counts them.
+    assertThat(out.toString()).contains("stored as NF4",
+        "trainable params: 14,336 || all params: 766,080 || trainable%: 1.8713", "trained adapter: ");
+    assertThat(dir.resolve("out/adapter/adapter_model.safetensors")).exists();
+    assertThat(MetricsLog.read(dir.resolve("out/metrics.jsonl")).stream().filter(m -> m.has("loss"))
+        .allMatch(m -> !m.get("loss").isJsonNull())).isTrue();
+  }
+
+  @Test
+  void trainingContinuesFromASavedAdapter() throws IOException {
+    peft4j("init-model", "--size", "tiny", "--out", dir.resolve("model").toString());
+    Path run = run(3, "[lora]");
+    assertThat(peft4j("train", run.toString())).as(err.toString()).isZero();
+    List<JsonObject> first = MetricsLog.read(dir.resolve("out/metrics.jsonl"));
+    double trainedEvalLoss = first.get(first.size() - 1).get("eval_loss").getAsDouble();
+
+    Files.writeString(run, Files.readString(run).replace("output.dir = out", "output.dir = again")
+        + "model.adapter-path = out/adapter\n");
+    assertThat(peft4j("train", run.toString())).as(err.toString()).isZero();
+
+    assertThat(out.toString()).contains("adapter " + dir.resolve("out/adapter") + " loaded");
+    List<JsonObject> second = MetricsLog.read(dir.resolve("again/metrics.jsonl"));
+    assertThat(second.get(0).get("step").getAsInt()).isZero();
+    assertThat(second.get(0).get("eval_loss").getAsDouble()).isCloseTo(trainedEvalLoss, org.assertj.core.data.Offset.offset(1e-6));
+
+    assertThat(peft4j("evaluate", "--model", dir.resolve("model").toString(), "--adapter", dir.resolve("again/adapter")
+        .toString(), "--data", Path.of("..", "examples", "data", "eval.jsonl").toString(), "--limit", "3",
+        "--max-new-tokens", "3")).as(err.toString()).isZero();
+    assertThat(out.toString()).containsPattern("exact match: \\d/3 = ");
+  }
+
+  @Test
+  void freezeTrainsOnlyTheChosenLayers() throws IOException {
+    peft4j("init-model", "--size", "tiny", "--out", dir.resolve("model").toString());
+
+    assertThat(peft4j("train", run(2, "[freeze]").toString())).as(err.toString()).isZero();
+
+    assertThat(out.toString()).contains("trainable params: 181,504 || all params: 751,744 || trainable%: 24.1444");
+  }
+}

@@ -1,0 +1,28 @@
+package dev.peft4j.method.lora;
+
+import dev.peft4j.tck.MethodContract;
+import dev.peft4j.tck.MethodUnderTest;
+import dev.peft4j.tck.Promise;
+
+/** The built-in LoRA keeps the contract: rank 4 on q_proj and v_proj of the kit model. */
+class LoraContractTest extends MethodContract {
+
+  @Override
+  protected MethodUnderTest method() {
+    return MethodUnderTest.method("lora")
+        .settings("lora { rank = 4, alpha = 8, target = [q_proj, v_proj] }")
+        .promises(Promise.UNCHANGED_OUTPUT_AT_INIT)
+        // 2 layers x (q: A 4x32 + B 32x4, v: A 4x32 + B 16x4)
+        .trainableParameters(2 * (4 * 32 + 32 * 4 + 4 * 32 + 16 * 4))
+        .breaks("not-with-galore", "methods = [full, lora, galore]")
+        .breaks("not-with-badam", "methods = [full, lora, badam]")
+        .breaks("not-with-selector", "methods = [lora, freeze]")
+        .breaks("loraplus-needs-lora", "methods = [full]", "lora.loraplus-lr-ratio = 16")
+        .breaks("rslora-needs-lora", "methods = [full]", "lora.use-rslora = true")
+        .breaks("dora-needs-lora", "methods = [full]", "lora.use-dora = true")
+        .breaks("pissa-needs-lora", "methods = [full]", "lora.init = pissa")
+        .breaks("pissa-not-on-quantized-base", "lora.init = pissa", "model.quantization = nf4")
+        .unsupported("lora.modules-to-save is not implemented yet", "lora.modules-to-save = [lm_head]")
+        .unsupported("no module of this llama model is named \"qkv\"", "lora.target = [qkv]");
+  }
+}

@@ -1,0 +1,57 @@
+package dev.peft4j.runtime.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import dev.peft4j.runtime.nn.Tensors;
+
+/** Where a model's initial weights come from: a checkpoint on disk, or a random initialisation. */
+@FunctionalInterface
+public interface WeightSource {
+
+  /**
+   * The tensor called {@code name} (a dotted Hugging Face name) of exactly {@code shape}, on the model's manager, in
+   * float32 or in the model's storage dtype (the model stores it as its precision says either way).
+   */
+  NDArray get(String name, long... shape);
+
+  /** Transformers' initialisation: normal(0, std) for linear and embedding weights, ones for norms, zero biases. */
+  static WeightSource random(NDManager manager, double std, long seed) {
+    java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
+    return (name, shape) -> {
+      Shape s = new Shape(shape);
+      if (name.endsWith("norm.weight")) {
+        return manager.ones(s, DataType.FLOAT32);
+      }
+      if (name.endsWith(".bias")) {
+        return manager.zeros(s, DataType.FLOAT32);
+      }
+      float[] values = new float[Math.toIntExact(s.size())];
+      java.util.Random gaussian = new java.util.Random(random.nextLong());
+      for (int i = 0; i < values.length; i++) {
+        values[i] = (float) (gaussian.nextGaussian() * std);
+      }
+      return Tensors.of(manager, values, s);
+    };
+  }
+
+  /**
+   * The same distribution as {@link #random} drawn by the engine itself (its generator, seeded by {@code
+   * Engine.setRandomSeed}), so that nothing passes through the Java heap: for benchmarks of large configs, where the
+   * values do not matter but a model that is read from disk (mapped, straight into native memory) should not look
+   * bigger than it is. Not reproducible across engines or versions, unlike {@link #random}.
+   */
+  static WeightSource randomInEngine(NDManager manager, double std) {
+    return (name, shape) -> {
+      Shape s = new Shape(shape);
+      if (name.endsWith("norm.weight")) {
+        return manager.ones(s, DataType.FLOAT32);
+      }
+      if (name.endsWith(".bias")) {
+        return manager.zeros(s, DataType.FLOAT32);
+      }
+      return manager.randomNormal(0f, (float) std, s, DataType.FLOAT32);
+    };
+  }
+}

@@ -1,0 +1,183 @@
+package dev.peft4j.runtime.model.llama;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import dev.peft4j.api.model.ModelInfo;
+import dev.peft4j.api.plan.LinearShape;
+import dev.peft4j.api.plan.ModelShape;
+import dev.peft4j.api.plan.ParameterShape;
+import dev.peft4j.runtime.model.CausalLm;
+import dev.peft4j.runtime.model.ModelConfig;
+import dev.peft4j.runtime.model.ModelFamily;
+import dev.peft4j.runtime.model.ModelSizes;
+import dev.peft4j.runtime.model.WeightSource;
+import dev.peft4j.runtime.nn.Precision;
+import dev.peft4j.runtime.plan.Workload;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+
+/**
+ * The Llama family of decoders: Llama 2/3 (with {@code rope_scaling}), TinyLlama, Mistral (without its sliding
+ * window: equal to transformers for sequences no longer than the window) and Qwen2 (q/k/v biases). Grouped-query
+ * attention, rotary embeddings with {@code rope_theta}, RMSNorm, SwiGLU, tied or untied embeddings.
+ */
+public final class LlamaFamily implements ModelFamily {
+
+  static final List<String> TYPES = List.of("llama", "mistral", "qwen2");
+
+  private static final List<String> LAYER_MODULES = List.of("self_attn", "mlp", "input_layernorm", "post_attention_layernorm");
+  private static final List<String> LINEAR_MODULES = List.of(
+      "self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj",
+      "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj");
+
+  /** The bytes an fp32 value takes: what the float32 parts of an activation take whatever the precision. */
+  private static final long FLOAT32 = 4;
+
+  @Override
+  public List<String> modelTypes() {
+    return TYPES;
+  }
+
+  @Override
+  public ModelConfig config(JsonObject json, Path file) {
+    return LlamaConfig.parse(json, file);
+  }
+
+  @Override
+  public CausalLm create(ModelConfig config, WeightSource weights, Precision precision) {
+    return LlamaForCausalLM.create((LlamaConfig) config, weights, precision);
+  }
+
+  @Override
+  public ModelInfo info(ModelConfig config) {
+    return info(config.modelType(), OptionalInt.of(config.numLayers()), config.tieWordEmbeddings());
+  }
+
+  @Override
+  public ModelInfo info(JsonObject json) {
+    JsonElement type = json.get("model_type");
+    OptionalInt layers = OptionalInt.empty();
+    JsonElement n = json.get("num_hidden_layers");
+    if (n != null && n.isJsonPrimitive() && n.getAsJsonPrimitive().isNumber() && n.getAsDouble() >= 1
+        && n.getAsDouble() == Math.rint(n.getAsDouble()) && n.getAsDouble() <= Integer.MAX_VALUE) {
+      layers = OptionalInt.of(n.getAsInt());
+    }
+    JsonElement tied = json.get("tie_word_embeddings");
+    boolean tiedEmbeddings = tied != null && tied.isJsonPrimitive() && tied.getAsJsonPrimitive().isBoolean()
+        && tied.getAsBoolean();
+    return info(type.getAsString(), layers, tiedEmbeddings);
+  }
+
+  /** The structure of a model of this family with {@code layers} decoder layers. */
+  static ModelInfo info(String modelType, OptionalInt layers, boolean tiedEmbeddings) {
+    List<String> other = new ArrayList<>(List.of("embed_tokens", "norm"));
+    if (!tiedEmbeddings) {
+      other.add("lm_head");
+    }
+    return new ModelInfo(modelType, layers, LAYER_MODULES, LINEAR_MODULES, other);
+  }
+
+  @Override
+  public ModelShape shape(ModelConfig config, boolean quantized, int computeBytes) {
+    LlamaConfig c = (LlamaConfig) config;
+    List<ParameterShape> parameters = new ArrayList<>();
+    List<LinearShape> linears = new ArrayList<>();
+    long hidden = c.hiddenSize();
+    long queries = (long) c.numHeads() * c.headDim();
+    long keys = (long) c.numKvHeads() * c.headDim();
+    long intermediate = c.intermediateSize();
+    parameters.add(ParameterShape.frozen("model.embed_tokens.weight", OptionalInt.empty(), c.vocabSize(), hidden));
+    for (int i = 0; i < c.numLayers(); i++) {
+      String prefix = "model.layers." + i + ".";
+      OptionalInt layer = OptionalInt.of(i);
+      linear(parameters, linears, prefix + "self_attn.q_proj", queries, hidden, c.attentionBias(), layer, quantized);
+      linear(parameters, linears, prefix + "self_attn.k_proj", keys, hidden, c.attentionBias(), layer, quantized);
+      linear(parameters, linears, prefix + "self_attn.v_proj", keys, hidden, c.attentionBias(), layer, quantized);
+      linear(parameters, linears, prefix + "self_attn.o_proj", hidden, queries, c.outputProjectionBias(), layer, quantized);
+      linear(parameters, linears, prefix + "mlp.gate_proj", intermediate, hidden, c.mlpBias(), layer, quantized);
+      linear(parameters, linears, prefix + "mlp.up_proj", intermediate, hidden, c.mlpBias(), layer, quantized);
+      linear(parameters, linears, prefix + "mlp.down_proj", hidden, intermediate, c.mlpBias(), layer, quantized);
+      parameters.add(ParameterShape.frozen(prefix + "input_layernorm.weight", layer, hidden));
+      parameters.add(ParameterShape.frozen(prefix + "post_attention_layernorm.weight", layer, hidden));
+    }
+    parameters.add(ParameterShape.frozen("model.norm.weight", OptionalInt.empty(), hidden));
+    if (!c.tieWordEmbeddings()) {
+      linear(parameters, linears, "lm_head", c.vocabSize(), hidden, false, OptionalInt.empty(), false);
+    }
+    return new ModelShape(info(config), parameters, linears, computeBytes);
+  }
+
+  private static void linear(List<ParameterShape> parameters, List<LinearShape> linears, String name, long out, long in,
+      boolean bias, OptionalInt layer, boolean quantized) {
+    parameters.add(ParameterShape.frozen(name + ".weight", layer, out, in));
+    if (bias) {
+      parameters.add(ParameterShape.frozen(name + ".bias", layer, out));
+    }
+    linears.add(new LinearShape(name, in, out, bias, layer, quantized));
+  }
+
+  /**
+   * What autograd saves in one decoder layer (c bytes a value of the compute dtype; T tokens; hidden h, intermediate
+   * i, H query and K key/value heads of size d, q = H·d, k = K·d), as measured with transformers' saved-tensor hooks
+   * on the same layer: the float32 input each RMSNorm squares (in fp32 the first norm's is the layer's input, kept
+   * anyway); scaled_dot_product_attention's queries and output and its keys and values repeated to H heads (K's when
+   * K = H), and its float32 log-sum-exp per head and token; SwiGLU's gate, up and silu(gate) (3·c·T·i); and one more
+   * hidden-sized tensor the hooks show. When the layer's own weights train, also the inputs of its products (the norms'
+   * outputs, the merged heads, the MLP's product) and the norms' normalised values.
+   */
+  @Override
+  public long layerActivations(ModelConfig config, Workload work, boolean trained) {
+    long c = work.precision().storedBytes();
+    long t = work.tokens();
+    long h = config.hiddenSize();
+    long i = config.intermediateSize();
+    long q = (long) config.numHeads() * config.headDim();
+    long k = (long) config.numKvHeads() * config.headDim();
+    boolean bf16 = c != FLOAT32;
+    long norms = (bf16 ? 2 : 1) * FLOAT32 * t * h;
+    long repeated = config.numKvHeads() < config.numHeads() ? q : k;
+    long attention = 2 * c * t * q + 2 * c * t * repeated + FLOAT32 * t * config.numHeads();
+    long mlp = 3 * c * t * i;
+    long unexplained = c * t * h;
+    long frozen = norms + attention + mlp + unexplained;
+    if (!trained) {
+      return frozen;
+    }
+    return frozen + 2 * c * t * h + c * t * q + c * t * i + 2 * c * t * h;
+  }
+
+  /** PEFT's defaults for llama, mistral and qwen2: the query and value projections. */
+  @Override
+  public List<String> defaultLoraTargets(ModelConfig config) {
+    return List.of("q_proj", "v_proj");
+  }
+
+  @Override
+  public ModelConfig sized(ModelSizes size, int vocabSize, Map<String, Integer> specialIds) {
+    JsonObject json = new JsonObject();
+    json.addProperty("model_type", "llama");
+    JsonArray architectures = new JsonArray();
+    architectures.add("LlamaForCausalLM");
+    json.add("architectures", architectures);
+    json.addProperty("hidden_size", size.hidden());
+    json.addProperty("intermediate_size", size.intermediate());
+    json.addProperty("num_hidden_layers", size.layers());
+    json.addProperty("num_attention_heads", size.heads());
+    json.addProperty("num_key_value_heads", size.kvHeads());
+    json.addProperty("vocab_size", vocabSize);
+    json.addProperty("max_position_embeddings", size.maxPositions());
+    json.addProperty("rms_norm_eps", 1e-6);
+    json.addProperty("rope_theta", 10000.0);
+    json.addProperty("hidden_act", "silu");
+    json.addProperty("initializer_range", 0.02);
+    json.addProperty("tie_word_embeddings", false);
+    json.addProperty("attention_bias", false);
+    json.addProperty("mlp_bias", false);
+    specialIds.forEach(json::addProperty);
+    return LlamaConfig.parse(json, Path.of("config.json"));
+  }
+}
