@@ -7,10 +7,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
+import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /** {@code peft4j train run.conf}: validates the run, then trains it. */
 @Command(name = "train", mixinStandardHelpOptions = true,
@@ -52,7 +53,38 @@ final class TrainCommand implements Callable<Integer> {
       training.overwrite();
     }
     acceptedChanges.forEach(training::acceptChange);
-    training.run();
+    // Ctrl-C (or a plain kill) stops after the step in progress, as requestStop does: the run evaluates and writes its
+    // checkpoint and model before the JVM exits. Exiting in the middle of a libtorch operation can crash the JVM.
+    CountDownLatch ended = new CountDownLatch(1);
+    Thread stop = new Thread(() -> {
+      spec.commandLine().getErr().println("interrupted: stopping after the current step (kill -9 to stop at once; "
+          + "--resume continues from the newest checkpoint)");
+      training.requestStop();
+      awaitQuietly(ended);
+    }, "peft4j-stop");
+    Runtime.getRuntime().addShutdownHook(stop);
+    try {
+      training.run();
+    } finally {
+      ended.countDown();
+      removeQuietly(stop);
+    }
     return 0;
+  }
+
+  private static void awaitQuietly(CountDownLatch latch) {
+    try {
+      latch.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static void removeQuietly(Thread hook) {
+    try {
+      Runtime.getRuntime().removeShutdownHook(hook);
+    } catch (IllegalStateException e) {
+      // the JVM is shutting down: the hook is running, and the latch lets it finish
+    }
   }
 }
