@@ -19,21 +19,14 @@ public interface WeightSource {
   /** Transformers' initialisation: normal(0, std) for linear and embedding weights, ones for norms, zero biases. */
   static WeightSource random(NDManager manager, double std, long seed) {
     java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
-    return (name, shape) -> {
-      Shape s = new Shape(shape);
-      if (name.endsWith("norm.weight")) {
-        return manager.ones(s, DataType.FLOAT32);
-      }
-      if (name.endsWith(".bias")) {
-        return manager.zeros(s, DataType.FLOAT32);
-      }
+    return initialised(manager, s -> {
       float[] values = new float[Math.toIntExact(s.size())];
       java.util.Random gaussian = new java.util.Random(random.nextLong());
       for (int i = 0; i < values.length; i++) {
         values[i] = (float) (gaussian.nextGaussian() * std);
       }
       return Tensors.of(manager, values, s);
-    };
+    });
   }
 
   /**
@@ -43,6 +36,11 @@ public interface WeightSource {
    * bigger than it is. Not reproducible across engines or versions, unlike {@link #random}.
    */
   static WeightSource randomInEngine(NDManager manager, double std) {
+    return initialised(manager, s -> manager.randomNormal(0f, (float) std, s, DataType.FLOAT32));
+  }
+
+  /** Ones for norms, zero biases, {@code normal} of the shape for everything else. */
+  private static WeightSource initialised(NDManager manager, java.util.function.Function<Shape, NDArray> normal) {
     return (name, shape) -> {
       Shape s = new Shape(shape);
       if (name.endsWith("norm.weight")) {
@@ -51,7 +49,7 @@ public interface WeightSource {
       if (name.endsWith(".bias")) {
         return manager.zeros(s, DataType.FLOAT32);
       }
-      return manager.randomNormal(0f, (float) std, s, DataType.FLOAT32);
+      return normal.apply(s);
     };
   }
 }
