@@ -1,5 +1,8 @@
 """Prints every argument name LLaMA-Factory's parser accepts: the fields of its dataclasses and of transformers'
-Seq2SeqTrainingArguments, read from their sources with ast (nothing is imported)."""
+Seq2SeqTrainingArguments, read from their sources with ast (nothing is imported). From the repository's root:
+  python bench/llamafactory/argument_names.py SITE_PACKAGES \
+    > runtime/src/main/resources/dev/peft4j/runtime/config/llamafactory/argument-names.txt
+(SITE_PACKAGES holds llamafactory 0.9.5 and transformers 4.57, e.g. from pip install llamafactory==0.9.5 --no-deps)."""
 import ast, pathlib, sys
 site = pathlib.Path(sys.argv[1])
 files = [site / "llamafactory/hparams" / f for f in

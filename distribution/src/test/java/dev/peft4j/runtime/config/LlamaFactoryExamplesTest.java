@@ -65,8 +65,7 @@ class LlamaFactoryExamplesTest {
       sets.add(override);
     }
     // Two steps on a few examples, and evaluation on a few: the run as written, made short.
-    for (String override : List.of("max_steps=2", "max_samples=16", "gradient_accumulation_steps=2",
-        "training.threads=2")) {
+    for (String override : List.of("max_steps=2", "max_samples=16", "training.threads=2")) {
       sets.add("--set");
       sets.add(override);
     }

@@ -40,6 +40,9 @@ final class YamlRunFile {
    */
   record Entry(String key, Object value, String origin, int line) {}
 
+  /** What {@link #value} returns for a node that is no scalar or list of scalars. */
+  private static final Object NOT_A_VALUE = new Object();
+
   private YamlRunFile() {}
 
   /** The file's entries in file order; a problem names {@code file:line}. */
@@ -85,7 +88,7 @@ final class YamlRunFile {
       }
       String key = keyNode.getValue();
       Object value = value(tuple.getValueNode());
-      if (value instanceof SettingProblem) {
+      if (value == NOT_A_VALUE) {
         problems.add(new SettingProblem(key, where, "must be a value or a list of values, not a mapping: LLaMA-Factory's "
             + "arguments are flat"));
         continue;
@@ -103,7 +106,7 @@ final class YamlRunFile {
     return entries;
   }
 
-  /** Text, a list of texts, null, or a {@link SettingProblem} marker for a value that is no scalar or list. */
+  /** Text, a list of texts, null, or {@link #NOT_A_VALUE}. */
   private static Object value(Node node) {
     if (node instanceof ScalarNode scalar) {
       return scalar.getTag().equals(Tag.NULL) ? null : scalar.getValue();
@@ -112,13 +115,13 @@ final class YamlRunFile {
       List<String> items = new ArrayList<>();
       for (Node item : sequence.getValue()) {
         if (!(item instanceof ScalarNode scalar)) {
-          return new SettingProblem("", "", "");
+          return NOT_A_VALUE;
         }
         items.add(scalar.getValue());
       }
       return List.copyOf(items);
     }
-    return new SettingProblem("", "", "");
+    return NOT_A_VALUE;
   }
 
   private static int line(Node node) {
