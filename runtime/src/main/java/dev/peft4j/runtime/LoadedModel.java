@@ -17,7 +17,6 @@ import dev.peft4j.runtime.model.CausalLm;
 import dev.peft4j.runtime.model.ModelFiles;
 import dev.peft4j.runtime.model.ModuleModelView;
 import dev.peft4j.runtime.nn.Precision;
-import dev.peft4j.runtime.plugin.Discovery;
 import dev.peft4j.runtime.setup.Adapters;
 import dev.peft4j.runtime.setup.MethodSetup;
 import dev.peft4j.runtime.setup.RuntimeMethodContext;

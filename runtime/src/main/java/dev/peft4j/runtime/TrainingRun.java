@@ -2,14 +2,12 @@ package dev.peft4j.runtime;
 
 import static org.apiguardian.api.API.Status.EXPERIMENTAL;
 
-import org.apiguardian.api.API;
-
 import dev.peft4j.runtime.plugin.Discovery;
 import dev.peft4j.runtime.run.RunFolder;
 import dev.peft4j.runtime.run.TrainingSession;
-import dev.peft4j.runtime.validate.ValidationReport;
 import dev.peft4j.runtime.train.StepEvent;
 import dev.peft4j.runtime.train.TrainingListener;
+import dev.peft4j.runtime.validate.ValidationReport;
 import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.util.ArrayList;
@@ -17,6 +15,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import org.apiguardian.api.API;
 
 /**
  * A run to train, as {@code peft4j train} trains it, made by {@link Peft4j#training}: set how it starts and who

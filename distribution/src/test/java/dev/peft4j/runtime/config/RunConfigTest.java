@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.peft4j.api.config.ConfigurationException;
 import dev.peft4j.api.config.SettingProblem;
-import dev.peft4j.runtime.validate.ValidationReport;
 import dev.peft4j.runtime.testing.Runs;
+import dev.peft4j.runtime.validate.ValidationReport;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

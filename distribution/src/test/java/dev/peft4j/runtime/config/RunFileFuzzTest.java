@@ -3,9 +3,9 @@ package dev.peft4j.runtime.config;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.peft4j.api.config.SettingProblem;
 import dev.peft4j.runtime.Peft4j;
-import dev.peft4j.runtime.validate.ValidationReport;
 import dev.peft4j.runtime.testing.Fuzzing;
 import dev.peft4j.runtime.testing.Runs;
+import dev.peft4j.runtime.validate.ValidationReport;
 import java.nio.file.Path;
 import java.util.List;
 

@@ -3,9 +3,8 @@ package dev.peft4j.runtime.data;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.peft4j.runtime.config.CoreSettings;
-import dev.peft4j.runtime.validate.ValidationReport;
-import dev.peft4j.runtime.data.DataOptions;
 import dev.peft4j.runtime.testing.Runs;
+import dev.peft4j.runtime.validate.ValidationReport;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

@@ -8,8 +8,8 @@ import com.google.inject.Key;
 import com.google.inject.Stage;
 import com.google.inject.TypeLiteral;
 import dev.peft4j.runtime.plugin.DiscoveredMethod;
-import dev.peft4j.runtime.validate.RunValidator;
 import dev.peft4j.runtime.testing.Runs;
+import dev.peft4j.runtime.validate.RunValidator;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 

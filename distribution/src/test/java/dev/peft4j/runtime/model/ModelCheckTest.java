@@ -6,18 +6,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import dev.peft4j.api.config.SettingProblem;
-import dev.peft4j.runtime.model.CausalLm;
-import dev.peft4j.runtime.model.ModelFiles;
-import dev.peft4j.runtime.model.TinyModels;
-import dev.peft4j.runtime.validate.ValidationReport;
 import dev.peft4j.runtime.testing.Runs;
+import dev.peft4j.runtime.validate.ValidationReport;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** config.json is read strictly, and against the weights, by validate as by plan and train (failure 5). */
 class ModelCheckTest {

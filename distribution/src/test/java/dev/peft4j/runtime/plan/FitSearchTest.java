@@ -7,9 +7,9 @@ import dev.peft4j.runtime.Peft4j;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 
 /** {@code plan --fit} on Llama-2-7B's published config.json: what it proposes fits by its own plan. */
 class FitSearchTest {

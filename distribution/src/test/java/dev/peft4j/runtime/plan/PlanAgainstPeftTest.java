@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import dev.peft4j.runtime.validate.ValidationReport;
 import dev.peft4j.runtime.testing.Fixtures;
 import dev.peft4j.runtime.testing.Runs;
+import dev.peft4j.runtime.validate.ValidationReport;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -4,14 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
-import dev.peft4j.runtime.model.ModelConfig;
 import dev.peft4j.runtime.model.CausalLm;
+import dev.peft4j.runtime.model.ModelConfig;
 import dev.peft4j.runtime.model.ModuleModelView;
 import dev.peft4j.runtime.model.TinyModels;
 import dev.peft4j.runtime.setup.MethodSetup;
 import dev.peft4j.runtime.setup.RuntimeMethodContext;
-import dev.peft4j.runtime.validate.ValidationReport;
 import dev.peft4j.runtime.testing.Runs;
+import dev.peft4j.runtime.validate.ValidationReport;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,18 +1,17 @@
 package dev.peft4j.runtime.plan;
 
-import dev.peft4j.runtime.model.ModelFamilies;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.within;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import dev.peft4j.api.plan.ParameterShape;
 import dev.peft4j.runtime.Peft4j;
 import dev.peft4j.runtime.model.ModelConfigException;
-import dev.peft4j.runtime.model.ModelConfig;
-import dev.peft4j.runtime.validate.ValidationReport;
+import dev.peft4j.runtime.model.ModelFamilies;
 import dev.peft4j.runtime.testing.Fixtures;
 import dev.peft4j.runtime.testing.Runs;
 import dev.peft4j.runtime.testing.TestPlugins;
+import dev.peft4j.runtime.validate.ValidationReport;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -3,7 +3,6 @@ package dev.peft4j.method.badam;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.peft4j.api.MethodContext;
 import dev.peft4j.api.OptimizerHook;

@@ -2,8 +2,6 @@ package dev.peft4j.method.badam;
 
 import dev.peft4j.tck.MethodContract;
 import dev.peft4j.tck.MethodUnderTest;
-import dev.peft4j.tck.Promise;
-
 /** BAdam keeps the contract; blocks switch every step so that the kit's four steps train every block. */
 class BadamContractTest extends MethodContract {
 

@@ -1,12 +1,5 @@
 package dev.peft4j.method.badam;
 
-import dev.peft4j.runtime.train.TrainingException;
-import dev.peft4j.runtime.train.Checkpoints;
-import dev.peft4j.runtime.train.TrainingData;
-import dev.peft4j.runtime.train.Trainer;
-import dev.peft4j.runtime.train.FileCheckpoints;
-import dev.peft4j.runtime.train.Interruptions;
-import dev.peft4j.runtime.train.CountingData;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -22,9 +15,13 @@ import dev.peft4j.runtime.data.Batch;
 import dev.peft4j.runtime.model.CausalLm;
 import dev.peft4j.runtime.model.TinyModels;
 import dev.peft4j.runtime.testing.BadamRuns;
-import java.io.ByteArrayOutputStream;
+import dev.peft4j.runtime.train.Checkpoints;
+import dev.peft4j.runtime.train.CountingData;
+import dev.peft4j.runtime.train.FileCheckpoints;
+import dev.peft4j.runtime.train.Trainer;
+import dev.peft4j.runtime.train.TrainingData;
+import dev.peft4j.runtime.train.TrainingException;
 import java.io.IOException;
-import java.io.PrintWriter;
 import java.lang.reflect.Field;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -82,25 +79,7 @@ class BadamTrainingTest {
       "badam: mode = ratio, update-ratio = 0.3, switch-interval = 2",
       "badam: mode = ratio, update-ratio = 0.3, switch-interval = 3, mask-mode = scatter"})
   void aResumedRunEqualsAnUninterruptedOne(String run) throws IOException {
-    String id = run.substring(0, run.indexOf(':'));
-    String settings = run.substring(id.length() + 1);
-    Path straight = dir.resolve("straight");
-    Path interrupted = dir.resolve("interrupted");
-    CausalLm uninterrupted = model();
-    trainer(uninterrupted, Map.of(id, BadamRuns.hook(id, settings, manager, 11, line -> {})), data, straight, 2, 3).run(null);
-    assertThatThrownBy(() -> trainer(model(), Map.of(id, BadamRuns.hook(id, settings, manager, 11, line -> {})),
-        Interruptions.failingAt(data, 5), interrupted, 2, 3)
-        .run(null)).hasMessageContaining("went down");
-
-    CausalLm resumed = model();
-    Checkpoints.Saved saved = new FileCheckpoints(interrupted.resolve("checkpoints"), 0).latest(manager).orElseThrow();
-    assertThat(saved.state().step()).isEqualTo(3);
-    assertThat(saved.state().hooks()).containsExactly(id);
-    trainer(resumed, Map.of(id, BadamRuns.hook(id, settings, manager, 11, line -> {})), data, interrupted, 2, 3).run(saved);
-
-    assertThat(Interruptions.losses(interrupted)).hasSize(12).containsExactlyElementsOf(Interruptions.losses(straight));
-    uninterrupted.namedParameters().forEach((name, p) -> assertThat(resumed.namedParameters().get(name).data()
-        .toFloatArray()).as(name).containsExactly(p.data().toFloatArray()));
+    BadamRuns.assertResumeIsExact(run, this::model, data, dir, manager);
   }
 
   @Test

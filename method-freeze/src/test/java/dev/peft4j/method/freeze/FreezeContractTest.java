@@ -2,8 +2,6 @@ package dev.peft4j.method.freeze;
 
 import dev.peft4j.tck.MethodContract;
 import dev.peft4j.tck.MethodUnderTest;
-import dev.peft4j.tck.Promise;
-
 /** The built-in freeze selector keeps the contract: the last decoder layer's MLP and the final norm train. */
 class FreezeContractTest extends MethodContract {
 

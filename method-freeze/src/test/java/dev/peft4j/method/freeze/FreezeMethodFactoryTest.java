@@ -1,7 +1,6 @@
 package dev.peft4j.method.freeze;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
@@ -10,7 +9,6 @@ import dev.peft4j.api.MethodKind;
 import dev.peft4j.api.config.SettingProblem;
 import dev.peft4j.api.config.SettingsReader;
 import dev.peft4j.api.model.ModelInfo;
-import dev.peft4j.api.rules.Rule;
 import dev.peft4j.api.rules.Severity;
 import java.util.List;
 import java.util.OptionalInt;

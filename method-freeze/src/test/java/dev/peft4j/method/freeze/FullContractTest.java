@@ -2,8 +2,6 @@ package dev.peft4j.method.freeze;
 
 import dev.peft4j.tck.MethodContract;
 import dev.peft4j.tck.MethodUnderTest;
-import dev.peft4j.tck.Promise;
-
 /** The built-in full fine-tuning selector keeps the contract: every parameter trains. */
 class FullContractTest extends MethodContract {
 

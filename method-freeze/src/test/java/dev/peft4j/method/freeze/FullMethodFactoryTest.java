@@ -1,7 +1,6 @@
 package dev.peft4j.method.freeze;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.typesafe.config.ConfigFactory;
 import dev.peft4j.api.MethodDescriptor;

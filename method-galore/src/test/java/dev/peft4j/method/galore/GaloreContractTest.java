@@ -2,8 +2,6 @@ package dev.peft4j.method.galore;
 
 import dev.peft4j.tck.MethodContract;
 import dev.peft4j.tck.MethodUnderTest;
-import dev.peft4j.tck.Promise;
-
 /** GaLore keeps the contract; its projectors are recomputed every step of the kit's four. */
 class GaloreContractTest extends MethodContract {
 

@@ -1,13 +1,13 @@
 package dev.peft4j.method.lora;
 
-import dev.peft4j.runtime.io.safetensors.ReferenceFixturesTest;
-import dev.peft4j.runtime.io.safetensors.TensorInfo;
-import dev.peft4j.runtime.io.safetensors.SafetensorsFile;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import dev.peft4j.runtime.io.safetensors.ReferenceFixturesTest;
+import dev.peft4j.runtime.io.safetensors.SafetensorsFile;
+import dev.peft4j.runtime.io.safetensors.TensorInfo;
 import dev.peft4j.runtime.testing.Fixtures;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,7 +1,5 @@
 package dev.peft4j.tck;
 
-import dev.peft4j.runtime.model.WeightSource;
-import dev.peft4j.runtime.model.ModelFamilies;
 import static org.apiguardian.api.API.Status.EXPERIMENTAL;
 
 import ai.djl.engine.Engine;
@@ -10,9 +8,11 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import dev.peft4j.runtime.io.AtomicFolders;
-import dev.peft4j.runtime.model.ModelConfig;
 import dev.peft4j.runtime.model.CausalLm;
+import dev.peft4j.runtime.model.ModelConfig;
+import dev.peft4j.runtime.model.ModelFamilies;
 import dev.peft4j.runtime.model.ModelFiles;
+import dev.peft4j.runtime.model.WeightSource;
 import dev.peft4j.runtime.nn.Precision;
 import dev.peft4j.runtime.nn.Tensors;
 import dev.peft4j.runtime.tokenizer.TokenizerFiles;

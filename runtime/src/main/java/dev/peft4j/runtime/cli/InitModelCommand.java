@@ -1,8 +1,8 @@
 package dev.peft4j.runtime.cli;
 
 import dev.peft4j.runtime.model.ModelConfig;
-import dev.peft4j.runtime.model.ModelSizes;
 import dev.peft4j.runtime.model.ModelInit;
+import dev.peft4j.runtime.model.ModelSizes;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.Callable;

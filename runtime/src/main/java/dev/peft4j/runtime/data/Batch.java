@@ -1,8 +1,8 @@
 package dev.peft4j.runtime.data;
 
-import dev.peft4j.runtime.nn.Tensors;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import dev.peft4j.runtime.nn.Tensors;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;

@@ -7,7 +7,6 @@ import dev.peft4j.runtime.data.Conversation;
 import dev.peft4j.runtime.data.DataReader;
 import dev.peft4j.runtime.data.ExactMatch;
 import dev.peft4j.runtime.data.Sample;
-import dev.peft4j.runtime.generate.Generator;
 import dev.peft4j.runtime.model.CausalLm;
 import dev.peft4j.runtime.tokenizer.Tokenizer;
 import java.nio.file.Path;

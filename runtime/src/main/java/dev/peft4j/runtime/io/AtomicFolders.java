@@ -1,7 +1,7 @@
 package dev.peft4j.runtime.io;
 
-import java.io.IOException;
 import dev.peft4j.api.Peft4jException;
+import java.io.IOException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;

@@ -3,7 +3,6 @@ package dev.peft4j.runtime.model;
 import dev.peft4j.api.plan.ParameterShape;
 import dev.peft4j.runtime.Names;
 import dev.peft4j.runtime.io.safetensors.SafetensorsCheckpoint;
-import dev.peft4j.runtime.io.safetensors.TensorInfo;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

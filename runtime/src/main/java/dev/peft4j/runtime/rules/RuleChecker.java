@@ -10,7 +10,6 @@ import dev.peft4j.api.rules.Condition.Fact;
 import dev.peft4j.api.rules.Condition.KindCount;
 import dev.peft4j.api.rules.Condition.MethodChosen;
 import dev.peft4j.api.rules.Condition.MethodNotChosen;
-import dev.peft4j.api.rules.Condition.Op;
 import dev.peft4j.api.rules.Condition.Setting;
 import dev.peft4j.api.rules.Rule;
 import dev.peft4j.api.rules.Violation;

@@ -1,6 +1,5 @@
 package dev.peft4j.runtime.run;
 
-import dev.peft4j.runtime.validate.ValidationReport;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigValue;
@@ -14,6 +13,7 @@ import dev.peft4j.runtime.train.Checkpoints;
 import dev.peft4j.runtime.train.FileCheckpoints;
 import dev.peft4j.runtime.train.RunIdentity;
 import dev.peft4j.runtime.train.TrainingException;
+import dev.peft4j.runtime.validate.ValidationReport;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

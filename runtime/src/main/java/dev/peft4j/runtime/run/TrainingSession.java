@@ -1,9 +1,5 @@
 package dev.peft4j.runtime.run;
 
-import dev.peft4j.runtime.validate.ValidationReport;
-import dev.peft4j.runtime.setup.MethodSetup;
-import dev.peft4j.runtime.setup.RuntimeMethodContext;
-import dev.peft4j.runtime.setup.Adapters;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -26,6 +22,9 @@ import dev.peft4j.runtime.model.ModuleModelView;
 import dev.peft4j.runtime.nn.Bf16Support;
 import dev.peft4j.runtime.nn.Parameter;
 import dev.peft4j.runtime.plugin.Discovery;
+import dev.peft4j.runtime.setup.Adapters;
+import dev.peft4j.runtime.setup.MethodSetup;
+import dev.peft4j.runtime.setup.RuntimeMethodContext;
 import dev.peft4j.runtime.tokenizer.Tokenizer;
 import dev.peft4j.runtime.train.CheckpointWriter;
 import dev.peft4j.runtime.train.Checkpoints;
@@ -39,6 +38,7 @@ import dev.peft4j.runtime.train.Trainer;
 import dev.peft4j.runtime.train.TrainingData;
 import dev.peft4j.runtime.train.TrainingException;
 import dev.peft4j.runtime.train.TrainingListener;
+import dev.peft4j.runtime.validate.ValidationReport;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;

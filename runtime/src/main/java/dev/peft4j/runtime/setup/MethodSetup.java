@@ -1,6 +1,5 @@
 package dev.peft4j.runtime.setup;
 
-import dev.peft4j.runtime.validate.ValidationReport;
 import dev.peft4j.api.AdapterMethod;
 import dev.peft4j.api.MethodContext;
 import dev.peft4j.api.MethodDescriptor;
@@ -14,6 +13,7 @@ import dev.peft4j.api.model.ModelView;
 import dev.peft4j.api.model.ParameterView;
 import dev.peft4j.runtime.plugin.DiscoveredMethod;
 import dev.peft4j.runtime.plugin.Discovery;
+import dev.peft4j.runtime.validate.ValidationReport;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

@@ -3,12 +3,12 @@ package dev.peft4j.runtime.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
+import dev.peft4j.runtime.nn.TorchOps;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import dev.peft4j.runtime.nn.TorchOps;
 
 /**
  * Whether weights are finite, checked cheaply enough to run after every optimizer step: the sums of all tensors

@@ -1,8 +1,6 @@
 package dev.peft4j.runtime.model;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import dev.peft4j.runtime.model.ModelConfig;
-import dev.peft4j.runtime.model.ModelFamilies;
 import dev.peft4j.runtime.testing.Fuzzing;
 import java.nio.file.Path;
 

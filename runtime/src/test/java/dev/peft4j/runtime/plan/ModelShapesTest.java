@@ -1,6 +1,5 @@
 package dev.peft4j.runtime.plan;
 
-import dev.peft4j.runtime.model.ModelFamilies;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.engine.Engine;
@@ -8,10 +7,11 @@ import ai.djl.ndarray.NDManager;
 import dev.peft4j.api.model.LinearView;
 import dev.peft4j.api.plan.LinearShape;
 import dev.peft4j.api.plan.ModelShape;
-import dev.peft4j.runtime.model.ModelConfig;
 import dev.peft4j.runtime.model.CausalLm;
-import dev.peft4j.runtime.model.ModuleModelView;
+import dev.peft4j.runtime.model.ModelConfig;
+import dev.peft4j.runtime.model.ModelFamilies;
 import dev.peft4j.runtime.model.ModelFiles;
+import dev.peft4j.runtime.model.ModuleModelView;
 import dev.peft4j.runtime.testing.Fixtures;
 import java.util.ArrayList;
 import java.util.List;

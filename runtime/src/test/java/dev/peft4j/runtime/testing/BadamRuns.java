@@ -1,5 +1,8 @@
 package dev.peft4j.runtime.testing;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import ai.djl.ndarray.NDManager;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
@@ -18,14 +21,17 @@ import dev.peft4j.runtime.setup.RuntimeMethodContext;
 import dev.peft4j.runtime.train.CheckpointWriter;
 import dev.peft4j.runtime.train.Checkpoints;
 import dev.peft4j.runtime.train.FileCheckpoints;
+import dev.peft4j.runtime.train.Interruptions;
 import dev.peft4j.runtime.train.MetricsLog;
 import dev.peft4j.runtime.train.Trainer;
 import dev.peft4j.runtime.train.TrainingData;
+import java.io.IOException;
 import java.nio.file.Path;
-import java.util.Map;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /** BAdam created through its plugin as a run creates it, and the fixed batches of fixtures/badam. */
 public final class BadamRuns {
@@ -83,6 +89,35 @@ public final class BadamRuns {
     return Trainer.builder(model, settings, manager).methods(methods).train(data)
         .listener(new MetricsLog((out == null ? scratch : out).resolve("metrics.jsonl"), resumed))
         .listener(new CheckpointWriter(checkpoints, saveSteps)).build();
+  }
+
+  /**
+   * Trains {@code run} ("ID: SETTINGS", the hook's id and its HOCON) on {@code data} for 2 epochs with a checkpoint
+   * every 3 steps, once straight and once interrupted in step 6 and resumed from step 3, and asserts that both give
+   * the same losses and the same weights, bit for bit.
+   */
+  public static void assertResumeIsExact(String run, Supplier<CausalLm> model, TrainingData data, Path dir,
+      NDManager manager) throws IOException {
+    String id = run.substring(0, run.indexOf(':'));
+    String settings = run.substring(id.length() + 1);
+    Path straight = dir.resolve("straight");
+    Path interrupted = dir.resolve("interrupted");
+    CausalLm uninterrupted = model.get();
+    trainer(uninterrupted, Map.of(id, hook(id, settings, manager, 11, line -> {})), data, straight, dir, 2, 3, manager)
+        .run(null);
+    assertThatThrownBy(() -> trainer(model.get(), Map.of(id, hook(id, settings, manager, 11, line -> {})),
+        Interruptions.failingAt(data, 5), interrupted, dir, 2, 3, manager).run(null)).hasMessageContaining("went down");
+
+    CausalLm resumed = model.get();
+    Checkpoints.Saved saved = new FileCheckpoints(interrupted.resolve("checkpoints"), 0).latest(manager).orElseThrow();
+    assertThat(saved.state().step()).isEqualTo(3);
+    assertThat(saved.state().hooks()).containsExactly(id);
+    trainer(resumed, Map.of(id, hook(id, settings, manager, 11, line -> {})), data, interrupted, dir, 2, 3, manager)
+        .run(saved);
+
+    assertThat(Interruptions.losses(interrupted)).hasSize(12).containsExactlyElementsOf(Interruptions.losses(straight));
+    uninterrupted.namedParameters().forEach((name, p) -> assertThat(resumed.namedParameters().get(name).data()
+        .toFloatArray()).as(name).containsExactly(p.data().toFloatArray()));
   }
 
   /** The batches of fixtures/badam/batches.json, one an optimizer step, in order. */

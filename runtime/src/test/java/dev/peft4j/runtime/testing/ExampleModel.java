@@ -1,7 +1,7 @@
 package dev.peft4j.runtime.testing;
 
-import dev.peft4j.runtime.model.ModelSizes;
 import dev.peft4j.runtime.model.ModelInit;
+import dev.peft4j.runtime.model.ModelSizes;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;

@@ -1,21 +1,18 @@
 package dev.peft4j.runtime.train;
 
-import dev.peft4j.runtime.data.Batch;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
-import com.google.gson.JsonObject;
 import dev.peft4j.runtime.config.CoreSettings;
 import dev.peft4j.runtime.config.CoreSettings.OnNonFinite;
 import dev.peft4j.runtime.config.CoreSettings.Precision;
 import dev.peft4j.runtime.config.CoreSettings.Scheduler;
+import dev.peft4j.runtime.data.Batch;
 import dev.peft4j.runtime.model.CausalLm;
 import dev.peft4j.runtime.model.TinyModels;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

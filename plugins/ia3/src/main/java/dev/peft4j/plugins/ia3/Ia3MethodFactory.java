@@ -18,7 +18,6 @@ import dev.peft4j.api.plan.ParameterShape;
 import dev.peft4j.api.rules.Condition.CapabilityCount;
 import dev.peft4j.api.rules.Condition.KindCount;
 import dev.peft4j.api.rules.Rule;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;

@@ -2,10 +2,10 @@ package dev.peft4j.runtime.io.safetensors;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
-import dev.peft4j.runtime.nn.TorchOps;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
+import dev.peft4j.runtime.nn.TorchOps;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

@@ -1,9 +1,8 @@
 package dev.peft4j.runtime.model.llama;
 
-import dev.peft4j.runtime.model.WeightSource;
 import ai.djl.ndarray.NDArray;
 import dev.peft4j.api.model.LinearLayer;
-import dev.peft4j.runtime.nn.Linear;
+import dev.peft4j.runtime.model.WeightSource;
 import dev.peft4j.runtime.nn.Attention;
 import dev.peft4j.runtime.nn.Module;
 import dev.peft4j.runtime.nn.Precision;

@@ -1,18 +1,13 @@
 package dev.peft4j.runtime.model.llama;
 
-import dev.peft4j.runtime.model.ModelConfig;
-import dev.peft4j.runtime.model.ModelFamilies;
-
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import com.google.gson.ToNumberPolicy;
+import dev.peft4j.runtime.model.ModelConfig;
 import dev.peft4j.runtime.model.ModelConfigException;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import dev.peft4j.runtime.model.ModelFamilies;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;

@@ -1,7 +1,7 @@
 package dev.peft4j.runtime.model.llama;
 
-import dev.peft4j.runtime.model.WeightSource;
 import ai.djl.ndarray.NDArray;
+import dev.peft4j.runtime.model.WeightSource;
 import dev.peft4j.runtime.nn.Attention;
 import dev.peft4j.runtime.nn.Module;
 import dev.peft4j.runtime.nn.Precision;

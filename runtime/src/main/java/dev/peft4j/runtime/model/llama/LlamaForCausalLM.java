@@ -1,10 +1,7 @@
 package dev.peft4j.runtime.model.llama;
 
-import dev.peft4j.runtime.nn.Tensors;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import dev.peft4j.api.model.LinearLayer;
 import dev.peft4j.api.model.ModelInfo;
 import dev.peft4j.runtime.model.CausalLm;

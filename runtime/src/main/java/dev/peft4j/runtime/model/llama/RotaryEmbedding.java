@@ -1,9 +1,9 @@
 package dev.peft4j.runtime.model.llama;
 
-import dev.peft4j.runtime.nn.Tensors;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import dev.peft4j.runtime.nn.Tensors;
 
 /**
  * Rotary position embeddings as transformers computes them ({@code rotate_half} convention), with

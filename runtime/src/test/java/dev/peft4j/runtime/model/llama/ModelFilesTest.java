@@ -1,12 +1,12 @@
 package dev.peft4j.runtime.model.llama;
 
-import dev.peft4j.runtime.model.CausalLm;
-import dev.peft4j.runtime.model.ModelFiles;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import dev.peft4j.runtime.model.CausalLm;
+import dev.peft4j.runtime.model.ModelFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

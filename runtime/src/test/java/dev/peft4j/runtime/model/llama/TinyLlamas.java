@@ -1,8 +1,8 @@
 package dev.peft4j.runtime.model.llama;
 
 import ai.djl.ndarray.NDManager;
-import dev.peft4j.runtime.nn.Precision;
 import com.google.gson.JsonParser;
+import dev.peft4j.runtime.nn.Precision;
 import java.nio.file.Path;
 
 /** Tiny configurations for tests. */

@@ -1,7 +1,5 @@
 package dev.peft4j.runtime.model.llama;
 
-import dev.peft4j.runtime.model.CausalLm;
-import dev.peft4j.runtime.model.ModelFiles;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.engine.Engine;
@@ -10,6 +8,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
+import dev.peft4j.runtime.model.CausalLm;
+import dev.peft4j.runtime.model.ModelFiles;
 import dev.peft4j.runtime.nn.Precision;
 import dev.peft4j.runtime.testing.Fixtures;
 import java.nio.file.Path;
