@@ -31,13 +31,19 @@ final class RunOptions {
    */
   ValidationReport validate(Peft4j peft4j, PrintWriter err) {
     ValidationReport report = peft4j.validate(runFile, overrides);
-    for (SettingProblem note : report.run().notes()) {
-      err.println("warning: " + note.origin() + ": " + note.path() + ": " + note.message());
-    }
+    printNotes(report, err);
     for (Violation warning : report.warnings()) {
       err.println("warning: " + warning);
     }
     err.flush();
     return report.orThrow();
+  }
+
+  /** What reading the run file changed or left out (a LLaMA-Factory file's keys without effect), one line each. */
+  static void printNotes(ValidationReport report, PrintWriter err) {
+    for (SettingProblem note : report.run().notes()) {
+      err.println("warning: " + note.origin() + ": " + note.path() + ": " + note.message());
+    }
+    err.flush();
   }
 }

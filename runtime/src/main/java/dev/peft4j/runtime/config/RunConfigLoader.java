@@ -116,9 +116,14 @@ public final class RunConfigLoader {
     }
   }
 
+  /**
+   * Whether an override is in LLaMA-Factory's names: its key is one word of letters, digits and underscores
+   * ({@code lora_rank}), where peft4j's have dots or dashes ({@code lora.rank}) or are {@code methods}.
+   */
   private static boolean isLlamaFactoryOverride(String override) {
     int equals = override.indexOf('=');
-    return equals > 0 && LlamaFactoryRun.isArgumentName(override.substring(0, equals).trim());
+    String key = equals > 0 ? override.substring(0, equals).trim() : "";
+    return key.matches("\\w+") && !key.equals("methods");
   }
 
   private static Config propertyOverrides(Properties properties) {

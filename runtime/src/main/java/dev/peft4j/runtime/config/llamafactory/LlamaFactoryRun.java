@@ -112,11 +112,6 @@ public final class LlamaFactoryRun {
     return name.endsWith(".yaml") || name.endsWith(".yml");
   }
 
-  /** Whether {@code key} is one of LLaMA-Factory's argument names (so a {@code --set} of it overrides the YAML). */
-  public static boolean isArgumentName(String key) {
-    return ARGUMENT_NAMES.contains(key) || NO_EFFECT.containsKey(key) || REFUSED.containsKey(key);
-  }
-
   /**
    * Reads and translates {@code file}, with {@code key=value} overrides in LLaMA-Factory's names on top.
    *
@@ -341,6 +336,7 @@ public final class LlamaFactoryRun {
   // --- data ---
 
   private void data(String stage) {
+    read.addAll(List.of("dataset", "eval_dataset")); // each problem with them is said below
     Path folder = has("dataset_dir") ? path("dataset_dir", text("dataset_dir", "data"))
         : workingFolder.resolve("data");
     if (!has("dataset") || value("dataset") == null) {
@@ -722,7 +718,7 @@ public final class LlamaFactoryRun {
       described = entry.origin();
     } else {
       origin = ConfigOriginFactory.newSimple(file + " (" + from + ")");
-      described = from;
+      described = ARGUMENT_NAMES.contains(from) ? "the default of " + from : from;
     }
     config = config.withValue(path, ConfigValueFactory.fromAnyRef(value).withOrigin(origin));
     settings.removeIf(s -> s.path().equals(path));

@@ -4,13 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
 import dev.peft4j.api.config.ConfigurationException;
 import dev.peft4j.api.config.Origins;
 import dev.peft4j.api.config.SettingProblem;
+import dev.peft4j.runtime.config.RunConfigLoader;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
+import java.util.Properties;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,9 +42,11 @@ class LlamaFactoryRunTest {
         """);
   }
 
+  /** A run file of {@code body} after a model and (unless {@code body} names its own) data set a, on lines 1 and 2. */
   private Path yaml(String body) throws IOException {
     Path file = dir.resolve("run.yaml");
-    Files.writeString(file, "model_name_or_path: model\ndataset: a\n" + body);
+    String dataset = body.lines().anyMatch(line -> line.startsWith("dataset:")) ? "# its own data set\n" : "dataset: a\n";
+    Files.writeString(file, "model_name_or_path: model\n" + dataset + body);
     return file;
   }
 
@@ -223,6 +229,27 @@ class LlamaFactoryRunTest {
   }
 
   @Test
+  void aDatasetDirWithoutDatasetInfoIsOneProblem() {
+    assertThat(problems("dataset_dir: nowhere\n")).singleElement().satisfies(p -> {
+      assertThat(p.origin()).endsWith("run.yaml:2");
+      assertThat(p.message()).contains("dataset_info.json does not exist");
+    });
+  }
+
+  @Test
+  void anOverrideInLlamaFactorysStyleIsCheckedAgainstItsNames() throws IOException {
+    Path file = yaml("dataset_dir: " + dir.resolve("data") + "\n"); // the loader resolves against the working folder
+    assertThatThrownBy(() -> RunConfigLoader.load(Optional.of(file), List.of("lora_rnak=3"), new Properties(),
+        ConfigFactory.empty()))
+        .isInstanceOf(ConfigurationException.class)
+        .hasMessageContaining("--set lora_rnak=3")
+        .hasMessageContaining("did you mean 'lora_rank'?");
+    Config user = RunConfigLoader.load(Optional.of(file), List.of("lora.rank=4"), new Properties(),
+        ConfigFactory.empty()).user();
+    assertThat(user.getInt("peft4j.lora.rank")).as("peft4j's name overrides the translation").isEqualTo(4);
+  }
+
+  @Test
   void warmupCosineBf16AndEvalAsTransformersRunsThem() throws IOException {
     Config config = translate("""
         lr_scheduler_type: cosine
@@ -259,7 +286,7 @@ class LlamaFactoryRunTest {
     assertThat(hocon).contains("lora.rank = 4  # lora_rank: 4 (line 3)", "model.path = \"model\"",
         "lora.alpha = 8  # LLaMA-Factory's default of lora_alpha: lora_rank x 2",
         "# ddp_timeout (" + dir.resolve("run.yaml") + ":4): changes nothing");
-    Config reread = com.typesafe.config.ConfigFactory.parseString(hocon);
+    Config reread = ConfigFactory.parseString(hocon);
     assertThat(reread.getInt("lora.rank")).isEqualTo(4);
     assertThat(reread.getStringList("methods")).containsExactly("lora");
   }
