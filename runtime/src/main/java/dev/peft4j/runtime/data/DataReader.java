@@ -122,8 +122,14 @@ public final class DataReader {
     return new SampleFile(file, lines, bad);
   }
 
-  /** Whether the file's first character after white space (and a byte order mark) opens a JSON array. */
+  /**
+   * Whether the file, not named {@code .jsonl} (always JSON lines, whatever a line holds), opens a JSON array: its first
+   * character after white space (and a byte order mark) is {@code [}.
+   */
   private static boolean holdsArray(Path file) {
+    if (file.getFileName() != null && file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".jsonl")) {
+      return false;
+    }
     try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
       int c;
       do {
