@@ -13,6 +13,7 @@ import dev.peft4j.api.PluginException;
 import dev.peft4j.api.config.ConfigurationException;
 import dev.peft4j.runtime.config.RunConfig;
 import dev.peft4j.runtime.config.RunConfigLoader;
+import dev.peft4j.runtime.config.llamafactory.LlamaFactoryRun;
 import dev.peft4j.runtime.inject.Peft4jModule;
 import dev.peft4j.runtime.model.ModelFiles;
 import dev.peft4j.runtime.model.ModelInit;
@@ -184,6 +185,9 @@ public final class Peft4j {
    * folder; read before discovery, since the plugins' defaults are needed for everything else.
    */
   public static List<Path> pluginFoldersOf(Path runFile) {
+    if (LlamaFactoryRun.isYaml(runFile)) {
+      return List.of(); // LLaMA-Factory's files name no plugins
+    }
     RunConfig raw = RunConfigLoader.load(Optional.of(runFile), List.of(), new Properties(),
         ConfigFactory.parseString("peft4j.plugin-dirs = []"));
     if (!raw.merged().hasPath("peft4j.plugin-dirs")) {

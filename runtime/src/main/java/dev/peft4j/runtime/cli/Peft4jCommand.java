@@ -20,7 +20,8 @@ import picocli.CommandLine.ScopeType;
     mixinStandardHelpOptions = true,
     versionProvider = Peft4jCommand.Version.class,
     description = "Parameter-efficient fine-tuning of language models on the JVM; every method is a plugin.",
-    subcommands = {MethodsCommand.class, ValidateCommand.class, PlanCommand.class, TrainCommand.class, InitModelCommand.class,
+    subcommands = {MethodsCommand.class, ValidateCommand.class, PlanCommand.class, TrainCommand.class, ConvertCommand.class,
+        InitModelCommand.class,
         GenerateCommand.class, EvaluateCommand.class, MergeCommand.class, CommandLine.HelpCommand.class},
     footer = {"", "Run `peft4j COMMAND --help` for the options of a command. Plugin folders also come from the "
         + "PEFT4J_PLUGINS environment variable (folders separated by ':', ';' on Windows) and a run file's plugin-dirs."})

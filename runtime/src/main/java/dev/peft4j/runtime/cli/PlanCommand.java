@@ -44,6 +44,7 @@ final class PlanCommand implements Callable<Integer> {
   public Integer call() {
     Peft4j peft4j = parent.runtime(Optional.of(run.runFile));
     RunPlan plan = peft4j.plan(run.runFile, run.overrides);
+    RunOptions.printNotes(plan.validation(), spec.commandLine().getErr());
     PrintWriter out = spec.commandLine().getOut();
     if (fit == null) {
       out.print(PlanText.render(plan));

@@ -46,10 +46,10 @@ final class TrainCommand implements Callable<Integer> {
     Peft4j peft4j = parent.runtime(Optional.of(run.runFile));
     ValidationReport report = run.validate(peft4j, spec.commandLine().getErr());
     TrainingRun training = peft4j.training(report).console(spec.commandLine().getOut(), Peft4jCommand.onTerminal());
-    if (resume) {
+    if (resume || report.run().resume()) {
       training.resume();
     }
-    if (overwrite) {
+    if (overwrite || report.run().overwrite()) {
       training.overwrite();
     }
     acceptedChanges.forEach(training::acceptChange);

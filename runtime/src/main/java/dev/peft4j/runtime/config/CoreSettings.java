@@ -23,24 +23,44 @@ public record CoreSettings(
   public record Model(Optional<Path> path, Quantization quantization, Optional<Path> adapterPath) {}
 
   /**
-   * @param train training data, JSON lines
-   * @param eval held-out data, JSON lines
-   * @param format how each line is read (see {@code dev.peft4j.runtime.data.DataReader})
+   * @param train training data: JSON-lines or JSON-array files, read one after the other (none when unset)
+   * @param eval held-out data, as {@code train}
+   * @param format how each example is read (see {@code dev.peft4j.runtime.data.DataReader})
    * @param cutoffLen the longest example in tokens; longer ones keep their start
    * @param packing concatenate examples into sequences of up to {@code cutoffLen} tokens
    * @param skipBadLines count and skip bad lines instead of stopping at the first
+   * @param maxSamples the first this many examples of each file; -1 for all
    */
-  public record Data(Optional<Path> train, Optional<Path> eval, DataFormat format, int cutoffLen, boolean packing,
-      boolean skipBadLines) {}
+  public record Data(List<Path> train, List<Path> eval, DataFormat format, int cutoffLen, boolean packing,
+      boolean skipBadLines, int maxSamples) {}
 
   public enum OnNonFinite { STOP, SKIP }
 
+  /** @param warmupRatio warmup as a fraction of the run's steps, rounded up, when {@code warmupSteps} is 0 */
   public record Training(
       double learningRate, int epochs, int batchSize, int gradientAccumulationSteps, Scheduler lrScheduler,
       int warmupSteps, double weightDecay, double maxGradNorm, long seed, Precision precision,
       boolean gradientCheckpointing, int devices,
       int maxSteps, int loggingSteps, int evalSteps, int saveSteps, OnNonFinite onNonFinite,
-      double adamBeta1, double adamBeta2, double adamEpsilon, int threads) {}
+      double adamBeta1, double adamBeta2, double adamEpsilon, int threads, double warmupRatio) {
+
+    /** Settings without a warmup ratio. */
+    public Training(
+        double learningRate, int epochs, int batchSize, int gradientAccumulationSteps, Scheduler lrScheduler,
+        int warmupSteps, double weightDecay, double maxGradNorm, long seed, Precision precision,
+        boolean gradientCheckpointing, int devices,
+        int maxSteps, int loggingSteps, int evalSteps, int saveSteps, OnNonFinite onNonFinite,
+        double adamBeta1, double adamBeta2, double adamEpsilon, int threads) {
+      this(learningRate, epochs, batchSize, gradientAccumulationSteps, lrScheduler, warmupSteps, weightDecay,
+          maxGradNorm, seed, precision, gradientCheckpointing, devices, maxSteps, loggingSteps, evalSteps, saveSteps,
+          onNonFinite, adamBeta1, adamBeta2, adamEpsilon, threads, 0.0);
+    }
+
+    /** The warmup steps of a run of {@code totalSteps} optimizer steps, as transformers' {@code get_warmup_steps}. */
+    public int warmupStepsOf(long totalSteps) {
+      return warmupSteps > 0 ? warmupSteps : (int) Math.ceil(totalSteps * warmupRatio);
+    }
+  }
 
   /** Reads {@code peft4j.*} but the methods' blocks; paths are resolved against the file that set them. */
   public static CoreSettings read(SettingsReader root) {
@@ -56,8 +76,9 @@ public record CoreSettings(
         root.strings("plugin-dirs").stream().map(dir -> resolve(root, "plugin-dirs", dir)).toList(),
         new Model(optionalPath(model, "path"), model.choice("quantization", Quantization.class),
             optionalPath(model, "adapter-path")),
-        new Data(optionalPath(data, "train"), optionalPath(data, "eval"), data.choice("format", DataFormat.class),
-            data.integerAtLeast("cutoff-len", 1), data.bool("packing"), data.bool("skip-bad-lines")),
+        new Data(paths(data, "train"), paths(data, "eval"), data.choice("format", DataFormat.class),
+            data.integerAtLeast("cutoff-len", 1), data.bool("packing"), data.bool("skip-bad-lines"),
+            data.integerAtLeast("max-samples", -1)),
         new Training(learningRate, training.integerAtLeast("epochs", 1), training.integerAtLeast("batch-size", 1),
             training.integerAtLeast("gradient-accumulation-steps", 1), training.choice("lr-scheduler", Scheduler.class),
             training.integerAtLeast("warmup-steps", 0), weightDecay, maxGradNorm, training.integer("seed"),
@@ -67,9 +88,14 @@ public record CoreSettings(
             training.integerAtLeast("eval-steps", 0), training.integerAtLeast("save-steps", 0),
             training.choice("on-nonfinite", OnNonFinite.class), training.numberInRange("adam-beta1", 0, 0.999999),
             training.numberInRange("adam-beta2", 0, 0.999999999), training.positiveNumber("adam-epsilon"),
-            training.integerAtLeast("threads", 0)),
+            training.integerAtLeast("threads", 0), training.numberInRange("warmup-ratio", 0, 1)),
         resolve(output, "dir", output.string("dir")));
     return settings;
+  }
+
+  /** A path or a list of paths; none when unset. */
+  private static List<Path> paths(SettingsReader reader, String key) {
+    return reader.strings(key).stream().map(text -> resolve(reader, key, text)).toList();
   }
 
   private static Optional<Path> optionalPath(SettingsReader reader, String key) {

@@ -8,6 +8,7 @@ import com.typesafe.config.ConfigSyntax;
 import dev.peft4j.api.config.ConfigurationException;
 import dev.peft4j.api.config.Origins;
 import dev.peft4j.api.config.SettingProblem;
+import dev.peft4j.runtime.config.llamafactory.LlamaFactoryRun;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -21,7 +22,8 @@ import java.util.Properties;
  * properties, then {@code --set lora.rank=16}), then every module's defaults underneath.
  *
  * <p>A run file may wrap its keys in {@code peft4j { }} or write them at its top level; an override
- * key may leave out the {@code peft4j.} prefix.
+ * key may leave out the {@code peft4j.} prefix. A {@code .yaml} or {@code .yml} run file is LLaMA-Factory's, translated
+ * by {@link LlamaFactoryRun}; overrides in its names apply to it before the translation.
  */
 public final class RunConfigLoader {
 
@@ -38,7 +40,14 @@ public final class RunConfigLoader {
    */
   public static RunConfig load(Optional<Path> file, List<String> overrides, Properties systemProperties, Config reference) {
     Config user = ConfigFactory.empty();
-    if (file.isPresent()) {
+    LlamaFactoryRun.Translation translation = null;
+    if (file.isPresent() && LlamaFactoryRun.isYaml(file.get())) {
+      // LLaMA-Factory's vocabulary: its names in --set override the YAML, peft4j's names the translation.
+      List<String> theirs = overrides.stream().filter(RunConfigLoader::isLlamaFactoryOverride).toList();
+      overrides = overrides.stream().filter(override -> !theirs.contains(override)).toList();
+      translation = LlamaFactoryRun.translate(file.get(), theirs, Path.of("").toAbsolutePath());
+      user = translation.config();
+    } else if (file.isPresent()) {
       user = underRoot(parseFile(file.get()));
     }
     Config properties = propertyOverrides(systemProperties);
@@ -55,7 +64,9 @@ public final class RunConfigLoader {
       throw new ConfigurationException(problems);
     }
     try {
-      return new RunConfig(file, user, user.withFallback(reference).resolve());
+      Config merged = user.withFallback(reference).resolve();
+      return translation == null ? new RunConfig(file, user, merged)
+          : new RunConfig(file, user, merged, translation.notes(), translation.overwrite(), translation.resume());
     } catch (ConfigException e) {
       throw new ConfigurationException(List.of(new SettingProblem(
           "(substitution)", e.origin() == null ? "?" : Origins.describe(e.origin()), clean(e))));
@@ -103,6 +114,16 @@ public final class RunConfigLoader {
     } catch (ConfigException.NotResolved e) {
       return false;
     }
+  }
+
+  /**
+   * Whether an override is in LLaMA-Factory's names: its key is one word of letters, digits and underscores
+   * ({@code lora_rank}), where peft4j's have dots or dashes ({@code lora.rank}) or are {@code methods}.
+   */
+  private static boolean isLlamaFactoryOverride(String override) {
+    int equals = override.indexOf('=');
+    String key = equals > 0 ? override.substring(0, equals).trim() : "";
+    return key.matches("\\w+") && !key.equals("methods");
   }
 
   private static Config propertyOverrides(Properties properties) {

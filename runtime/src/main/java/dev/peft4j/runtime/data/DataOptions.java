@@ -11,17 +11,26 @@ import java.util.Objects;
  * @param cutoffLen the longest example in tokens; longer ones keep their start
  * @param packing concatenate examples into sequences of up to {@code cutoffLen} tokens
  * @param skipBadLines count bad lines and go on, instead of stopping at the first
+ * @param maxSamples the first this many samples of each file; -1 for all
  */
-public record DataOptions(DataFormat format, int cutoffLen, boolean packing, boolean skipBadLines) {
+public record DataOptions(DataFormat format, int cutoffLen, boolean packing, boolean skipBadLines, int maxSamples) {
   public DataOptions {
     Objects.requireNonNull(format, "format is null");
     if (cutoffLen < 1) {
       throw new IllegalArgumentException("cutoffLen must be at least 1, got " + cutoffLen);
     }
+    if (maxSamples < -1) {
+      throw new IllegalArgumentException("maxSamples must be -1 (all) or more, got " + maxSamples);
+    }
+  }
+
+  /** Options that keep every sample. */
+  public DataOptions(DataFormat format, int cutoffLen, boolean packing, boolean skipBadLines) {
+    this(format, cutoffLen, packing, skipBadLines, -1);
   }
 
   /** The options a run's {@code peft4j.data} block sets. */
   public static DataOptions of(CoreSettings.Data data) {
-    return new DataOptions(data.format(), data.cutoffLen(), data.packing(), data.skipBadLines());
+    return new DataOptions(data.format(), data.cutoffLen(), data.packing(), data.skipBadLines(), data.maxSamples());
   }
 }

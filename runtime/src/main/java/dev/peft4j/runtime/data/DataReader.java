@@ -1,17 +1,26 @@
 package dev.peft4j.runtime.data;
 
+import com.google.gson.Gson;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import com.google.gson.Strictness;
+import com.google.gson.TypeAdapter;
 import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonToken;
 import dev.peft4j.runtime.config.CoreSettings.DataFormat;
+import java.io.BufferedInputStream;
 import java.io.EOFException;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.Reader;
 import java.io.StringReader;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.MalformedInputException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -47,6 +56,7 @@ public final class DataReader {
   private static final Map<String, Role> OPENAI_ROLES = Map.of(
       "user", Role.USER, "assistant", Role.ASSISTANT, "system", Role.SYSTEM);
   private static final Pattern COLUMN = Pattern.compile("line 1 column (\\d+)");
+  private static final Pattern READER_LINE = Pattern.compile(" at line (\\d+) column");
   private static final List<String> TOOL_ROLES = List.of("function_call", "observation", "tool", "function");
 
   private DataReader() {}
@@ -58,6 +68,9 @@ public final class DataReader {
    *     {@code skipBadLines} is off
    */
   public static SampleFile read(Path file, DataFormat format, boolean skipBadLines) {
+    if (holdsArray(file)) {
+      return readArray(file, format, skipBadLines);
+    }
     List<DataLine> lines = new ArrayList<>();
     BadLines bad = BadLines.NONE;
     int number = 0;
@@ -109,9 +122,96 @@ public final class DataReader {
     return new SampleFile(file, lines, bad);
   }
 
+  /**
+   * Whether the file, not named {@code .jsonl} (always JSON lines, whatever a line holds), opens a JSON array: its first
+   * character after white space (and a byte order mark) is {@code [}.
+   */
+  private static boolean holdsArray(Path file) {
+    if (file.getFileName() != null && file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".jsonl")) {
+      return false;
+    }
+    try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+      int c;
+      do {
+        c = reader.read();
+      } while (c == '\uFEFF' || (c >= 0 && Character.isWhitespace(c)));
+      return c == '[';
+    } catch (IOException e) {
+      return false; // read() says what is wrong with the file
+    }
+  }
+
+  /**
+   * Reads a file that holds one JSON array of objects, as LLaMA-Factory's {@code .json} datasets do; each element is
+   * named by the line it starts on.
+   */
+  private static SampleFile readArray(Path file, DataFormat format, boolean skipBadLines) {
+    List<DataLine> lines = new ArrayList<>();
+    BadLines bad = BadLines.NONE;
+    TypeAdapter<JsonElement> elements = new Gson().getAdapter(JsonElement.class);
+    try (JsonReader reader = new JsonReader(new InputStreamReader(withoutByteOrderMark(file),
+        StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)))) {
+      reader.setStrictness(Strictness.STRICT);
+      reader.beginArray();
+      while (reader.hasNext()) {
+        reader.peek();
+        int number = lineOf(reader);
+        JsonElement element = elements.read(reader);
+        try {
+          if (!element.isJsonObject()) {
+            throw new BadLine("expected a JSON object, got " + describe(element));
+          }
+          lines.add(new DataLine(number, sample(element.getAsJsonObject(), format)));
+        } catch (BadLine e) {
+          String reason = file + ":" + number + ": " + e.getMessage();
+          if (!skipBadLines) {
+            throw new DataException(reason + ". Fix the element, or set data.skip-bad-lines = true to skip bad ones");
+          }
+          bad = bad.plus(reason);
+        }
+      }
+      reader.endArray();
+      if (reader.peek() != JsonToken.END_DOCUMENT) {
+        throw new DataException(file + ":" + lineOf(reader) + ": text after the end of the JSON array: the file holds "
+            + "one array of objects");
+      }
+    } catch (MalformedInputException e) {
+      throw new DataException(file + " is not valid UTF-8: save it as UTF-8");
+    } catch (JsonParseException | IOException | IllegalStateException e) {
+      throw new DataException(file + ": not a valid JSON array of objects: " + gsonMessage(e).replaceFirst(
+          "at line (\\d+) column (\\d+)", "at line $1, column $2") + ". Fix the file (or write it as JSON lines)");
+    }
+    if (lines.isEmpty()) {
+      throw new DataException(file + " has no " + format.name().toLowerCase(Locale.ROOT) + " examples"
+          + (bad.count() == 0 ? ": the array is empty" : ": all " + bad.count() + " elements are bad; the first: "
+              + bad.firstReasons().get(0)));
+    }
+    return new SampleFile(file, lines, bad);
+  }
+
+  /** The file's bytes after its UTF-8 byte order mark, if it has one (a strict JSON reader refuses the mark). */
+  private static InputStream withoutByteOrderMark(Path file) throws IOException {
+    InputStream in = new BufferedInputStream(Files.newInputStream(file));
+    in.mark(3);
+    byte[] start = in.readNBytes(3);
+    if (!(start.length == 3 && (start[0] & 0xff) == 0xEF && (start[1] & 0xff) == 0xBB && (start[2] & 0xff) == 0xBF)) {
+      in.reset();
+    }
+    return in;
+  }
+
+  /** The line the reader is on, from its location text ({@code ... at line 3 column 5 path $[1]}). */
+  private static int lineOf(JsonReader reader) {
+    Matcher m = READER_LINE.matcher(reader.toString());
+    return m.find() ? Integer.parseInt(m.group(1)) : 0;
+  }
+
   /** One line's sample; a {@link BadLine} says what is wrong with it. */
   static Sample parse(String line, DataFormat format) {
-    JsonObject json = object(line);
+    return sample(object(line), format);
+  }
+
+  private static Sample sample(JsonObject json, DataFormat format) {
     return switch (format) {
       case ALPACA -> alpaca(json);
       case SHAREGPT -> sharegpt(json);

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Consumer;
 
 /**
  * From a data file to examples: read the lines ({@link DataReader}), encode each (conversations through the
@@ -31,6 +32,8 @@ public final class Datasets {
   public static PreparedData prepare(Path file, DataOptions options, Tokenizer tokenizer) {
     Objects.requireNonNull(options, "options is null");
     SampleFile read = DataReader.read(file, options.format(), options.skipBadLines());
+    List<DataLine> lines = options.maxSamples() >= 0 && read.lines().size() > options.maxSamples()
+        ? read.lines().subList(0, options.maxSamples()) : read.lines();
     ChatTemplate template = ChatTemplate.of(tokenizer);
     BadLines bad = read.badLines();
     List<Example> examples = new ArrayList<>();
@@ -41,7 +44,7 @@ public final class Datasets {
     // example is dropped without encoding it (a 10 MB line costs gigabytes in the tokenizer). Four times the bound,
     // since a normalizer may shorten text.
     long promptLimit = 4L * options.cutoffLen() * tokenizer.longestTokenChars();
-    for (DataLine line : read.lines()) {
+    for (DataLine line : lines) {
       if (line.sample() instanceof Conversation conversation && promptChars(conversation) > promptLimit) {
         samples++;
         dropped++;
@@ -79,7 +82,26 @@ public final class Datasets {
     return new PreparedData(file, result, samples, truncated, dropped, bad);
   }
 
-  /** One sample's example, not yet cut to any length. */
+  /**
+   * The examples of several files, one after the other: each file is read and cut as by {@link #prepare(Path,
+   * DataOptions, Tokenizer)} (its summary goes to {@code summaries}), then the whole is packed when packing is on.
+   */
+  public static List<Example> prepare(List<Path> files, DataOptions options, Tokenizer tokenizer,
+      Consumer<String> summaries) {
+    if (files.isEmpty()) {
+      throw new IllegalArgumentException("no data file");
+    }
+    DataOptions each = files.size() == 1 ? options
+        : new DataOptions(options.format(), options.cutoffLen(), false, options.skipBadLines(), options.maxSamples());
+    List<Example> examples = new ArrayList<>();
+    for (Path file : files) {
+      PreparedData data = prepare(file, each, tokenizer);
+      summaries.accept(data.summary(options.cutoffLen()));
+      examples.addAll(data.examples());
+    }
+    return options.packing() && files.size() > 1 ? pack(examples, options.cutoffLen()) : examples;
+  }
+
   /** The characters of a conversation before its first answer. */
   private static long promptChars(Conversation conversation) {
     long chars = 0;
@@ -92,6 +114,7 @@ public final class Datasets {
     return chars;
   }
 
+  /** One sample's example, not yet cut to any length. */
   public static Example encode(Sample sample, ChatTemplate template, Tokenizer tokenizer) {
     if (sample instanceof Conversation conversation) {
       return template.encode(conversation);

@@ -145,10 +145,15 @@ public final class RunFolder {
     // As resolved, so that the same run file from another working folder is the same run.
     core.model().path().ifPresent(path -> settings.put("model.path", path.toAbsolutePath().normalize().toString()));
     core.model().adapterPath().ifPresent(path -> settings.put("model.adapter-path", path.toAbsolutePath().normalize().toString()));
-    core.data().train().ifPresent(path -> settings.put("data.train", path.toAbsolutePath().normalize().toString()));
+    if (!core.data().train().isEmpty()) {
+      settings.put("data.train", String.join(", ",
+          core.data().train().stream().map(path -> path.toAbsolutePath().normalize().toString()).toList()));
+    }
     INFORMATIONAL.forEach(settings::remove);
     String version = Peft4j.class.getPackage().getImplementationVersion();
-    return new RunIdentity(settings, core.data().train().map(RunFolder::dataIdentity).orElse("(none)"),
+    String data = core.data().train().isEmpty() ? "(none)"
+        : String.join("; ", core.data().train().stream().map(RunFolder::dataIdentity).toList());
+    return new RunIdentity(settings, data,
         "peft4j " + (version == null ? "dev" : version) + " (API " + ApiVersion.CURRENT + ")");
   }
 

@@ -14,7 +14,7 @@ import dev.peft4j.runtime.data.BatchPosition;
 import dev.peft4j.runtime.data.Batches;
 import dev.peft4j.runtime.data.DataOptions;
 import dev.peft4j.runtime.data.Datasets;
-import dev.peft4j.runtime.data.PreparedData;
+import dev.peft4j.runtime.data.Example;
 import dev.peft4j.runtime.io.AdapterFiles;
 import dev.peft4j.runtime.model.CausalLm;
 import dev.peft4j.runtime.model.ModelFiles;
@@ -100,8 +100,10 @@ public final class TrainingSession {
   private record Tuned(CausalLm model, List<AdapterMethod> adapters) {}
 
   private Outcome locked() {
-    Path trainFile = core.data().train().orElseThrow(() -> new ConfigurationException(List.of(new SettingProblem(
-        "peft4j.data.train", Origins.DEFAULT, "must be set to train: a JSON lines file (see examples/data/)"))));
+    if (core.data().train().isEmpty()) {
+      throw new ConfigurationException(List.of(new SettingProblem(
+          "peft4j.data.train", Origins.DEFAULT, "must be set to train: a JSON lines file (see examples/data/)")));
+    }
     Path modelPath = core.model().path().orElseThrow();
     Path outputDir = core.outputDir();
     configureThreads(core.training().threads());
@@ -113,15 +115,15 @@ public final class TrainingSession {
       try (Tokenizer tokenizer = Tokenizer.load(modelPath)) {
         Tuned tuned = tune(modelPath, methods, manager);
         DataOptions options = DataOptions.of(core.data());
-        PreparedData trainData = Datasets.prepare(trainFile, options, tokenizer);
-        out.println("train: " + trainData.summary(core.data().cutoffLen()));
-        Batches train = Batches.shuffled(trainData.examples(), core.training().batchSize(), core.training().seed(),
+        List<Example> trainExamples = Datasets.prepare(core.data().train(), options, tokenizer,
+            summary -> out.println("train: " + summary));
+        Batches train = Batches.shuffled(trainExamples, core.training().batchSize(), core.training().seed(),
             tokenizer.padId());
         TrainingData eval = null;
-        if (core.data().eval().isPresent()) {
-          PreparedData evalData = Datasets.prepare(core.data().eval().get(), options, tokenizer);
-          out.println("eval: " + evalData.summary(core.data().cutoffLen()));
-          eval = data(Batches.inOrder(evalData.examples(), core.training().batchSize(), tokenizer.padId()));
+        if (!core.data().eval().isEmpty()) {
+          List<Example> evalExamples = Datasets.prepare(core.data().eval(), options, tokenizer,
+              summary -> out.println("eval: " + summary));
+          eval = data(Batches.inOrder(evalExamples, core.training().batchSize(), tokenizer.padId()));
         }
         RunIdentity identity = RunFolder.identity(report, discovery);
         FileCheckpoints checkpoints = new FileCheckpoints(outputDir.resolve("checkpoints"), 0, identity, this::line);

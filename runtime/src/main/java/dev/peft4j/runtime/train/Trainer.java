@@ -194,7 +194,7 @@ public final class Trainer {
 
   private Result runWithoutTracking(Checkpoints.Saved resume) {
     long total = totalSteps();
-    LearningRateSchedule schedule = new LearningRateSchedule(settings.learningRate(), settings.warmupSteps(), total,
+    LearningRateSchedule schedule = new LearningRateSchedule(settings.learningRate(), settings.warmupStepsOf(total), total,
         settings.lrScheduler());
     long step = 0;
     int skipped = 0;

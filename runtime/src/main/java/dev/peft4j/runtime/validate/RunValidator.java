@@ -214,15 +214,16 @@ public final class RunValidator {
     }
   }
 
-  /** data.train and data.eval, when set, must be files that exist. */
+  /** The files of data.train and data.eval, when set, must exist. */
   private static void dataFiles(CoreSettings.Data data, SettingsReader reader, List<SettingProblem> problems) {
-    for (Map.Entry<String, Optional<Path>> file : List.of(Map.entry("train", data.train()), Map.entry("eval", data.eval()))) {
-      Optional<Path> path = file.getValue();
-      if (path.isPresent() && !Files.isRegularFile(path.get())) {
-        problems.add(new SettingProblem("peft4j.data." + file.getKey(), reader.originOf(file.getKey()),
-            (Files.isDirectory(path.get()) ? path.get() + " is a folder: expected a JSON-lines file"
-                : "file " + path.get() + " does not exist") + ": check the path (relative paths in a run file are relative "
-                + "to the file's folder)"));
+    for (Map.Entry<String, List<Path>> files : List.of(Map.entry("train", data.train()), Map.entry("eval", data.eval()))) {
+      for (Path path : files.getValue()) {
+        if (!Files.isRegularFile(path)) {
+          problems.add(new SettingProblem("peft4j.data." + files.getKey(), reader.originOf(files.getKey()),
+              (Files.isDirectory(path) ? path + " is a folder: expected a JSON-lines file"
+                  : "file " + path + " does not exist") + ": check the path (relative paths in a run file are relative "
+                  + "to the file's folder)"));
+        }
       }
     }
   }

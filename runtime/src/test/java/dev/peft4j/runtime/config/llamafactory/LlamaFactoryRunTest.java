@@ -1,0 +1,293 @@
+package dev.peft4j.runtime.config.llamafactory;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import dev.peft4j.api.config.ConfigurationException;
+import dev.peft4j.api.config.Origins;
+import dev.peft4j.api.config.SettingProblem;
+import dev.peft4j.runtime.config.RunConfigLoader;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.Properties;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class LlamaFactoryRunTest {
+
+  @TempDir
+  Path dir;
+
+  @BeforeEach
+  void folders() throws IOException {
+    Files.createDirectories(dir.resolve("model"));
+    Files.createDirectories(dir.resolve("data"));
+    Files.writeString(dir.resolve("data/a.jsonl"), "{\"instruction\": \"1 + 1\", \"output\": \"2\"}\n");
+    Files.writeString(dir.resolve("data/b.json"), "[{\"instruction\": \"2 + 2\", \"output\": \"4\"}]\n");
+    Files.writeString(dir.resolve("data/chat.json"), "[{\"conversations\": []}]\n");
+    Files.writeString(dir.resolve("data/dataset_info.json"), """
+        {"a": {"file_name": "a.jsonl"},
+         "b": {"file_name": "b.json", "formatting": "alpaca", "columns": {"prompt": "instruction"}},
+         "chat": {"file_name": "chat.json", "formatting": "sharegpt"},
+         "renamed": {"file_name": "a.jsonl", "columns": {"prompt": "question"}},
+         "hub": {"hf_hub_url": "someone/data"}}
+        """);
+  }
+
+  /** A run file of {@code body} after a model and (unless {@code body} names its own) data set a, on lines 1 and 2. */
+  private Path yaml(String body) throws IOException {
+    Path file = dir.resolve("run.yaml");
+    String dataset = body.lines().anyMatch(line -> line.startsWith("dataset:")) ? "# its own data set\n" : "dataset: a\n";
+    Files.writeString(file, "model_name_or_path: model\n" + dataset + body);
+    return file;
+  }
+
+  private LlamaFactoryRun.Translation translate(String body, String... overrides) throws IOException {
+    return LlamaFactoryRun.translate(yaml(body), List.of(overrides), dir);
+  }
+
+  private List<SettingProblem> problems(String body) {
+    try {
+      translate(body);
+    } catch (ConfigurationException e) {
+      return e.problems();
+    } catch (IOException e) {
+      throw new AssertionError(e);
+    }
+    throw new AssertionError("no problem in " + body);
+  }
+
+  @Test
+  void appliesLlamaFactoryDefaultsWhereTheFileIsSilent() throws IOException {
+    Config config = translate("").config();
+    assertThat(config.getStringList("peft4j.methods")).containsExactly("lora");
+    assertThat(config.getInt("peft4j.lora.rank")).isEqualTo(8);
+    assertThat(config.getInt("peft4j.lora.alpha")).isEqualTo(16);
+    assertThat(config.getString("peft4j.lora.target")).isEqualTo("all-linear");
+    assertThat(config.getInt("peft4j.data.cutoff-len")).isEqualTo(2048);
+    assertThat(config.getDouble("peft4j.training.learning-rate")).isEqualTo(5e-5);
+    assertThat(config.getInt("peft4j.training.batch-size")).isEqualTo(8);
+    assertThat(config.getString("peft4j.training.lr-scheduler")).isEqualTo("linear");
+    assertThat(config.getBoolean("peft4j.training.gradient-checkpointing")).isTrue();
+    assertThat(config.getString("peft4j.training.precision")).isEqualTo("fp32");
+    assertThat(config.getString("peft4j.model.path")).isEqualTo(dir.resolve("model").toString());
+  }
+
+  @Test
+  void everyValueNamesTheLineItCameFrom() throws IOException {
+    Path file = yaml("finetuning_type: lora\nlora_rank: 32\nlearning_rate: 1.0e-4\n");
+    Config config = LlamaFactoryRun.translate(file, List.of(), dir).config();
+    assertThat(Origins.describe(config.getValue("peft4j.lora.rank").origin())).isEqualTo(file + ":4");
+    assertThat(Origins.describe(config.getValue("peft4j.training.learning-rate").origin())).isEqualTo(file + ":5");
+    assertThat(config.getInt("peft4j.lora.alpha")).as("lora_rank x 2").isEqualTo(64);
+    assertThat(config.getDouble("peft4j.training.learning-rate")).isEqualTo(1e-4);
+  }
+
+  @Test
+  void overridesInLlamaFactoryNamesWinOverTheFile() throws IOException {
+    LlamaFactoryRun.Translation translation = translate("lora_rank: 32\n", "lora_rank=4");
+    assertThat(translation.config().getInt("peft4j.lora.rank")).isEqualTo(4);
+    assertThat(Origins.describe(translation.config().getValue("peft4j.lora.rank").origin()))
+        .isEqualTo("--set lora_rank=4");
+  }
+
+  /** Every key of the seed's tables (FreezeArguments, LoraArguments, GaloreArguments, BAdamArgument). */
+  @ParameterizedTest
+  @ValueSource(strings = {
+      "finetuning_type: freeze|freeze_trainable_layers: 3|peft4j.freeze.trainable-layers=3",
+      "finetuning_type: freeze|freeze_trainable_modules: mlp,self_attn|peft4j.freeze.trainable-modules=[mlp, self_attn]",
+      "finetuning_type: freeze|freeze_extra_modules: embed_tokens,norm|peft4j.freeze.extra-modules=[embed_tokens, norm]",
+      "finetuning_type: lora|additional_target: embed_tokens|peft4j.lora.modules-to-save=[embed_tokens]",
+      "finetuning_type: lora|lora_alpha: 32|peft4j.lora.alpha=32",
+      "finetuning_type: lora|lora_dropout: 0.1|peft4j.lora.dropout=0.1",
+      "finetuning_type: lora|lora_rank: 16|peft4j.lora.rank=16",
+      "finetuning_type: lora|lora_target: q_proj,v_proj|peft4j.lora.target=[q_proj, v_proj]",
+      "finetuning_type: lora|loraplus_lr_ratio: 16.0|peft4j.lora.loraplus-lr-ratio=16.0",
+      "finetuning_type: lora|loraplus_lr_embedding: 1.0e-5|peft4j.lora.loraplus-lr-embedding=1.0E-5",
+      "finetuning_type: lora|use_rslora: true|peft4j.lora.use-rslora=true",
+      "finetuning_type: lora|use_dora: true|peft4j.lora.use-dora=true",
+      "finetuning_type: lora|pissa_init: true|peft4j.lora.init=pissa_niter_16",
+      "pissa_init: true|pissa_iter: -1|peft4j.lora.init=pissa",
+      "finetuning_type: lora|pissa_convert: true|refused",
+      "finetuning_type: lora|create_new_adapter: true|refused",
+      "finetuning_type: full|use_galore: true|peft4j.methods=[full, galore]",
+      "use_galore: true\nfinetuning_type: full|galore_target: mlp|peft4j.galore.target=[mlp]",
+      "use_galore: true\nfinetuning_type: full|galore_rank: 64|peft4j.galore.rank=64",
+      "use_galore: true\nfinetuning_type: full|galore_update_interval: 50|peft4j.galore.update-interval=50",
+      "use_galore: true\nfinetuning_type: full|galore_scale: 0.25|peft4j.galore.scale=0.25",
+      "use_galore: true\nfinetuning_type: full|galore_proj_type: left|peft4j.galore.proj-type=left",
+      "use_galore: true\nfinetuning_type: full|galore_layerwise: true|peft4j.galore.layerwise=true",
+      "finetuning_type: full|use_badam: true|peft4j.methods=[full, badam]",
+      "use_badam: true\nfinetuning_type: full|badam_mode: ratio|peft4j.badam.mode=ratio",
+      "use_badam: true\nfinetuning_type: full|badam_start_block: 1|peft4j.badam.start-block=1",
+      "use_badam: true\nfinetuning_type: full|badam_switch_mode: random|peft4j.badam.switch-mode=random",
+      "use_badam: true\nfinetuning_type: full|badam_switch_interval: 10|peft4j.badam.switch-interval=10",
+      "use_badam: true\nfinetuning_type: full|badam_update_ratio: 0.1|peft4j.badam.update-ratio=0.1",
+      "use_badam: true\nfinetuning_type: full|badam_mask_mode: scatter|peft4j.badam.mask-mode=scatter",
+      "use_badam: true\nfinetuning_type: full|badam_verbose: 2|peft4j.badam.verbose=2"})
+  void mapsOrRefusesEverySeedKey(String testCase) throws IOException {
+    String[] parts = testCase.split("\\|");
+    String key = parts[1].substring(0, parts[1].indexOf(':'));
+    String body = parts[0] + "\n" + parts[1] + "\n";
+    if (parts[2].equals("refused")) {
+      assertThat(problems(body)).anySatisfy(problem -> {
+        assertThat(problem.path()).isEqualTo(key);
+        assertThat(problem.origin()).isEqualTo(dir.resolve("run.yaml") + ":4");
+      });
+      return;
+    }
+    String path = parts[2].substring(0, parts[2].indexOf('='));
+    String expected = parts[2].substring(parts[2].indexOf('=') + 1);
+    Config config = translate(body).config();
+    assertThat(config.getValue(path).unwrapped().toString()).as(key).isEqualTo(expected);
+  }
+
+  @Test
+  void refusesWhatPeft4jCannotHonourNamingTheLine() {
+    assertThat(problems("stage: dpo\n")).singleElement().satisfies(p -> {
+      assertThat(p.origin()).endsWith("run.yaml:3");
+      assertThat(p.message()).contains("stage dpo is not supported");
+    });
+    assertThat(problems("deepspeed: ds_z3_config.json\n")).singleElement()
+        .satisfies(p -> assertThat(p.message()).contains("DeepSpeed is not supported"));
+    assertThat(problems("report_to: wandb\n")).singleElement()
+        .satisfies(p -> assertThat(p.message()).contains("report_to: wandb is not supported"));
+    assertThat(problems("template: llama3\n")).singleElement()
+        .satisfies(p -> assertThat(p.message()).contains("named chat templates are not implemented yet"));
+    assertThat(problems("val_size: 0.1\n")).singleElement()
+        .satisfies(p -> assertThat(p.message()).contains("eval_dataset"));
+    assertThat(problems("fp16: true\n")).singleElement()
+        .satisfies(p -> assertThat(p.message()).contains("bf16: true"));
+    assertThat(problems("use_llama_pro: true\n")).singleElement()
+        .satisfies(p -> assertThat(p.message()).contains("peft4j does not support"));
+  }
+
+  @Test
+  void anUnknownKeyGetsADidYouMeanOverLlamaFactorysNames() {
+    assertThat(problems("lora_rnak: 8\n")).singleElement().satisfies(p -> {
+      assertThat(p.path()).isEqualTo("lora_rnak");
+      assertThat(p.origin()).endsWith("run.yaml:3");
+      assertThat(p.message()).isEqualTo("unknown key 'lora_rnak': did you mean 'lora_rank'?");
+    });
+  }
+
+  @Test
+  void aHubIdIsToBeDownloadedFirst() throws IOException {
+    Files.writeString(dir.resolve("run.yaml"), "model_name_or_path: meta-llama/Meta-Llama-3-8B-Instruct\ndataset: a\n");
+    assertThatThrownBy(() -> LlamaFactoryRun.translate(dir.resolve("run.yaml"), List.of(), dir))
+        .isInstanceOf(ConfigurationException.class)
+        .hasMessageContaining("run.yaml:1")
+        .hasMessageContaining("meta-llama/Meta-Llama-3-8B-Instruct")
+        .hasMessageContaining("download it first");
+  }
+
+  @Test
+  void keysThatChangeNothingAreOneWarningEach() throws IOException {
+    LlamaFactoryRun.Translation translation = translate("""
+        ddp_timeout: 180000000
+        dataloader_num_workers: 4
+        preprocessing_num_workers: 16
+        overwrite_cache: true
+        report_to: none
+        trust_remote_code: true
+        save_only_model: false
+        """);
+    assertThat(translation.notes()).extracting(SettingProblem::path).containsExactly("ddp_timeout",
+        "dataloader_num_workers", "preprocessing_num_workers", "overwrite_cache", "report_to", "trust_remote_code",
+        "save_only_model");
+    assertThat(translation.notes().get(0).origin()).endsWith("run.yaml:3");
+  }
+
+  @Test
+  void readsDatasetsThroughDatasetInfo() throws IOException {
+    Config config = translate("dataset: a, b\nmax_samples: 100\n", "dataset_dir=data").config();
+    assertThat(config.getStringList("peft4j.data.train"))
+        .containsExactly(dir.resolve("data/a.jsonl").toString(), dir.resolve("data/b.json").toString());
+    assertThat(config.getString("peft4j.data.format")).isEqualTo("alpaca");
+    assertThat(config.getInt("peft4j.data.max-samples")).isEqualTo(100);
+    assertThat(translate("dataset: chat\n").config().getString("peft4j.data.format")).isEqualTo("sharegpt");
+  }
+
+  @Test
+  void refusesDatasetsPeft4jCannotReadAsLlamaFactoryDoes() {
+    assertThat(problems("dataset: a,chat\n")).singleElement()
+        .satisfies(p -> assertThat(p.message()).contains("mix formattings"));
+    assertThat(problems("dataset: renamed\n")).singleElement()
+        .satisfies(p -> assertThat(p.message()).contains("prompt: \"question\" (peft4j reads \"instruction\")"));
+    assertThat(problems("dataset: hub\n")).singleElement()
+        .satisfies(p -> assertThat(p.message()).contains("download it first"));
+    assertThat(problems("dataset: aa\n")).singleElement()
+        .satisfies(p -> assertThat(p.message()).contains("did you mean 'a'?"));
+  }
+
+  @Test
+  void aDatasetDirWithoutDatasetInfoIsOneProblem() {
+    assertThat(problems("dataset_dir: nowhere\n")).singleElement().satisfies(p -> {
+      assertThat(p.origin()).endsWith("run.yaml:2");
+      assertThat(p.message()).contains("dataset_info.json does not exist");
+    });
+  }
+
+  @Test
+  void anOverrideInLlamaFactorysStyleIsCheckedAgainstItsNames() throws IOException {
+    Path file = yaml("dataset_dir: " + dir.resolve("data") + "\n"); // the loader resolves against the working folder
+    assertThatThrownBy(() -> RunConfigLoader.load(Optional.of(file), List.of("lora_rnak=3"), new Properties(),
+        ConfigFactory.empty()))
+        .isInstanceOf(ConfigurationException.class)
+        .hasMessageContaining("--set lora_rnak=3")
+        .hasMessageContaining("did you mean 'lora_rank'?");
+    Config user = RunConfigLoader.load(Optional.of(file), List.of("lora.rank=4"), new Properties(),
+        ConfigFactory.empty()).user();
+    assertThat(user.getInt("peft4j.lora.rank")).as("peft4j's name overrides the translation").isEqualTo(4);
+  }
+
+  @Test
+  void warmupCosineBf16AndEvalAsTransformersRunsThem() throws IOException {
+    Config config = translate("""
+        lr_scheduler_type: cosine
+        warmup_ratio: 0.1
+        bf16: true
+        eval_dataset: b
+        eval_strategy: steps
+        eval_steps: 50
+        """).config();
+    assertThat(config.getString("peft4j.training.lr-scheduler")).isEqualTo("cosine");
+    assertThat(config.getDouble("peft4j.training.warmup-ratio")).isEqualTo(0.1);
+    assertThat(config.getString("peft4j.training.precision")).isEqualTo("bf16");
+    assertThat(config.getInt("peft4j.training.eval-steps")).isEqualTo(50);
+    assertThat(config.getStringList("peft4j.data.eval")).containsExactly(dir.resolve("data/b.json").toString());
+    assertThat(problems("warmup_steps: 0.1\n")).singleElement()
+        .satisfies(p -> assertThat(p.message()).contains("warmup_ratio"));
+  }
+
+  @Test
+  void aYamlSyntaxErrorNamesItsLine() throws IOException {
+    Path file = dir.resolve("bad.yaml");
+    Files.writeString(file, "model_name_or_path: model\nlora_rank: [8\n");
+    assertThatThrownBy(() -> LlamaFactoryRun.translate(file, List.of(), dir))
+        .isInstanceOf(ConfigurationException.class).hasMessageContaining("not valid YAML");
+    Files.writeString(file, "lora_rank: 8\nlora_rank: 16\n");
+    assertThatThrownBy(() -> LlamaFactoryRun.translate(file, List.of(), dir))
+        .isInstanceOf(ConfigurationException.class).hasMessageContaining("bad.yaml:2");
+  }
+
+  @Test
+  void convertWritesEveryKeyWithWhereItCameFrom() throws IOException {
+    LlamaFactoryRun.Translation translation = translate("lora_rank: 4\nddp_timeout: 10\n");
+    String hocon = HoconConversion.render(translation, dir.resolve("run.yaml"), dir);
+    assertThat(hocon).contains("lora.rank = 4  # lora_rank: 4 (line 3)", "model.path = \"model\"",
+        "lora.alpha = 8  # LLaMA-Factory's default of lora_alpha: lora_rank x 2",
+        "# ddp_timeout (" + dir.resolve("run.yaml") + ":4): changes nothing");
+    Config reread = ConfigFactory.parseString(hocon);
+    assertThat(reread.getInt("lora.rank")).isEqualTo(4);
+    assertThat(reread.getStringList("methods")).containsExactly("lora");
+  }
+}
