@@ -19,7 +19,7 @@ import safetensors
 import safetensors.torch
 import torch
 import transformers
-from transformers import LlamaConfig, LlamaForCausalLM, Qwen2Config, Qwen2ForCausalLM
+from transformers import LlamaConfig, LlamaForCausalLM, Qwen2Config, Qwen2ForCausalLM, Qwen3Config, Qwen3ForCausalLM
 
 FIXTURES = Path(__file__).resolve().parents[1] / "resources" / "fixtures"
 SEQ_LEN = 9
@@ -185,6 +185,9 @@ def main():
                rope_theta=10000.0, tie_word_embeddings=False)
     make_model("qwen2-tiny", Qwen2Config, Qwen2ForCausalLM, seed=0,
                rope_theta=1000000.0, tie_word_embeddings=True, use_sliding_window=False)
+    # Qwen3: per-head q/k norms, and a head size (16) apart from hidden_size / num_attention_heads (8).
+    make_model("qwen3-tiny", Qwen3Config, Qwen3ForCausalLM, seed=0,
+               head_dim=16, rope_theta=1000000.0, tie_word_embeddings=False, use_sliding_window=False)
     make_model("llama3-tiny", LlamaConfig, LlamaForCausalLM, seed=0, dtype=torch.bfloat16, max_shard_size="24KB",
                rope_theta=10000.0, tie_word_embeddings=False,
                rope_scaling={"rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0,

@@ -15,9 +15,13 @@ import java.util.List;
  */
 public final class Fixtures {
 
-  /** The tiny models: Llama (F32), Qwen2 (F32, tied embeddings, q/k/v biases), Llama 3 (BF16, sharded, llama3 rope). */
+  /**
+   * The tiny models: Llama (F32), Qwen2 (F32, tied embeddings, q/k/v biases), Qwen3 (F32, q/k norms, head_dim 16 apart
+   * from hidden / heads), Llama 3 (BF16, sharded, llama3 rope).
+   */
   public static final String LLAMA = "llama-tiny";
   public static final String QWEN2 = "qwen2-tiny";
+  public static final String QWEN3 = "qwen3-tiny";
   public static final String LLAMA3 = "llama3-tiny";
 
   private Fixtures() {}

@@ -6,27 +6,35 @@ import dev.peft4j.runtime.model.WeightSource;
 import dev.peft4j.runtime.nn.Attention;
 import dev.peft4j.runtime.nn.Module;
 import dev.peft4j.runtime.nn.Precision;
+import dev.peft4j.runtime.nn.RmsNorm;
 import dev.peft4j.runtime.nn.TorchOps;
 
 /**
  * Multi-head attention with grouped key/value heads and rotary embeddings, as {@code LlamaAttention} with
- * transformers' {@code sdpa} attention: libtorch's fused kernel, which never holds the scores of every pair.
+ * transformers' {@code sdpa} attention: libtorch's fused kernel, which never holds the scores of every pair. With
+ * {@link LlamaConfig#qkNorm} (Qwen3) queries and keys are RMS-normalised over each head before the rotation.
  */
 final class LlamaAttention extends Module {
 
   private final int heads;
   private final int kvHeads;
   private final int headDim;
+  private final boolean qkNorm;
 
   LlamaAttention(LlamaConfig c, String prefix, WeightSource weights, Precision precision) {
     this.heads = c.numHeads();
     this.kvHeads = c.numKvHeads();
     this.headDim = c.headDim();
+    this.qkNorm = c.qkNorm();
     int hidden = c.hiddenSize();
     add("q_proj", LlamaForCausalLM.linear(weights, prefix + "q_proj", heads * headDim, hidden, c.attentionBias(), precision));
     add("k_proj", LlamaForCausalLM.linear(weights, prefix + "k_proj", kvHeads * headDim, hidden, c.attentionBias(), precision));
     add("v_proj", LlamaForCausalLM.linear(weights, prefix + "v_proj", kvHeads * headDim, hidden, c.attentionBias(), precision));
     add("o_proj", LlamaForCausalLM.linear(weights, prefix + "o_proj", hidden, heads * headDim, c.outputProjectionBias(), precision));
+    if (qkNorm) {
+      add("q_norm", new RmsNorm(weights.get(prefix + "q_norm.weight", headDim), c.rmsNormEps(), precision));
+      add("k_norm", new RmsNorm(weights.get(prefix + "k_norm.weight", headDim), c.rmsNormEps(), precision));
+    }
   }
 
   /**
@@ -38,9 +46,9 @@ final class LlamaAttention extends Module {
   NDArray forward(NDArray x, NDArray cos, NDArray sin, Attention attention) {
     long batch = x.getShape().get(0);
     long length = x.getShape().get(1);
-    NDArray q = heads(linear("q_proj").forward(x), batch, length, heads);
-    NDArray k = heads(linear("k_proj").forward(x), batch, length, kvHeads);
-    NDArray v = heads(linear("v_proj").forward(x), batch, length, kvHeads);
+    NDArray q = heads(linear("q_proj").forward(x), batch, length, heads, "q_norm");
+    NDArray k = heads(linear("k_proj").forward(x), batch, length, kvHeads, "k_norm");
+    NDArray v = heads(linear("v_proj").forward(x), batch, length, kvHeads, null);
     NDArray[] rotated = TorchOps.get().rope(q, k, cos, sin);
     NDArray attended = attention.apply(rotated[0], rotated[1], v);
     NDArray merged = attended.transpose(0, 2, 1, 3).reshape(batch, length, (long) heads * headDim);
@@ -51,7 +59,12 @@ final class LlamaAttention extends Module {
     return (LinearLayer) child(name);
   }
 
-  private NDArray heads(NDArray projected, long batch, long length, int count) {
-    return projected.reshape(batch, length, count, headDim).transpose(0, 2, 1, 3);
+  /** {@code [B, T, count·D]} as {@code [B, count, T, D]}, normalised over D by the child {@code norm} when it has one. */
+  private NDArray heads(NDArray projected, long batch, long length, int count, String norm) {
+    NDArray split = projected.reshape(batch, length, count, headDim);
+    if (qkNorm && norm != null) {
+      split = ((RmsNorm) child(norm)).forward(split);
+    }
+    return split.transpose(0, 2, 1, 3);
   }
 }

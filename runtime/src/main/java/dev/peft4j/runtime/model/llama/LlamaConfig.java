@@ -15,11 +15,13 @@ import java.util.Optional;
 
 /**
  * The sizes of a Llama-family decoder, read from a Hugging Face {@code config.json} (Llama 2/3,
- * TinyLlama, Mistral, Qwen2).
+ * TinyLlama, Mistral, Qwen2, Qwen3).
  *
- * @param attentionBias q/k/v projections have biases (Qwen2; Llama's {@code attention_bias})
- * @param outputProjectionBias o_proj has a bias (Llama's {@code attention_bias}; never in Qwen2)
+ * @param attentionBias q/k/v projections have biases (Qwen2; Llama's and Qwen3's {@code attention_bias})
+ * @param outputProjectionBias o_proj has a bias (Llama's and Qwen3's {@code attention_bias}; never in Qwen2)
  * @param mlpBias the MLP projections have biases (Llama's {@code mlp_bias})
+ * @param qkNorm queries and keys are RMS-normalised per head before the rotary embedding (Qwen3's {@code q_norm},
+ *     {@code k_norm})
  * @param ropeScaling Llama-3 style {@code rope_scaling}, if any
  * @param raw every key of the file, kept so that a merged model's config.json says what the original said
  */
@@ -40,6 +42,7 @@ public record LlamaConfig(
     boolean attentionBias,
     boolean outputProjectionBias,
     boolean mlpBias,
+    boolean qkNorm,
     Map<String, Object> raw) implements ModelConfig {
 
   // Numbers stay integers where the file has integers (bos_token_id: 1, not 1.0).
@@ -110,11 +113,18 @@ public record LlamaConfig(
     int hidden = integer(json, "hidden_size");
     int heads = integer(json, "num_attention_heads");
     int kvHeads = present(json, "num_key_value_heads") ? integer(json, "num_key_value_heads") : heads;
-    if (heads > 0 && hidden % heads != 0 && !present(json, "head_dim")) {
+    boolean qwen3 = type.equals("qwen3");
+    if (!qwen3 && heads > 0 && hidden % heads != 0 && !present(json, "head_dim")) {
       throw new ModelConfigException("hidden_size " + hidden + " is not a multiple of num_attention_heads " + heads
           + " and head_dim is not given: state head_dim");
     }
-    int headDim = present(json, "head_dim") ? integer(json, "head_dim") : heads > 0 ? hidden / heads : 0;
+    // Qwen3Config's head_dim defaults to 128, whatever hidden_size / num_attention_heads is; Llama's to their quotient.
+    int headDim = present(json, "head_dim") ? integer(json, "head_dim") : qwen3 ? 128 : heads > 0 ? hidden / heads : 0;
+    if ((type.equals("qwen2") || qwen3) && bool(json, "use_sliding_window")) {
+      throw new ModelConfigException("use_sliding_window true is not supported for " + type + ": peft4j's " + type
+          + " attends over the whole sequence, and running it so would compute another model for sequences longer "
+          + "than sliding_window. Use the model with use_sliding_window false, as its published config has it");
+    }
     boolean llamaAttentionBias = bool(json, "attention_bias");
     boolean bias = type.equals("qwen2") || llamaAttentionBias;
     boolean mlpBias = bool(json, "mlp_bias");
@@ -141,7 +151,7 @@ public record LlamaConfig(
         present(json, "rope_theta") ? number(json, "", "rope_theta") : 10000.0,
         scaling,
         bool(json, "tie_word_embeddings"),
-        bias, llamaAttentionBias && !type.equals("qwen2"), mlpBias, raw);
+        bias, llamaAttentionBias && !type.equals("qwen2"), mlpBias, qwen3, raw);
   }
 
   private static boolean present(JsonObject json, String key) {
@@ -205,7 +215,7 @@ public record LlamaConfig(
 
   @Override
   public String features() {
-    return attentionBias ? ", q/k/v biases" : "";
+    return (attentionBias ? ", q/k/v biases" : "") + (qkNorm ? ", q/k norms" : "");
   }
 
   @Override

@@ -22,12 +22,15 @@ import java.util.OptionalInt;
 
 /**
  * The Llama family of decoders: Llama 2/3 (with {@code rope_scaling}), TinyLlama, Mistral (without its sliding
- * window: equal to transformers for sequences no longer than the window) and Qwen2 (q/k/v biases). Grouped-query
- * attention, rotary embeddings with {@code rope_theta}, RMSNorm, SwiGLU, tied or untied embeddings.
+ * window: equal to transformers for sequences no longer than the window), Qwen2 (q/k/v biases) and Qwen3 (queries and
+ * keys RMS-normalised per head, a head size apart from {@code hidden_size / num_attention_heads}). Grouped-query
+ * attention, rotary embeddings with {@code rope_theta}, RMSNorm, SwiGLU, tied or untied embeddings. Qwen3 belongs here
+ * as transformers builds it: its modular file derives {@code Qwen3Attention} from {@code LlamaAttention} and adds the
+ * two norms.
  */
 public final class LlamaFamily implements ModelFamily {
 
-  static final List<String> TYPES = List.of("llama", "mistral", "qwen2");
+  static final List<String> TYPES = List.of("llama", "mistral", "qwen2", "qwen3");
 
   private static final List<String> LAYER_MODULES = List.of("self_attn", "mlp", "input_layernorm", "post_attention_layernorm");
   private static final List<String> LINEAR_MODULES = List.of(
@@ -98,6 +101,10 @@ public final class LlamaFamily implements ModelFamily {
       linear(parameters, linears, prefix + "self_attn.k_proj", keys, hidden, c.attentionBias(), layer, quantized);
       linear(parameters, linears, prefix + "self_attn.v_proj", keys, hidden, c.attentionBias(), layer, quantized);
       linear(parameters, linears, prefix + "self_attn.o_proj", hidden, queries, c.outputProjectionBias(), layer, quantized);
+      if (c.qkNorm()) {
+        parameters.add(ParameterShape.frozen(prefix + "self_attn.q_norm.weight", layer, c.headDim()));
+        parameters.add(ParameterShape.frozen(prefix + "self_attn.k_norm.weight", layer, c.headDim()));
+      }
       linear(parameters, linears, prefix + "mlp.gate_proj", intermediate, hidden, c.mlpBias(), layer, quantized);
       linear(parameters, linears, prefix + "mlp.up_proj", intermediate, hidden, c.mlpBias(), layer, quantized);
       linear(parameters, linears, prefix + "mlp.down_proj", hidden, intermediate, c.mlpBias(), layer, quantized);
@@ -143,14 +150,18 @@ public final class LlamaFamily implements ModelFamily {
     long attention = 2 * c * t * q + 2 * c * t * repeated + FLOAT32 * t * config.numHeads();
     long mlp = 3 * c * t * i;
     long unexplained = c * t * h;
-    long frozen = norms + attention + mlp + unexplained;
+    LlamaConfig llama = (LlamaConfig) config;
+    // Qwen3's per-head norms, priced as the hidden ones by analogy (not measured): their float32 inputs, and their
+    // normalised values when the layer trains.
+    long qkNorms = llama.qkNorm() ? (bf16 ? 2 : 1) * FLOAT32 * t * (q + k) : 0;
+    long frozen = norms + qkNorms + attention + mlp + unexplained;
     if (!trained) {
       return frozen;
     }
-    return frozen + 2 * c * t * h + c * t * q + c * t * i + 2 * c * t * h;
+    return frozen + 2 * c * t * h + c * t * q + c * t * i + 2 * c * t * h + (llama.qkNorm() ? c * t * (q + k) : 0);
   }
 
-  /** PEFT's defaults for llama, mistral and qwen2: the query and value projections. */
+  /** PEFT's defaults for llama, mistral, qwen2 and qwen3: the query and value projections. */
   @Override
   public List<String> defaultLoraTargets(ModelConfig config) {
     return List.of("q_proj", "v_proj");

@@ -58,7 +58,7 @@ public class ReferenceFixturesTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {Fixtures.LLAMA, Fixtures.QWEN2, Fixtures.LLAMA3})
+  @ValueSource(strings = {Fixtures.LLAMA, Fixtures.QWEN2, Fixtures.QWEN3, Fixtures.LLAMA3})
   void everyTensorOfATinyModelHasTheNameShapeAndValuesItsConfigAndPythonSay(String model) {
     Path folder = Fixtures.path(model);
     JsonObject config = Fixtures.json(folder.resolve("config.json"));
@@ -113,7 +113,7 @@ public class ReferenceFixturesTest {
   @Test
   void theFixturesAreSmallAndSayHowTheyWereMade() throws Exception {
     assertThat(Files.readString(Fixtures.path("README.md"))).contains("make_fixtures.py", "transformers");
-    for (String model : new String[] {Fixtures.LLAMA, Fixtures.QWEN2, Fixtures.LLAMA3}) {
+    for (String model : new String[] {Fixtures.LLAMA, Fixtures.QWEN2, Fixtures.QWEN3, Fixtures.LLAMA3}) {
       JsonObject expected = Fixtures.json(Fixtures.path(model).resolve("expected.json"));
       JsonArray shape = expected.getAsJsonArray("shape");
       assertThat(expected.getAsJsonArray("logits").size())
@@ -123,7 +123,7 @@ public class ReferenceFixturesTest {
     }
   }
 
-  /** The Hugging Face names and shapes of a Llama-family model (Llama, Mistral, Qwen2) of this config.json. */
+  /** The Hugging Face names and shapes of a Llama-family model (Llama, Mistral, Qwen2, Qwen3) of this config.json. */
   public static Map<String, long[]> expectedShapes(JsonObject config) {
     long hidden = config.get("hidden_size").getAsLong();
     long intermediate = config.get("intermediate_size").getAsLong();
@@ -131,8 +131,9 @@ public class ReferenceFixturesTest {
     long kvHeads = config.has("num_key_value_heads") ? config.get("num_key_value_heads").getAsLong() : heads;
     long headDim = config.has("head_dim") && !config.get("head_dim").isJsonNull() ? config.get("head_dim").getAsLong() : hidden / heads;
     long vocab = config.get("vocab_size").getAsLong();
-    boolean qkvBias = config.get("model_type").getAsString().equals("qwen2")
-        || (config.has("attention_bias") && config.get("attention_bias").getAsBoolean());
+    String type = config.get("model_type").getAsString();
+    boolean attentionBias = config.has("attention_bias") && config.get("attention_bias").getAsBoolean();
+    boolean qkvBias = type.equals("qwen2") || attentionBias;
     Map<String, long[]> shapes = new LinkedHashMap<>();
     shapes.put("model.embed_tokens.weight", new long[] {vocab, hidden});
     for (int i = 0; i < config.get("num_hidden_layers").getAsInt(); i++) {
@@ -147,6 +148,13 @@ public class ReferenceFixturesTest {
         shapes.put(layer + "self_attn.q_proj.bias", new long[] {heads * headDim});
         shapes.put(layer + "self_attn.k_proj.bias", new long[] {kvHeads * headDim});
         shapes.put(layer + "self_attn.v_proj.bias", new long[] {kvHeads * headDim});
+      }
+      if (attentionBias && !type.equals("qwen2")) {
+        shapes.put(layer + "self_attn.o_proj.bias", new long[] {hidden});
+      }
+      if (type.equals("qwen3")) {
+        shapes.put(layer + "self_attn.q_norm.weight", new long[] {headDim});
+        shapes.put(layer + "self_attn.k_norm.weight", new long[] {headDim});
       }
       shapes.put(layer + "mlp.gate_proj.weight", new long[] {intermediate, hidden});
       shapes.put(layer + "mlp.up_proj.weight", new long[] {intermediate, hidden});
