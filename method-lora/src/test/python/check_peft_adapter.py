@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
-"""Loads a LoRA adapter folder onto the llama-tiny base with PEFT and compares its logits with a PEFT fixture.
+"""Loads a LoRA adapter folder onto its tiny base with PEFT and compares its logits with a PEFT fixture.
 
     python3 method-lora/src/test/python/check_peft_adapter.py FOLDER CASE
 
 FOLDER holds adapter_config.json and adapter_model.safetensors (made by PEFT, or by peft4j's writer); CASE names
-method-lora/src/test/resources/fixtures/peft/CASE/expected.json. The base is always the llama-tiny fixture folder
-(whatever base_model_name_or_path the adapter records), loaded in float32 with eager attention; the adapter goes on
+method-lora/src/test/resources/fixtures/peft/CASE/expected.json. The base is the fixture's base folder (expected.json's
+"base", llama-tiny when absent; whatever base_model_name_or_path the adapter records), loaded in float32 with eager attention; the adapter goes on
 with `PeftModel.from_pretrained`, the model runs in eval mode without gradients on expected.json's input_ids and
 attention_mask. Prints the largest absolute difference from expected.json's logits and exits 1 above 1e-5
 (2 if the folder cannot be loaded as an adapter of the same shape).
@@ -22,7 +22,7 @@ from pathlib import Path
 import peft
 import torch
 from peft import PeftModel
-from transformers import LlamaForCausalLM
+from transformers import AutoModelForCausalLM
 
 FIXTURES = Path(__file__).resolve().parents[1] / "resources" / "fixtures"
 # The models the fixtures are made on live in the runtime's fixtures (runtime/src/test/resources/fixtures).
@@ -41,8 +41,8 @@ def main(argv):
     torch.use_deterministic_algorithms(True)
     torch.set_num_threads(1)
 
-    base = LlamaForCausalLM.from_pretrained(RUNTIME_FIXTURES / "llama-tiny", dtype=torch.float32,
-                                            attn_implementation="eager")
+    base = AutoModelForCausalLM.from_pretrained(RUNTIME_FIXTURES / expected.get("base", "llama-tiny"), dtype=torch.float32,
+                                                attn_implementation="eager")
     try:
         model = PeftModel.from_pretrained(base, str(folder))
     except Exception as e:  # a malformed adapter is a failure, not a crash

@@ -7,7 +7,8 @@
         python3 method-lora/src/test/python/check_peft_adapter.py method-lora/src/test/resources/fixtures/peft/$c $c
     done
 
-The base is the llama-tiny fixture that make_fixtures.py writes (its model folder and its expected.json batch).
+The base is the llama-tiny fixture that make_fixtures.py writes (its model folder and its expected.json batch), or
+qwen3-tiny for the qwen3-* cases. `make_peft_fixtures.py qwen3-lora qwen3-dora` writes only the cases named.
 For every case, peft/<case>/ holds the adapter exactly as `PeftModel.save_pretrained` writes it
 (adapter_config.json, adapter_model.safetensors; the model card README.md it also writes is deleted) and
 expected.json (see the fixtures README for the keys).
@@ -51,12 +52,13 @@ import torch
 import torch.nn.functional as F
 import transformers
 from peft import LoraConfig, get_peft_model
-from transformers import LlamaForCausalLM
+from transformers import AutoModelForCausalLM
 
 FIXTURES = Path(__file__).resolve().parents[1] / "resources" / "fixtures"
 # The models the fixtures are made on live in the runtime's fixtures (runtime/src/test/resources/fixtures).
 RUNTIME_FIXTURES = Path(__file__).resolve().parents[4] / "runtime" / "src" / "test" / "resources" / "fixtures"
 BASE = "llama-tiny"  # relative to RUNTIME_FIXTURES (the working directory while the base is loaded)
+QWEN3 = "qwen3-tiny"  # the base of the qwen3-* cases
 OUT = FIXTURES / "peft"
 RANDOM_STD = 0.1
 MERGED_MODULES = ("model.layers.0.self_attn.q_proj", "model.layers.0.self_attn.v_proj")
@@ -69,6 +71,9 @@ CASES = {
     "pissa": (dict(init_lora_weights="pissa"), (), 4),
     "all-linear": (dict(target_modules="all-linear", r=2, lora_alpha=4), ("B",), 5),
     "init-default": (dict(), (), 6),
+    # Qwen3: q/k norms inside self_attn, q_proj 32 -> 64 (head_dim 16)
+    "qwen3-lora": (dict(), ("B",), 7, QWEN3),
+    "qwen3-dora": (dict(use_dora=True, target_modules="all-linear"), ("B",), 8, QWEN3),
 }
 
 
@@ -86,14 +91,14 @@ def write_json(path, obj):
     path.write_text(json.dumps(obj, indent=1, allow_nan=False) + "\n", encoding="utf-8")
 
 
-def load_base():
+def load_base(base=BASE):
     assert Path.cwd().resolve() == RUNTIME_FIXTURES  # so that PEFT records (and finds at save time) the relative "llama-tiny"
-    model = LlamaForCausalLM.from_pretrained(BASE, dtype=torch.float32, attn_implementation="eager")
+    model = AutoModelForCausalLM.from_pretrained(base, dtype=torch.float32, attn_implementation="eager")
     return model.eval()
 
 
-def base_batch():
-    expected = json.loads((RUNTIME_FIXTURES / BASE / "expected.json").read_text(encoding="utf-8"))
+def base_batch(base=BASE):
+    expected = json.loads((RUNTIME_FIXTURES / base / "expected.json").read_text(encoding="utf-8"))
     input_ids = torch.tensor(expected["input_ids"], dtype=torch.int64)
     attention_mask = torch.tensor(expected["attention_mask"], dtype=torch.int64)
     base_logits = torch.tensor(expected["logits"], dtype=torch.float32).reshape(expected["shape"])
@@ -117,7 +122,7 @@ def randomise(model, which, seed):
                 parameter.copy_(torch.randn(parameter.shape, generator=generator, dtype=torch.float32) * RANDOM_STD)
 
 
-def make_case(name, extra, which, seed, input_ids, attention_mask, base_logits):
+def make_case(name, extra, which, seed, input_ids, attention_mask, base_logits, base=BASE):
     folder = OUT / name
     if folder.exists():
         shutil.rmtree(folder)
@@ -127,7 +132,8 @@ def make_case(name, extra, which, seed, input_ids, attention_mask, base_logits):
     arguments.update(extra)
     config = LoraConfig(**arguments)
 
-    base = load_base()
+    base_name = base
+    base = load_base(base_name)
     original_q = base.model.layers[0].self_attn.q_proj.weight.detach().clone()
     torch.manual_seed(seed)
     model = get_peft_model(base, config)
@@ -182,6 +188,7 @@ def make_case(name, extra, which, seed, input_ids, attention_mask, base_logits):
 
     expected = {
         "case": name,
+        "base": base_name,
         "peft_version": peft.__version__,
         "transformers_version": transformers.__version__,
         "torch_version": torch.__version__.split("+")[0],
@@ -249,9 +256,11 @@ def main():
     torch.use_deterministic_algorithms(True)
     torch.set_num_threads(1)
     os.chdir(RUNTIME_FIXTURES)
-    input_ids, attention_mask, base_logits = base_batch()
-    for name, (extra, which, seed) in CASES.items():
-        make_case(name, extra, which, seed, input_ids, attention_mask, base_logits)
+    chosen = sys.argv[1:] or list(CASES)  # case names: only those are written again
+    for name in chosen:
+        extra, which, seed, *base = CASES[name]
+        base = base[0] if base else BASE
+        make_case(name, extra, which, seed, *base_batch(base), base=base)
     print("PEFT fixtures written under", OUT)
     print("peft", peft.__version__, "torch", torch.__version__, "transformers", transformers.__version__,
           "safetensors", safetensors.__version__, "numpy", np.__version__)

@@ -67,6 +67,11 @@ class LoraAgainstPeftTest {
    */
   private static final double BF16_LOGITS_TOLERANCE = 2 * 0.03125;
 
+  /** The tiny model a PEFT fixture was made on (make_peft_fixtures.py): qwen3-tiny for the qwen3-* cases. */
+  private static String base(String fixture) {
+    return fixture.startsWith("qwen3-") ? Fixtures.QWEN3 : Fixtures.LLAMA;
+  }
+
   @ParameterizedTest(name = "{0} in bf16")
   @CsvSource(delimiter = ';', value = {
       "lora; rank = 4, alpha = 8, target = [q_proj, v_proj]",
@@ -93,11 +98,13 @@ class LoraAgainstPeftTest {
       "rslora; rank = 4, alpha = 8, target = [q_proj, v_proj], use-rslora = true",
       "dora; rank = 4, alpha = 8, target = [q_proj, v_proj], use-dora = true",
       "all-linear; rank = 2, alpha = 4, target = all-linear",
-      "init-default; rank = 4, alpha = 8, target = [q_proj, v_proj]"})
+      "init-default; rank = 4, alpha = 8, target = [q_proj, v_proj]",
+      "qwen3-lora; rank = 4, alpha = 8, target = [q_proj, v_proj]",
+      "qwen3-dora; rank = 4, alpha = 8, target = all-linear, use-dora = true"})
   void matchesPeft(String fixture, String settings) {
     Path folder = Fixtures.path("peft/" + fixture);
     JsonObject expected = Fixtures.json(folder.resolve("expected.json"));
-    CausalLm model = ModelFiles.load(Fixtures.path(Fixtures.LLAMA), manager);
+    CausalLm model = ModelFiles.load(Fixtures.path(base(fixture)), manager);
     ModuleModelView view = new ModuleModelView(model);
     AdapterMethod lora = lora(settings);
     view.parameters().forEach(p -> p.setTrainable(false));
@@ -229,10 +236,12 @@ class LoraAgainstPeftTest {
   @CsvSource(delimiter = ';', value = {
       "lora; rank = 4, alpha = 8, target = [q_proj, v_proj]",
       "dora; rank = 4, alpha = 8, target = [q_proj, v_proj], use-dora = true",
-      "all-linear; rank = 2, alpha = 4, target = all-linear"})
+      "all-linear; rank = 2, alpha = 4, target = all-linear",
+      "qwen3-lora; rank = 4, alpha = 8, target = [q_proj, v_proj]",
+      "qwen3-dora; rank = 4, alpha = 8, target = all-linear, use-dora = true"})
   void writesAdaptersInPeftsLayout(String fixture, String settings) {
     Path folder = Fixtures.path("peft/" + fixture);
-    CausalLm model = ModelFiles.load(Fixtures.path(Fixtures.LLAMA), manager);
+    CausalLm model = ModelFiles.load(Fixtures.path(base(fixture)), manager);
     ModuleModelView view = new ModuleModelView(model);
     AdapterMethod lora = lora(settings);
     lora.apply(view);
@@ -240,7 +249,7 @@ class LoraAgainstPeftTest {
     lora.load(peft);
 
     Path written = Path.of("target", "peft4j-written-adapters", fixture);
-    AdapterFiles.write(written, lora.state(), "llama-tiny");
+    AdapterFiles.write(written, lora.state(), base(fixture));
     AdapterState ours = AdapterFiles.read(written, manager);
 
     assertThat(ours.tensors().keySet()).containsExactlyInAnyOrderElementsOf(peft.tensors().keySet());
