@@ -23,6 +23,6 @@ class LoraContractTest extends MethodContract {
         .breaks("pissa-needs-lora", "methods = [full]", "lora.init = pissa")
         .breaks("pissa-not-on-quantized-base", "lora.init = pissa", "model.quantization = nf4")
         .unsupported("lora.modules-to-save is not implemented yet", "lora.modules-to-save = [lm_head]")
-        .unsupported("no module of this llama model is named \"qkv\"", "lora.target = [qkv]");
+        .unsupported("model is named \"qkv\"", "lora.target = [qkv]");
   }
 }

@@ -24,15 +24,21 @@ import java.util.List;
 import org.apiguardian.api.API;
 
 /**
- * The model every check runs on: a decoder (of the built-in family's {@code llama} model type) small enough that a training step takes milliseconds, made in
- * the test with a fixed seed (nothing is downloaded) and written as a Hugging Face folder, so that the checks
- * load it as a run loads a model.
+ * The model every check runs on: a decoder small enough that a training step takes milliseconds, made in the test
+ * with a fixed seed (nothing is downloaded) and written as a Hugging Face folder, so that the checks load it as a run
+ * loads a model. Of model type {@code llama} unless the contract asks for another ({@link MethodUnderTest#onModel}).
  *
- * <p>hidden 32, intermediate 64, 2 decoder layers, 4 attention heads and 2 key/value heads (head_dim 8), a
- * character vocabulary of 100 tokens, untied {@code lm_head}. Per layer: {@code q_proj} and {@code o_proj} [32, 32],
- * {@code k_proj} and {@code v_proj} [16, 32], {@code gate_proj} and {@code up_proj} [64, 32], {@code down_proj}
- * [32, 64]; {@code lm_head} [100, 32]. 24,992 parameters. Weights are N(0, 0.2²) (norms 1), so that the logits
- * spread (their standard deviation is about 1) and a small change of the model shows in them.
+ * <p>{@code llama}: hidden 32, intermediate 64, 2 decoder layers, 4 attention heads and 2 key/value heads (head_dim
+ * 8), a character vocabulary of 100 tokens, untied {@code lm_head}. Per layer: {@code q_proj} and {@code o_proj}
+ * [32, 32], {@code k_proj} and {@code v_proj} [16, 32], {@code gate_proj} and {@code up_proj} [64, 32], {@code
+ * down_proj} [32, 64]; {@code lm_head} [100, 32]. 24,992 parameters.
+ *
+ * <p>{@code qwen3}: the same sizes with head_dim 16 (apart from hidden / heads) and Qwen3's per-head {@code q_norm}
+ * and {@code k_norm} [16]: {@code q_proj} [64, 32], {@code k_proj} and {@code v_proj} [32, 32], {@code o_proj}
+ * [32, 64]. 31,200 parameters.
+ *
+ * <p>Weights are N(0, 0.2²) (norms 1), so that the logits spread (their standard deviation is about 1) and a small
+ * change of the model shows in them.
  */
 @API(status = EXPERIMENTAL, since = "0.1")
 public final class KitModel {
@@ -44,6 +50,8 @@ public final class KitModel {
   public static final int KV_HEADS = 2;
   public static final int VOCAB = 100;
   public static final long SEED = 1234;
+  /** The model types the kit can build its model as. */
+  public static final List<String> MODEL_TYPES = List.of("llama", "qwen3");
   static final double WEIGHT_STD = 0.2;
 
   /** The kit's input batch: 2 rows of 12 tokens, the second with 3 padding positions at the end. */
@@ -52,18 +60,27 @@ public final class KitModel {
 
   private KitModel() {}
 
-  /** Writes the model folder (config.json, model.safetensors, a character tokenizer) to {@code folder}, which must not exist. */
+  /** Writes the {@code llama} model folder (config.json, model.safetensors, a character tokenizer) to {@code folder}, which must not exist. */
   public static Path write(Path folder) {
+    return write(folder, "llama");
+  }
+
+  /** Writes the model folder of {@code modelType}, one of {@link #MODEL_TYPES}, to {@code folder}, which must not exist. */
+  public static Path write(Path folder, String modelType) {
+    if (!MODEL_TYPES.contains(modelType)) {
+      throw new IllegalArgumentException("the kit builds its model as one of " + MODEL_TYPES + ", not " + modelType);
+    }
+    String qwen3 = modelType.equals("qwen3") ? "\"head_dim\": 16, \"use_sliding_window\": false," : "";
     Path work = folder.resolveSibling("." + folder.getFileName() + ".work");
     try {
       TokenizerFiles.writeCharacterTokenizer(work, List.of(), 64);
       Files.writeString(work.resolve("config.json"), """
-          {"model_type": "llama", "hidden_size": %d, "intermediate_size": %d,
+          {"model_type": "%s", %s "hidden_size": %d, "intermediate_size": %d,
            "num_hidden_layers": %d, "num_attention_heads": %d, "num_key_value_heads": %d, "vocab_size": %d,
            "max_position_embeddings": 64, "rms_norm_eps": 1e-6, "rope_theta": 10000.0, "hidden_act": "silu",
            "tie_word_embeddings": false, "attention_bias": false, "mlp_bias": false,
            "pad_token_id": 0, "bos_token_id": 1, "eos_token_id": 2}
-          """.formatted(HIDDEN, INTERMEDIATE, LAYERS, HEADS, KV_HEADS, VOCAB));
+          """.formatted(modelType, qwen3, HIDDEN, INTERMEDIATE, LAYERS, HEADS, KV_HEADS, VOCAB));
       ModelConfig config = ModelFamilies.BUILT_IN.readFile(work.resolve("config.json"));
       Engine engine = Engine.getEngine("PyTorch");
       try (NDManager manager = engine.newBaseManager(engine.defaultDevice())) {

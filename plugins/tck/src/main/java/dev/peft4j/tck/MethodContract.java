@@ -107,7 +107,7 @@ public abstract class MethodContract {
   final void startKit() throws IOException {
     spec = method();
     work = Files.createTempDirectory("peft4j-tck-" + spec.id());
-    Path model = KitModel.write(work.resolve("model"));
+    Path model = KitModel.write(work.resolve("model"), spec.model());
     Peft4j peft4j = Peft4j.builder().classLoader(getClass().getClassLoader())
         .pluginFolders(spec.pluginFolders()).build();
     run = new KitRun(spec, peft4j, model, work);

@@ -46,6 +46,7 @@ public final class MethodUnderTest {
   private final List<Unsupported> unsupported = new ArrayList<>();
   private final List<Path> pluginFolders = new ArrayList<>();
   private OptionalLong trainableParameters = OptionalLong.empty();
+  private String model = "llama";
   private String trainingUnavailable;
 
   private MethodUnderTest(String id) {
@@ -103,6 +104,18 @@ public final class MethodUnderTest {
     return this;
   }
 
+  /**
+   * Runs every check on the kit's model of another model type, one of {@link KitModel#MODEL_TYPES} ({@code llama}
+   * when not said): to show that a method keeps its contract on each family.
+   */
+  public MethodUnderTest onModel(String modelType) {
+    if (!KitModel.MODEL_TYPES.contains(modelType)) {
+      throw new IllegalArgumentException("the kit builds its model as one of " + KitModel.MODEL_TYPES + ", not " + modelType);
+    }
+    model = modelType;
+    return this;
+  }
+
   /** How many values train on the kit's model (see {@link KitModel}); the kit compares its trainable-parameters line. */
   public MethodUnderTest trainableParameters(long count) {
     trainableParameters = OptionalLong.of(count);
@@ -129,6 +142,10 @@ public final class MethodUnderTest {
 
   String id() {
     return id;
+  }
+
+  String model() {
+    return model;
   }
 
   List<String> methods() {
