@@ -95,14 +95,56 @@ class CliTrainTest {
     assertThat(err.toString()).contains("none.json");
   }
 
-  @org.junit.jupiter.params.ParameterizedTest
-  @org.junit.jupiter.params.provider.ValueSource(strings = {"dora", "pissa"})
-  void mergeFoldsAPeftAdapterIntoAModelThatGivesTheSameLogits(String adapter) {
+  /** A Qwen3 config.json as transformers writes one (head_dim 16 apart from hidden / heads, untied head). */
+  private static final String QWEN3_CONFIG = """
+      {"architectures": ["Qwen3ForCausalLM"], "model_type": "qwen3", "hidden_size": 32, "intermediate_size": 64,
+       "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 16, "vocab_size": 120,
+       "max_position_embeddings": 128, "rms_norm_eps": 1e-6, "rope_theta": 1000000.0, "hidden_act": "silu",
+       "attention_bias": false, "use_sliding_window": false, "sliding_window": null, "tie_word_embeddings": false}
+      """;
+
+  /** Every built-in method trains a Qwen3 model that init-model made from a config.json, and saves its result. */
+  @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+  @org.junit.jupiter.params.provider.CsvSource(delimiter = ';', value = {
+      "[lora]; lora.use-dora = true; adapter/adapter_model.safetensors",
+      "[freeze]; ; model/model.safetensors",
+      "[full]; ; model/model.safetensors",
+      "[full, galore]; galore.rank = 4; model/model.safetensors",
+      "[full, badam]; badam.switch-interval = 1; model/model.safetensors"})
+  void everyMethodTrainsAQwen3Model(String methods, String settings, String saved) throws IOException {
+    Path config = dir.resolve("qwen3.json");
+    Files.writeString(config, QWEN3_CONFIG);
+    assertThat(peft4j("init-model", "--config", config.toString(), "--out", dir.resolve("model").toString()))
+        .as(err.toString()).isZero();
+    assertThat(out.toString()).contains("qwen3, 2 layers, hidden 32, vocabulary 120");
+    Path run = run(3, methods);
+    Files.writeString(run, Files.readString(run) + (settings == null ? "" : settings + "\n"));
+
+    assertThat(peft4j("train", run.toString())).as(err.toString()).isZero();
+
+    assertThat(dir.resolve("out").resolve(saved)).exists();
+    List<JsonObject> losses = MetricsLog.read(dir.resolve("out/metrics.jsonl")).stream().filter(m -> m.has("loss")).toList();
+    assertThat(losses).isNotEmpty().allMatch(m -> Double.isFinite(m.get("loss").getAsDouble()));
+  }
+
+  @org.junit.jupiter.params.ParameterizedTest(name = "{0} on {1}")
+  @org.junit.jupiter.params.provider.CsvSource({"dora, llama-tiny", "pissa, llama-tiny", "qwen3-dora, qwen3-tiny"})
+  void mergeFoldsAPeftAdapterIntoAModelThatGivesTheSameLogits(String adapter, String base) {
     Path merged = dir.resolve("merged");
     Path fixture = dev.peft4j.runtime.testing.Fixtures.path("peft/" + adapter);
 
-    assertThat(peft4j("merge", "--model", dev.peft4j.runtime.testing.Fixtures.path("llama-tiny").toString(), "--adapter",
+    assertThat(peft4j("merge", "--model", dev.peft4j.runtime.testing.Fixtures.path(base).toString(), "--adapter",
         fixture.toString(), "--out", merged.toString())).as(err.toString()).isZero();
+    // transformers builds the merged folder as it built the base: the same config.json keys and values
+    JsonObject baseConfig = dev.peft4j.runtime.testing.Fixtures.json(
+        dev.peft4j.runtime.testing.Fixtures.path(base).resolve("config.json"));
+    JsonObject mergedConfig = dev.peft4j.runtime.testing.Fixtures.json(merged.resolve("config.json"));
+    for (String key : List.of("model_type", "architectures", "head_dim", "hidden_size", "num_key_value_heads",
+        "tie_word_embeddings", "rope_theta")) {
+      if (baseConfig.has(key)) {
+        assertThat(mergedConfig.get(key)).as(key).isEqualTo(baseConfig.get(key));
+      }
+    }
 
     com.google.gson.JsonObject expected = dev.peft4j.runtime.testing.Fixtures.json(
         fixture.resolve("expected.json"));
