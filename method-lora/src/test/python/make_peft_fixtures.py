@@ -59,9 +59,11 @@ FIXTURES = Path(__file__).resolve().parents[1] / "resources" / "fixtures"
 RUNTIME_FIXTURES = Path(__file__).resolve().parents[4] / "runtime" / "src" / "test" / "resources" / "fixtures"
 BASE = "llama-tiny"  # relative to RUNTIME_FIXTURES (the working directory while the base is loaded)
 QWEN3 = "qwen3-tiny"  # the base of the qwen3-* cases
+PHI3 = "phi3-tiny"  # the base of the phi3-* cases
 OUT = FIXTURES / "peft"
 RANDOM_STD = 0.1
-MERGED_MODULES = ("model.layers.0.self_attn.q_proj", "model.layers.0.self_attn.v_proj")
+MERGED_MODULES = ("model.layers.0.self_attn.q_proj", "model.layers.0.self_attn.v_proj",
+                  "model.layers.0.self_attn.qkv_proj", "model.layers.0.mlp.gate_up_proj")
 
 CASES = {
     # name: (LoraConfig arguments, what to randomise after get_peft_model, seed)
@@ -74,6 +76,9 @@ CASES = {
     # Qwen3: q/k norms inside self_attn, q_proj 32 -> 64 (head_dim 16)
     "qwen3-lora": (dict(), ("B",), 7, QWEN3),
     "qwen3-dora": (dict(use_dora=True, target_modules="all-linear"), ("B",), 8, QWEN3),
+    # Phi-3: one adapter over each fused module (qkv_proj 32 -> 64, gate_up_proj 32 -> 128), as PEFT wraps it
+    "phi3-lora": (dict(target_modules=["qkv_proj", "gate_up_proj"]), ("B",), 9, PHI3),
+    "phi3-dora": (dict(use_dora=True, target_modules="all-linear"), ("B",), 10, PHI3),
 }
 
 
@@ -134,7 +139,7 @@ def make_case(name, extra, which, seed, input_ids, attention_mask, base_logits, 
 
     base_name = base
     base = load_base(base_name)
-    original_q = base.model.layers[0].self_attn.q_proj.weight.detach().clone()
+    original_q = base.model.layers[0].self_attn.q_proj.weight.detach().clone() if name == "pissa" else None
     torch.manual_seed(seed)
     model = get_peft_model(base, config)
     randomise(model, which, seed)

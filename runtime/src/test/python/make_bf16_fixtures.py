@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes the bf16 logits fixtures: `expected-bf16.json` in fixtures/llama-tiny, qwen2-tiny, qwen3-tiny and llama3-tiny, and in
+"""Writes the bf16 logits fixtures: `expected-bf16.json` in fixtures/llama-tiny, qwen2-tiny, qwen3-tiny, phi3-tiny and llama3-tiny, and in
 method-lora's fixtures/peft/lora and fixtures/peft/dora (the adapter PEFT saved there, on llama-tiny).
 
     pip install -r runtime/src/test/python/requirements.txt
@@ -46,7 +46,7 @@ def write(folder, logits, batch, **extra):
 
 def main():
     torch.set_num_threads(1)
-    for name in ["llama-tiny", "qwen2-tiny", "qwen3-tiny", "llama3-tiny"]:
+    for name in ["llama-tiny", "qwen2-tiny", "qwen3-tiny", "phi3-tiny", "llama3-tiny"]:
         folder = FIXTURES / name
         batch = json.loads((folder / "expected.json").read_text())
         model = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.bfloat16, attn_implementation="sdpa")

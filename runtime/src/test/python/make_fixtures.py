@@ -2,7 +2,7 @@
 """Writes the reference fixtures of runtime/src/test/resources/fixtures with Hugging Face's own code.
 
     pip install -r runtime/src/test/python/requirements.txt
-    python3 runtime/src/test/python/make_fixtures.py
+    python3 runtime/src/test/python/make_fixtures.py [NAME...]    # only the fixtures named, or all
 
 Deterministic: every random number comes from seeded generators, the model runs on the CPU in float32 with
 eager attention, and the output is byte-for-byte the same on every run with the pinned versions. The Java
@@ -11,7 +11,6 @@ writes) with Python.
 """
 
 import json
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +18,7 @@ import safetensors
 import safetensors.torch
 import torch
 import transformers
-from transformers import LlamaConfig, LlamaForCausalLM, Qwen2Config, Qwen2ForCausalLM, Qwen3Config, Qwen3ForCausalLM
+from transformers import LlamaConfig, LlamaForCausalLM, Qwen2Config, Qwen2ForCausalLM, Qwen3Config, Qwen3ForCausalLM, Phi3Config, Phi3ForCausalLM
 
 FIXTURES = Path(__file__).resolve().parents[1] / "resources" / "fixtures"
 SEQ_LEN = 9
@@ -151,9 +150,11 @@ def write_tensor_summary(folder):
 
 
 def fresh(folder):
-    if folder.exists():
-        shutil.rmtree(folder)
-    folder.mkdir(parents=True)
+    """The model folder, emptied of what this script writes (the files other scripts add to it stay)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in [*folder.glob("*.safetensors"), *folder.glob("*.json")]:
+        if old.name not in ("expected-bf16.json", "generate.json"):
+            old.unlink()
     return folder
 
 
@@ -177,25 +178,43 @@ def make_model(name, config_class, model_class, seed, dtype=torch.float32, max_s
     write_tensor_summary(folder)
 
 
-def main():
+# name: (config class, model class, seed, dtype, max_shard_size, config arguments beyond SIZES)
+MODELS = {
+    "llama-tiny": (LlamaConfig, LlamaForCausalLM, 0, torch.float32, None,
+                   dict(rope_theta=10000.0, tie_word_embeddings=False)),
+    "qwen2-tiny": (Qwen2Config, Qwen2ForCausalLM, 0, torch.float32, None,
+                   dict(rope_theta=1000000.0, tie_word_embeddings=True, use_sliding_window=False)),
+    # Qwen3: per-head q/k norms, and a head size (16) apart from hidden_size / num_attention_heads (8).
+    "qwen3-tiny": (Qwen3Config, Qwen3ForCausalLM, 0, torch.float32, None,
+                   dict(head_dim=16, rope_theta=1000000.0, tie_word_embeddings=False, use_sliding_window=False)),
+    # Phi-3: fused qkv_proj and gate_up_proj; a sliding window (4) shorter than the batch's 9 places.
+    "phi3-tiny": (Phi3Config, Phi3ForCausalLM, 0, torch.float32, None,
+                  dict(rope_theta=10000.0, tie_word_embeddings=False, sliding_window=4)),
+    "llama3-tiny": (LlamaConfig, LlamaForCausalLM, 0, torch.bfloat16, "24KB",
+                    dict(rope_theta=10000.0, tie_word_embeddings=False,
+                         rope_scaling={"rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0,
+                                       "high_freq_factor": 4.0, "original_max_position_embeddings": 16})),
+}
+
+
+def main(names):
+    """Writes the fixtures named (a model folder's name, or "safetensors"), or all of them."""
     torch.use_deterministic_algorithms(True)
     torch.set_num_threads(1)
-    make_dtypes()
-    make_model("llama-tiny", LlamaConfig, LlamaForCausalLM, seed=0,
-               rope_theta=10000.0, tie_word_embeddings=False)
-    make_model("qwen2-tiny", Qwen2Config, Qwen2ForCausalLM, seed=0,
-               rope_theta=1000000.0, tie_word_embeddings=True, use_sliding_window=False)
-    # Qwen3: per-head q/k norms, and a head size (16) apart from hidden_size / num_attention_heads (8).
-    make_model("qwen3-tiny", Qwen3Config, Qwen3ForCausalLM, seed=0,
-               head_dim=16, rope_theta=1000000.0, tie_word_embeddings=False, use_sliding_window=False)
-    make_model("llama3-tiny", LlamaConfig, LlamaForCausalLM, seed=0, dtype=torch.bfloat16, max_shard_size="24KB",
-               rope_theta=10000.0, tie_word_embeddings=False,
-               rope_scaling={"rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0,
-                             "high_freq_factor": 4.0, "original_max_position_embeddings": 16})
+    for name in names:
+        if name != "safetensors" and name not in MODELS:
+            raise SystemExit(f"no fixture named {name}: choose from safetensors, {', '.join(MODELS)}")
+    if not names or "safetensors" in names:
+        make_dtypes()
+    for name, (config_class, model_class, seed, dtype, shard, config) in MODELS.items():
+        if not names or name in names:
+            make_model(name, config_class, model_class, seed=seed, dtype=dtype, max_shard_size=shard, **config)
     print("fixtures written under", FIXTURES)
     print("torch", torch.__version__, "transformers", transformers.__version__,
           "safetensors", safetensors.__version__, "numpy", np.__version__)
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+
+    main(sys.argv[1:])
