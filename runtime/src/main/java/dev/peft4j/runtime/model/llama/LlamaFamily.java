@@ -21,9 +21,9 @@ import java.util.Map;
 import java.util.OptionalInt;
 
 /**
- * The Llama family of decoders: Llama 2/3 (with {@code rope_scaling}), TinyLlama, Mistral (without its sliding
- * window: equal to transformers for sequences no longer than the window) and Qwen2 (q/k/v biases). Grouped-query
- * attention, rotary embeddings with {@code rope_theta}, RMSNorm, SwiGLU, tied or untied embeddings.
+ * The Llama family of decoders: Llama 2/3 (with {@code rope_scaling}), TinyLlama, Mistral (with its sliding window)
+ * and Qwen2 (q/k/v biases). Grouped-query attention, rotary embeddings with {@code rope_theta}, RMSNorm, SwiGLU, tied
+ * or untied embeddings.
  */
 public final class LlamaFamily implements ModelFamily {
 
