@@ -4,7 +4,8 @@
     pip install -r runtime/src/test/python/requirements.txt
     python3 runtime/src/test/python/check_fixtures.py
 
-1. Each tiny model folder loads with transformers and gives exactly the logits of its expected.json.
+1. Each tiny model folder loads with transformers and gives exactly the logits of its expected.json, and greedy
+   generate gives the tokens of its generate.json (on the CPU each was made on: other CPUs round otherwise).
 2. safetensors/dtypes.safetensors reads back as safetensors/dtypes.json says.
 3. Every file under java-written/ (written by peft4j's SafetensorsWriter, see JavaWrittenFixturesTest) loads with
    the safetensors library; its F32 values are the ones the Java test wrote; its BF16 and F16 values are what
@@ -80,6 +81,20 @@ def check_model(folder, expected_folder=None):
     print(f"ok  {folder.relative_to(FIXTURES)}: transformers loads it; logits {list(want.shape)} as expected.json")
 
 
+def check_generate(folder):
+    expected = json.loads((folder / "generate.json").read_text())
+    model = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32, attn_implementation="eager").eval()
+    with torch.no_grad():
+        out = model.generate(input_ids=torch.tensor(expected["input_ids"]),
+                             attention_mask=torch.tensor(expected["attention_mask"]), do_sample=False,
+                             max_new_tokens=expected["max_new_tokens"], eos_token_id=expected["eos_token_id"],
+                             pad_token_id=expected["pad_token_id"])
+    sequences = out[:, len(expected["input_ids"][0]):].tolist()
+    if sequences != expected["sequences"]:
+        fail(f"{folder.name} generate gives {sequences}, generate.json says {expected['sequences']}")
+    print(f"ok  {folder.relative_to(FIXTURES)}: greedy generate gives generate.json's tokens")
+
+
 def check_dtypes():
     expected = json.loads((FIXTURES / "safetensors" / "dtypes.json").read_text())
     with safetensors.safe_open(str(FIXTURES / "safetensors" / "dtypes.safetensors"), framework="pt") as f:
@@ -137,8 +152,9 @@ def check_java_written():
 def main():
     torch.use_deterministic_algorithms(True)
     torch.set_num_threads(1)
-    for name in ("llama-tiny", "qwen2-tiny", "qwen3-tiny", "phi3-tiny", "llama3-tiny"):
+    for name in ("llama-tiny", "qwen2-tiny", "qwen3-tiny", "phi3-tiny", "llama3-tiny", "mistral-tiny"):
         check_model(FIXTURES / name)
+        check_generate(FIXTURES / name)
     check_dtypes()
     check_java_written()
     print("all fixtures check out")

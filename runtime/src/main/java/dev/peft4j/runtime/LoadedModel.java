@@ -116,6 +116,15 @@ public final class LoadedModel implements AutoCloseable {
   }
 
   /**
+   * {@link #evaluate(Path, DataFormat, int, int)} with {@code batchSize} prompts decoded together, {@code progress}
+   * told after each batch.
+   */
+  public Evaluation.Answers evaluate(Path data, DataFormat format, int limit, int maxNewTokens, int batchSize,
+      Evaluation.Progress progress) {
+    return Evaluation.exactMatch(model, tokenizer(), manager, data, format, limit, maxNewTokens, batchSize, progress);
+  }
+
+  /**
    * Applies the methods a run configuration chooses (its {@code methods} and their blocks, with or without the
    * {@code peft4j.} prefix; {@code model.path} is this model's folder), validated as {@code peft4j validate}
    * validates them: {@code methods = [lora], lora.rank = 16}. Every base weight is frozen first.

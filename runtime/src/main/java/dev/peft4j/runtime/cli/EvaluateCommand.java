@@ -3,6 +3,7 @@ package dev.peft4j.runtime.cli;
 import dev.peft4j.runtime.LoadedModel;
 import dev.peft4j.runtime.config.CoreSettings.DataFormat;
 import dev.peft4j.runtime.generate.Evaluation;
+import dev.peft4j.runtime.train.Progress;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -28,6 +29,10 @@ final class EvaluateCommand extends ModelCommand {
   @Option(names = "--max-new-tokens", defaultValue = "16", description = "Default ${DEFAULT-VALUE}.")
   int maxNewTokens;
 
+  @Option(names = "--batch-size", defaultValue = "" + Evaluation.DEFAULT_BATCH_SIZE,
+      description = "Prompts decoded together (default ${DEFAULT-VALUE}).")
+  int batchSize;
+
   @Option(names = "--show", defaultValue = "3", description = "Print this many answers (default ${DEFAULT-VALUE}).")
   int show;
 
@@ -39,8 +44,19 @@ final class EvaluateCommand extends ModelCommand {
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), "unknown format '" + format + "': alpaca or sharegpt");
     }
+    if (batchSize < 1) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--batch-size must be at least 1, not " + batchSize);
+    }
+    PrintWriter err = spec.commandLine().getErr();
+    boolean terminal = Peft4jCommand.onTerminal();
+    Evaluation.Progress progress = (done, total) -> {
+      if (terminal) {
+        err.print("\r" + Progress.bar(done, total) + " answered" + (done == total ? "\n" : ""));
+        err.flush();
+      }
+    };
     try (LoadedModel loaded = load()) {
-      Evaluation.Answers answers = loaded.evaluate(data, dataFormat, limit, maxNewTokens);
+      Evaluation.Answers answers = loaded.evaluate(data, dataFormat, limit, maxNewTokens, batchSize, progress);
       PrintWriter out = spec.commandLine().getOut();
       for (int i = 0; i < Math.min(show, answers.prompts().size()); i++) {
         out.printf("%s -> %s (expected %s)%n", answers.prompts().get(i), answers.predicted().get(i), answers.references().get(i));

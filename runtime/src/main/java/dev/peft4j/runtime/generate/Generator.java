@@ -1,27 +1,28 @@
 package dev.peft4j.runtime.generate;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.NDScope;
-import ai.djl.ndarray.index.NDIndex;
-import ai.djl.ndarray.types.Shape;
-import ai.djl.pytorch.jni.JniUtils;
 import dev.peft4j.runtime.model.CausalLm;
-import dev.peft4j.runtime.nn.Tensors;
+import dev.peft4j.runtime.model.DecodingSession;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 
 /**
- * Samples continuations: greedy when the temperature is 0, else temperature and nucleus (top-p)
- * sampling. Each new token runs the whole sequence again (no key/value cache): simple, and fast
- * enough for the small models peft4j trains on a CPU.
+ * Samples continuations: greedy when the temperature is 0, else temperature and nucleus (top-p) sampling. Prompts
+ * are decoded together, left-padded, with the model's key/value cache ({@link DecodingSession}): the prompts run
+ * once, then each new token computes only its own place. Each row stops at the end-of-sequence token or its limit;
+ * a finished row is kept in the batch (fed a pad, its tokens ignored) until every row is done.
  */
 public final class Generator {
 
   private final CausalLm model;
   private final NDManager manager;
 
-  /** How to sample. */
+  /**
+   * How to sample. The seed seeds each row's draws alike, so that a prompt's sample does not depend on the
+   * prompts decoded beside it.
+   */
   public record Sampling(int maxNewTokens, double temperature, double topP, long seed) {
     public static Sampling greedy(int maxNewTokens) {
       return new Sampling(maxNewTokens, 0, 1, 0);
@@ -34,41 +35,79 @@ public final class Generator {
   }
 
   /**
-   * The new token ids after {@code prompt}, stopping after {@code eosId} (not included) or the limit. Gradient
-   * tracking is off while it runs, on whatever thread calls it (libtorch keeps the mode per thread).
+   * The new token ids after {@code prompt}, stopping after {@code eosId} (not included), the limit, or the model's
+   * {@code max_position_embeddings}. Gradient tracking is off while it runs, on whatever thread calls it (libtorch
+   * keeps the mode per thread).
    */
   public int[] generate(int[] prompt, int eosId, Sampling sampling) {
-    boolean gradMode = JniUtils.isGradMode();
-    JniUtils.setGradMode(false);
-    try {
-      return decode(prompt, eosId, sampling);
-    } finally {
-      JniUtils.setGradMode(gradMode);
-    }
+    return generate(List.of(prompt), eosId, sampling).get(0);
   }
 
-  private int[] decode(int[] prompt, int eosId, Sampling sampling) {
-    Random random = new Random(sampling.seed());
-    int maxPositions = model.config().maxPositionEmbeddings();
-    int[] sequence = Arrays.copyOf(prompt, prompt.length + sampling.maxNewTokens());
-    int length = prompt.length;
-    while (length < sequence.length && length < maxPositions) {
-      float[] logits;
-      try (NDScope scope = new NDScope()) {
-        long[] ids = new long[length];
-        for (int i = 0; i < length; i++) {
-          ids[i] = sequence[i];
-        }
-        NDArray all = model.forward(Tensors.of(manager, ids, new Shape(1, length)), null);
-        logits = all.get(new NDIndex("0, {}", length - 1)).toFloatArray();
-      }
-      int next = sampling.temperature() <= 0 ? argMax(logits) : sample(logits, sampling, random);
-      if (next == eosId) {
-        break;
-      }
-      sequence[length++] = next;
+  /**
+   * The new token ids after each prompt, in order, decoded as one batch; each as {@link #generate(int[], int,
+   * Sampling)} gives it, up to floating-point rounding (a batch sums in other orders).
+   */
+  public List<int[]> generate(List<int[]> prompts, int eosId, Sampling sampling) {
+    if (prompts.isEmpty()) {
+      return List.of();
     }
-    return Arrays.copyOfRange(sequence, prompt.length, length);
+    int batch = prompts.size();
+    int maxPositions = model.config().maxPositionEmbeddings();
+    int width = 0;
+    int[] limits = new int[batch];
+    for (int r = 0; r < batch; r++) {
+      int length = prompts.get(r).length;
+      if (length == 0) {
+        throw new IllegalArgumentException("prompt " + r + " has no tokens: a continuation needs at least one "
+            + "(the chat template or a bos token gives one)");
+      }
+      width = Math.max(width, length);
+      limits[r] = Math.max(0, Math.min(sampling.maxNewTokens(), maxPositions - length));
+    }
+    int[][] answers = new int[batch][];
+    int[] counts = new int[batch];
+    boolean[] done = new boolean[batch];
+    Random[] randoms = new Random[batch];
+    int[][] ids = new int[batch][width];
+    int[][] mask = new int[batch][width];
+    int running = 0;
+    for (int r = 0; r < batch; r++) {
+      int[] prompt = prompts.get(r);
+      System.arraycopy(prompt, 0, ids[r], width - prompt.length, prompt.length);
+      Arrays.fill(mask[r], width - prompt.length, width, 1);
+      answers[r] = new int[limits[r]];
+      randoms[r] = new Random(sampling.seed());
+      done[r] = limits[r] == 0;
+      running += done[r] ? 0 : 1;
+    }
+    try (DecodingSession session = model.decoder(manager, batch)) {
+      while (running > 0) {
+        float[][] logits = session.next(ids, mask);
+        ids = new int[batch][1];
+        mask = new int[batch][1];
+        for (int r = 0; r < batch; r++) {
+          // Every row stays in the batch: a finished one is fed a pad that it attends to, as in transformers.
+          mask[r][0] = 1;
+          if (done[r]) {
+            continue;
+          }
+          int next = sampling.temperature() <= 0 ? argMax(logits[r]) : sample(logits[r], sampling, randoms[r]);
+          if (next == eosId) {
+            done[r] = true;
+          } else {
+            answers[r][counts[r]++] = next;
+            ids[r][0] = next;
+            done[r] = counts[r] == limits[r];
+          }
+          running -= done[r] ? 1 : 0;
+        }
+      }
+    }
+    List<int[]> out = new ArrayList<>(batch);
+    for (int r = 0; r < batch; r++) {
+      out.add(Arrays.copyOf(answers[r], counts[r]));
+    }
+    return out;
   }
 
   static int argMax(float[] logits) {

@@ -1,6 +1,7 @@
 package dev.peft4j.runtime.model;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import dev.peft4j.api.model.ModelInfo;
 import dev.peft4j.runtime.nn.Module;
 import dev.peft4j.runtime.nn.Parameter;
@@ -52,4 +53,10 @@ public interface CausalLm {
    * @return {@code [B, T, vocab]} FLOAT32, whatever the precision
    */
   NDArray forward(NDArray inputIds, int[][] attentionMask);
+
+  /**
+   * A decoding session over {@code batch} rows with a key/value cache, its arrays made on {@code manager} (see
+   * {@link DecodingSession}); the caller closes it.
+   */
+  DecodingSession decoder(NDManager manager, int batch);
 }

@@ -6,10 +6,13 @@ import ai.djl.ndarray.types.Shape;
 
 /**
  * Causal self-attention of one batch through libtorch's {@code scaled_dot_product_attention}, which never holds
- * the {@code batch × heads × length²} scores. Without padding (or with none given) it is the kernel's causal mode;
- * with padding, a boolean mask {@code [B, 1, T, T]} lets query i see key j when j ≤ i and j is a real token, as
- * transformers' causal mask does. A query that would see nothing (a padded position before every real token, as
- * with left padding) sees itself, so that no row is all masked: its output is then finite, and unused.
+ * the {@code batch × heads × length²} scores. Without padding or window (or with none given) it is the kernel's
+ * causal mode; otherwise a boolean mask {@code [B, 1, T, S]} lets query i see key j when j ≤ i, j is a real token
+ * and, with a sliding window w, j > i − w, as transformers' causal and sliding-window masks do (i and j count
+ * places in the padded sequence, as transformers' cache positions do). The T queries may be the last of S keys: a
+ * decoding step whose earlier keys come from a cache. A query that would see nothing (a padded position before
+ * every real token, as with left padding) sees itself, so that no row is all masked: its output is then finite,
+ * and unused.
  */
 public final class Attention {
 
@@ -27,26 +30,44 @@ public final class Attention {
    * @param scale the factor on the scores, usually {@code 1/√head_dim}
    */
   public static Attention of(NDManager manager, int[][] attentionMask, int length, float scale) {
+    return of(manager, attentionMask, length, length, 0, scale);
+  }
+
+  /**
+   * The last {@code queries} of {@code keys} places attending to every place up to their own.
+   *
+   * @param keyMask {@code [B][keys]}, 1 for a real token and 0 for padding; null when there is none
+   * @param window a sliding window (a query sees its own place and the {@code window − 1} before it); 0 for none
+   */
+  public static Attention of(NDManager manager, int[][] keyMask, int queries, int keys, int window, float scale) {
+    if (queries < 1 || queries > keys || window < 0) {
+      throw new IllegalArgumentException("attention of " + queries + " queries over " + keys + " keys, window "
+          + window + ": needs 1 ≤ queries ≤ keys and a window ≥ 0");
+    }
     NDArray scaleArray = Tensors.scalar(manager, scale);
-    if (attentionMask == null || !padded(attentionMask)) {
+    boolean windowed = window > 0 && window < keys;
+    if (queries == keys && !windowed && (keyMask == null || !padded(keyMask))) {
       return new Attention(null, scaleArray);
     }
-    int batch = attentionMask.length;
-    boolean[] allowed = new boolean[batch * length * length];
+    int batch = keyMask == null ? 1 : keyMask.length;
+    int past = keys - queries;
+    boolean[] allowed = new boolean[batch * queries * keys];
     for (int b = 0; b < batch; b++) {
-      for (int i = 0; i < length; i++) {
+      for (int q = 0; q < queries; q++) {
+        int i = past + q;
+        int first = windowed ? Math.max(0, i - window + 1) : 0;
         boolean any = false;
-        for (int j = 0; j <= i; j++) {
-          boolean visible = attentionMask[b][j] != 0;
-          allowed[(b * length + i) * length + j] = visible;
+        for (int j = first; j <= i; j++) {
+          boolean visible = keyMask == null || keyMask[b][j] != 0;
+          allowed[(b * queries + q) * keys + j] = visible;
           any |= visible;
         }
         if (!any) {
-          allowed[(b * length + i) * length + i] = true;
+          allowed[(b * queries + q) * keys + i] = true;
         }
       }
     }
-    return new Attention(Tensors.owned(manager.create(allowed, new Shape(batch, 1, length, length))), scaleArray);
+    return new Attention(Tensors.owned(manager.create(allowed, new Shape(batch, 1, queries, keys))), scaleArray);
   }
 
   private static boolean padded(int[][] attentionMask) {
@@ -60,7 +81,10 @@ public final class Attention {
     return false;
   }
 
-  /** Attention of {@code [B, H, T, D]} queries over {@code [B, K, T, D]} keys and values (K divides H), in their dtype. */
+  /**
+   * Attention of {@code [B, H, T, D]} queries over {@code [B, K, S, D]} keys and values (K divides H), in their
+   * dtype; S is T but when the queries are the last T of S places (a decoding step).
+   */
   public NDArray apply(NDArray q, NDArray k, NDArray v) {
     return allowed == null ? TorchOps.get().causalAttention(q, k, v, scale)
         : TorchOps.get().maskedAttention(q, k, v, allowed, scale);

@@ -34,10 +34,7 @@ public final class Progress implements TrainingListener {
     String stats = String.format(Locale.ROOT, "loss %.4f  lr %.2e  %.0f tok/s", event.loss(), event.learningRate(),
         event.tokensPerSecond());
     if (terminal) {
-      int width = 30;
-      int done = (int) (width * step / Math.max(1, total));
-      out.print("\r[" + "#".repeat(done) + " ".repeat(width - done) + "] " + step + "/" + total + "  " + stats
-          + "  " + eta(step) + "   ");
+      out.print("\r" + bar(step, total) + "  " + stats + "  " + eta(step) + "   ");
       if (event.last()) {
         out.println();
       }
@@ -63,6 +60,13 @@ public final class Progress implements TrainingListener {
   public void onNotice(String text) {
     out.println((terminal ? "\r" : "") + text);
     out.flush();
+  }
+
+  /** {@code [#####     ] 5/10}: the bar redrawn in place on a terminal, for training steps and evaluated prompts. */
+  public static String bar(long done, long total) {
+    int width = 30;
+    int filled = (int) (width * Math.min(done, total) / Math.max(1, total));
+    return "[" + "#".repeat(filled) + " ".repeat(width - filled) + "] " + done + "/" + total;
   }
 
   private String eta(long step) {

@@ -39,18 +39,20 @@ final class LlamaAttention extends Module {
 
   /**
    * @param x {@code [B, T, hidden]}
-   * @param cos rotary cosines {@code [1, 1, T, D]}, float32
-   * @param sin rotary sines {@code [1, 1, T, D]}, float32
+   * @param cos rotary cosines {@code [1 or B, 1, T, D]}, float32
+   * @param sin rotary sines {@code [1 or B, 1, T, D]}, float32
    * @param attention which keys each query may see (see {@link LlamaForCausalLM.Stages})
+   * @param cache the keys and values of the places before x, which x's are appended to; null without a cache
    */
-  NDArray forward(NDArray x, NDArray cos, NDArray sin, Attention attention) {
+  NDArray forward(NDArray x, NDArray cos, NDArray sin, Attention attention, KeyValueCache cache) {
     long batch = x.getShape().get(0);
     long length = x.getShape().get(1);
     NDArray q = heads(linear("q_proj").forward(x), batch, length, heads, "q_norm");
     NDArray k = heads(linear("k_proj").forward(x), batch, length, kvHeads, "k_norm");
     NDArray v = heads(linear("v_proj").forward(x), batch, length, kvHeads, null);
     NDArray[] rotated = TorchOps.get().rope(q, k, cos, sin);
-    NDArray attended = attention.apply(rotated[0], rotated[1], v);
+    NDArray[] keysValues = cache == null ? new NDArray[] {rotated[1], v} : cache.append(rotated[1], v);
+    NDArray attended = attention.apply(rotated[0], keysValues[0], keysValues[1]);
     NDArray merged = attended.transpose(0, 2, 1, 3).reshape(batch, length, (long) heads * headDim);
     return linear("o_proj").forward(merged);
   }

@@ -143,6 +143,11 @@ public record LlamaConfig(
             + "high_freq_factor above low_freq_factor, got " + rs);
       }
     }
+    // Mistral's sliding window (null in Mistral 7B v0.2 and later: none). Qwen2's sliding_window counts only with
+    // use_sliding_window, which peft4j's Qwen2 does not implement; Llama has none.
+    if (type.equals("mistral") && present(json, "sliding_window") && integer(json, "sliding_window") < 1) {
+      throw new ModelConfigException("sliding_window must be a positive integer or null, got " + json.get("sliding_window"));
+    }
     Map<String, Object> raw = GSON.fromJson(json, LinkedHashMap.class);
     return new LlamaConfig(type, hidden, integer(json, "intermediate_size"),
         integer(json, "num_hidden_layers"), heads, kvHeads, headDim, integer(json, "vocab_size"),
@@ -211,6 +216,14 @@ public record LlamaConfig(
       throw new ModelConfigException(key + " must be true or false, got " + value);
     }
     return value.getAsBoolean();
+  }
+
+  /**
+   * Mistral's {@code sliding_window}: a position attends to itself and the {@code sliding_window − 1} positions
+   * before it; 0 for none (absent or null, or a model type other than mistral).
+   */
+  public int slidingWindow() {
+    return modelType.equals("mistral") && raw.get("sliding_window") instanceof Number window ? window.intValue() : 0;
   }
 
   @Override

@@ -19,9 +19,10 @@ final class LlamaDecoderLayer extends Module {
         new RmsNorm(weights.get(prefix + "post_attention_layernorm.weight", c.hiddenSize()), c.rmsNormEps(), precision));
   }
 
-  NDArray forward(NDArray x, NDArray cos, NDArray sin, Attention attention) {
+  /** See {@link LlamaAttention#forward}. */
+  NDArray forward(NDArray x, NDArray cos, NDArray sin, Attention attention, KeyValueCache cache) {
     NDArray attended = ((LlamaAttention) child("self_attn"))
-        .forward(((RmsNorm) child("input_layernorm")).forward(x), cos, sin, attention);
+        .forward(((RmsNorm) child("input_layernorm")).forward(x), cos, sin, attention, cache);
     NDArray h = x.add(attended);
     return h.add(((LlamaMlp) child("mlp")).forward(((RmsNorm) child("post_attention_layernorm")).forward(h)));
   }

@@ -21,12 +21,11 @@ import java.util.Map;
 import java.util.OptionalInt;
 
 /**
- * The Llama family of decoders: Llama 2/3 (with {@code rope_scaling}), TinyLlama, Mistral (without its sliding
- * window: equal to transformers for sequences no longer than the window), Qwen2 (q/k/v biases) and Qwen3 (queries and
- * keys RMS-normalised per head, a head size apart from {@code hidden_size / num_attention_heads}). Grouped-query
- * attention, rotary embeddings with {@code rope_theta}, RMSNorm, SwiGLU, tied or untied embeddings. Qwen3 belongs here
- * as transformers builds it: its modular file derives {@code Qwen3Attention} from {@code LlamaAttention} and adds the
- * two norms.
+ * The Llama family of decoders: Llama 2/3 (with {@code rope_scaling}), TinyLlama, Mistral (with its sliding window),
+ * Qwen2 (q/k/v biases) and Qwen3 (queries and keys RMS-normalised per head, a head size apart from {@code
+ * hidden_size / num_attention_heads}). Grouped-query attention, rotary embeddings with {@code rope_theta}, RMSNorm,
+ * SwiGLU, tied or untied embeddings. Qwen3 belongs here as transformers builds it: its modular file derives {@code
+ * Qwen3Attention} from {@code LlamaAttention} and adds the two norms.
  */
 public final class LlamaFamily implements ModelFamily {
 

@@ -2,9 +2,14 @@ package dev.peft4j.runtime.model.llama;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.jni.JniUtils;
 import dev.peft4j.api.model.LinearLayer;
 import dev.peft4j.api.model.ModelInfo;
 import dev.peft4j.runtime.model.CausalLm;
+import dev.peft4j.runtime.model.DecodingSession;
 import dev.peft4j.runtime.model.ModelStages;
 import dev.peft4j.runtime.model.WeightSource;
 import dev.peft4j.runtime.nn.Attention;
@@ -14,8 +19,10 @@ import dev.peft4j.runtime.nn.Module;
 import dev.peft4j.runtime.nn.ModuleList;
 import dev.peft4j.runtime.nn.Precision;
 import dev.peft4j.runtime.nn.RmsNorm;
+import dev.peft4j.runtime.nn.Tensors;
 import dev.peft4j.runtime.nn.TorchOps;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -120,7 +127,16 @@ public final class LlamaForCausalLM extends Module implements CausalLm {
     NDManager manager = inputIds.getManager();
     int length = (int) inputIds.getShape().get(1);
     return new Stages(rotary.cosSin(manager, length),
-        Attention.of(manager, attentionMask, length, (float) (1 / Math.sqrt(config.headDim()))));
+        Attention.of(manager, attentionMask, length, length, config.slidingWindow(), scale()), null);
+  }
+
+  private float scale() {
+    return (float) (1 / Math.sqrt(config.headDim()));
+  }
+
+  @Override
+  public DecodingSession decoder(NDManager manager, int batch) {
+    return new CachedDecoding(manager, batch);
   }
 
   /** Stages of a forward pass: the embeddings, each decoder layer, the head ({@link ModelStages#count}). */
@@ -148,10 +164,13 @@ public final class LlamaForCausalLM extends Module implements CausalLm {
 
     private final NDArray[] cosSin;
     private final Attention attention;
+    /** Each layer's cache when decoding with one, else null. */
+    private final KeyValueCache[] caches;
 
-    private Stages(NDArray[] cosSin, Attention attention) {
+    private Stages(NDArray[] cosSin, Attention attention, KeyValueCache[] caches) {
       this.cosSin = cosSin;
       this.attention = attention;
+      this.caches = caches;
     }
 
     @Override
@@ -167,7 +186,7 @@ public final class LlamaForCausalLM extends Module implements CausalLm {
       }
       if (stage <= config.numLayers()) {
         return ((LlamaDecoderLayer) ((ModuleList) decoder.child("layers")).get(stage - 1))
-            .forward(input, cosSin[0], cosSin[1], attention);
+            .forward(input, cosSin[0], cosSin[1], attention, caches == null ? null : caches[stage - 1]);
       }
       NDArray h = ((RmsNorm) decoder.child("norm")).forward(input);
       if (config.tieWordEmbeddings()) {
@@ -179,6 +198,93 @@ public final class LlamaForCausalLM extends Module implements CausalLm {
     @Override
     public int stageOf(String parameterName) {
       return LlamaForCausalLM.this.stageOf(parameterName);
+    }
+  }
+
+  /** See {@link DecodingSession}. */
+  private final class CachedDecoding implements DecodingSession {
+
+    private final NDManager manager;
+    private final NDManager cacheManager;
+    private final KeyValueCache[] caches;
+    /** Each row's mask over the places fed so far. */
+    private int[][] keyMask;
+    /** Each row's real tokens so far. */
+    private final int[] real;
+
+    CachedDecoding(NDManager manager, int batch) {
+      if (batch < 1) {
+        throw new IllegalArgumentException("a decoding session needs at least one row, not " + batch);
+      }
+      this.manager = manager;
+      this.cacheManager = manager.newSubManager();
+      this.caches = new KeyValueCache[config.numLayers()];
+      for (int i = 0; i < caches.length; i++) {
+        caches[i] = new KeyValueCache(cacheManager);
+      }
+      this.keyMask = new int[batch][0];
+      this.real = new int[batch];
+    }
+
+    @Override
+    public int length() {
+      return keyMask[0].length;
+    }
+
+    @Override
+    public float[][] next(int[][] ids, int[][] mask) {
+      int batch = real.length;
+      if (ids.length != batch || mask.length != batch || ids[0].length < 1) {
+        throw new IllegalArgumentException("a step of this session takes " + batch + " rows of at least one id and "
+            + "their mask, not " + ids.length + " rows of " + (ids.length == 0 ? 0 : ids[0].length) + " and "
+            + mask.length + " mask rows");
+      }
+      int fed = length();
+      int count = ids[0].length;
+      long[] flat = new long[batch * count];
+      int[][] positions = new int[batch][count];
+      int[][] keys = new int[batch][];
+      for (int b = 0; b < batch; b++) {
+        if (ids[b].length != count || mask[b].length != count) {
+          throw new IllegalArgumentException("row " + b + " of a step has " + ids[b].length + " ids and "
+              + mask[b].length + " mask values, not " + count + " as row 0");
+        }
+      }
+      for (int b = 0; b < batch; b++) {
+        keys[b] = Arrays.copyOf(keyMask[b], fed + count);
+        for (int t = 0; t < count; t++) {
+          flat[b * count + t] = ids[b][t];
+          keys[b][fed + t] = mask[b][t];
+          // As transformers' generate: position_ids = cumsum(attention_mask) - 1, pads at 1.
+          positions[b][t] = mask[b][t] != 0 ? real[b]++ : 1;
+        }
+      }
+      keyMask = keys;
+      boolean gradMode = JniUtils.isGradMode();
+      JniUtils.setGradMode(false);
+      try (NDScope scope = new NDScope()) {
+        Stages stages = new Stages(rotary.cosSin(manager, positions),
+            Attention.of(manager, keys, count, fed + count, config.slidingWindow(), scale()), caches);
+        NDArray h = Tensors.of(manager, flat, new Shape(batch, count));
+        for (int stage = 0; stage < stageCount() - 1; stage++) {
+          h = stages.forward(stage, h);
+        }
+        NDArray logits = TorchOps.get().toFloat32(stages.forward(stageCount() - 1, h.get(new NDIndex(":, -1"))));
+        float[] values = logits.toFloatArray();
+        int vocab = (int) logits.getShape().get(1);
+        float[][] rows = new float[batch][];
+        for (int b = 0; b < batch; b++) {
+          rows[b] = Arrays.copyOfRange(values, b * vocab, (b + 1) * vocab);
+        }
+        return rows;
+      } finally {
+        JniUtils.setGradMode(gradMode);
+      }
+    }
+
+    @Override
+    public void close() {
+      cacheManager.close();
     }
   }
 }

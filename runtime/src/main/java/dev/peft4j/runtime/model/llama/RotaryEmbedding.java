@@ -41,22 +41,35 @@ final class RotaryEmbedding {
 
   /** {cos, sin}, each {@code [1, 1, T, headDim]}, for positions {@code 0..T-1}. */
   NDArray[] cosSin(NDManager manager, int length) {
-    int half = inverseFrequencies.length;
-    float[] cos = new float[length * half * 2];
-    float[] sin = new float[length * half * 2];
+    int[][] positions = new int[1][length];
     for (int t = 0; t < length; t++) {
-      for (int i = 0; i < half; i++) {
-        float angle = (float) t * inverseFrequencies[i];
-        float c = (float) Math.cos(angle);
-        float s = (float) Math.sin(angle);
-        int row = t * half * 2;
-        cos[row + i] = c;
-        cos[row + half + i] = c;
-        sin[row + i] = s;
-        sin[row + half + i] = s;
+      positions[0][t] = t;
+    }
+    return cosSin(manager, positions);
+  }
+
+  /** {cos, sin}, each {@code [B, 1, T, headDim]}, for the positions {@code [B][T]} of each row. */
+  NDArray[] cosSin(NDManager manager, int[][] positions) {
+    int half = inverseFrequencies.length;
+    int batch = positions.length;
+    int length = positions[0].length;
+    float[] cos = new float[batch * length * half * 2];
+    float[] sin = new float[batch * length * half * 2];
+    for (int b = 0; b < batch; b++) {
+      for (int t = 0; t < length; t++) {
+        int row = (b * length + t) * half * 2;
+        for (int i = 0; i < half; i++) {
+          float angle = (float) positions[b][t] * inverseFrequencies[i];
+          float c = (float) Math.cos(angle);
+          float s = (float) Math.sin(angle);
+          cos[row + i] = c;
+          cos[row + half + i] = c;
+          sin[row + i] = s;
+          sin[row + half + i] = s;
+        }
       }
     }
-    Shape shape = new Shape(1, 1, length, half * 2);
+    Shape shape = new Shape(batch, 1, length, half * 2);
     return new NDArray[] {Tensors.of(manager, cos, shape), Tensors.of(manager, sin, shape)};
   }
 }

@@ -19,7 +19,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * Our logits against Hugging Face transformers' on the same weights and inputs (fixtures made by
  * runtime/src/test/python/make_fixtures.py): Llama with GQA, Qwen2 with q/k/v biases and tied
- * embeddings, Qwen3 with q/k norms and a head size apart from hidden / heads, and Llama 3 rope scaling from sharded BF16 files. The batch has a right-padded row.
+ * embeddings, Qwen3 with q/k norms and a head size apart from hidden / heads, Llama 3 rope scaling from sharded BF16
+ * files, and Mistral with a sliding window (4) shorter than the sequences (9). The batch has a right-padded row.
  */
 class TransformersLogitsTest {
 
@@ -34,7 +35,7 @@ class TransformersLogitsTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {Fixtures.LLAMA, Fixtures.QWEN2, Fixtures.QWEN3, Fixtures.LLAMA3})
+  @ValueSource(strings = {Fixtures.LLAMA, Fixtures.QWEN2, Fixtures.QWEN3, Fixtures.LLAMA3, Fixtures.MISTRAL})
   void logitsMatchTransformers(String fixture) {
     Path folder = Fixtures.path(fixture);
     JsonObject expected = Fixtures.json(folder.resolve("expected.json"));

@@ -1,0 +1,37 @@
+package dev.peft4j.runtime.model.llama;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+
+/**
+ * One attention layer's rotated keys and values of every place a decoding session has fed, {@code [B, kvHeads, S,
+ * headDim]} in the compute dtype, as transformers' {@code DynamicCache} holds them. They belong to the session's
+ * manager and outlive the scope of the step that made them; the step's own arrays do not.
+ */
+final class KeyValueCache {
+
+  private final NDManager manager;
+  private NDArray keys;
+  private NDArray values;
+
+  KeyValueCache(NDManager manager) {
+    this.manager = manager;
+  }
+
+  /** The cached keys and values followed by {@code k} and {@code v} (each {@code [B, kvHeads, T, headDim]}), kept. */
+  NDArray[] append(NDArray k, NDArray v) {
+    NDArray allKeys = keys == null ? k : keys.concat(k, 2);
+    NDArray allValues = values == null ? v : values.concat(v, 2);
+    NDScope.unregister(allKeys, allValues);
+    allKeys.attach(manager);
+    allValues.attach(manager);
+    if (keys != null) {
+      keys.close();
+      values.close();
+    }
+    keys = allKeys;
+    values = allValues;
+    return new NDArray[] {allKeys, allValues};
+  }
+}
