@@ -2,8 +2,11 @@ package dev.peft4j.runtime.model.llama;
 
 import ai.djl.ndarray.NDArray;
 import dev.peft4j.api.model.LinearLayer;
+import dev.peft4j.runtime.model.DecoderModel;
+import dev.peft4j.runtime.model.PreNormDecoderLayer;
 import dev.peft4j.runtime.model.WeightSource;
 import dev.peft4j.runtime.nn.Attention;
+import dev.peft4j.runtime.nn.KeyValueCache;
 import dev.peft4j.runtime.nn.Module;
 import dev.peft4j.runtime.nn.Precision;
 import dev.peft4j.runtime.nn.RmsNorm;
@@ -14,7 +17,7 @@ import dev.peft4j.runtime.nn.TorchOps;
  * transformers' {@code sdpa} attention: libtorch's fused kernel, which never holds the scores of every pair. With
  * {@link LlamaConfig#qkNorm} (Qwen3) queries and keys are RMS-normalised over each head before the rotation.
  */
-final class LlamaAttention extends Module {
+final class LlamaAttention extends Module implements PreNormDecoderLayer.SelfAttention {
 
   private final int heads;
   private final int kvHeads;
@@ -27,10 +30,10 @@ final class LlamaAttention extends Module {
     this.headDim = c.headDim();
     this.qkNorm = c.qkNorm();
     int hidden = c.hiddenSize();
-    add("q_proj", LlamaForCausalLM.linear(weights, prefix + "q_proj", heads * headDim, hidden, c.attentionBias(), precision));
-    add("k_proj", LlamaForCausalLM.linear(weights, prefix + "k_proj", kvHeads * headDim, hidden, c.attentionBias(), precision));
-    add("v_proj", LlamaForCausalLM.linear(weights, prefix + "v_proj", kvHeads * headDim, hidden, c.attentionBias(), precision));
-    add("o_proj", LlamaForCausalLM.linear(weights, prefix + "o_proj", hidden, heads * headDim, c.outputProjectionBias(), precision));
+    add("q_proj", DecoderModel.linear(weights, prefix + "q_proj", heads * headDim, hidden, c.attentionBias(), precision));
+    add("k_proj", DecoderModel.linear(weights, prefix + "k_proj", kvHeads * headDim, hidden, c.attentionBias(), precision));
+    add("v_proj", DecoderModel.linear(weights, prefix + "v_proj", kvHeads * headDim, hidden, c.attentionBias(), precision));
+    add("o_proj", DecoderModel.linear(weights, prefix + "o_proj", hidden, heads * headDim, c.outputProjectionBias(), precision));
     if (qkNorm) {
       add("q_norm", new RmsNorm(weights.get(prefix + "q_norm.weight", headDim), c.rmsNormEps(), precision));
       add("k_norm", new RmsNorm(weights.get(prefix + "k_norm.weight", headDim), c.rmsNormEps(), precision));
@@ -41,10 +44,11 @@ final class LlamaAttention extends Module {
    * @param x {@code [B, T, hidden]}
    * @param cos rotary cosines {@code [1 or B, 1, T, D]}, float32
    * @param sin rotary sines {@code [1 or B, 1, T, D]}, float32
-   * @param attention which keys each query may see (see {@link LlamaForCausalLM.Stages})
+   * @param attention which keys each query may see
    * @param cache the keys and values of the places before x, which x's are appended to; null without a cache
    */
-  NDArray forward(NDArray x, NDArray cos, NDArray sin, Attention attention, KeyValueCache cache) {
+  @Override
+  public NDArray forward(NDArray x, NDArray cos, NDArray sin, Attention attention, KeyValueCache cache) {
     long batch = x.getShape().get(0);
     long length = x.getShape().get(1);
     NDArray q = heads(linear("q_proj").forward(x), batch, length, heads, "q_norm");

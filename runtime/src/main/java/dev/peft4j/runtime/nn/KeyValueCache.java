@@ -1,4 +1,4 @@
-package dev.peft4j.runtime.model.llama;
+package dev.peft4j.runtime.nn;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -9,18 +9,18 @@ import ai.djl.ndarray.NDScope;
  * headDim]} in the compute dtype, as transformers' {@code DynamicCache} holds them. They belong to the session's
  * manager and outlive the scope of the step that made them; the step's own arrays do not.
  */
-final class KeyValueCache {
+public final class KeyValueCache {
 
   private final NDManager manager;
   private NDArray keys;
   private NDArray values;
 
-  KeyValueCache(NDManager manager) {
+  public KeyValueCache(NDManager manager) {
     this.manager = manager;
   }
 
   /** The cached keys and values followed by {@code k} and {@code v} (each {@code [B, kvHeads, T, headDim]}), kept. */
-  NDArray[] append(NDArray k, NDArray v) {
+  public NDArray[] append(NDArray k, NDArray v) {
     NDArray allKeys = keys == null ? k : keys.concat(k, 2);
     NDArray allValues = values == null ? v : values.concat(v, 2);
     NDScope.unregister(allKeys, allValues);

@@ -1,46 +1,47 @@
-package dev.peft4j.runtime.model.llama;
+package dev.peft4j.runtime.nn;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import dev.peft4j.runtime.nn.Tensors;
 
 /**
- * Rotary position embeddings as transformers computes them ({@code rotate_half} convention), with
- * {@code rope_theta} and Llama 3's {@code rope_scaling}.
+ * Rotary position embeddings as transformers computes them ({@code rotate_half} convention, the whole head
+ * rotated), with {@code rope_theta} and, optionally, Llama 3's frequency-dependent {@code rope_scaling}.
  */
-final class RotaryEmbedding {
+public final class RotaryEmbedding {
 
   private final float[] inverseFrequencies;
 
-  RotaryEmbedding(LlamaConfig config) {
-    int dim = config.headDim();
+  /** transformers' default rope over a head of {@code dim} values (even) with base {@code theta}. */
+  public RotaryEmbedding(int dim, double theta) {
     inverseFrequencies = new float[dim / 2];
     for (int i = 0; i < dim / 2; i++) {
       // As transformers: in float32, base ** (arange(0, dim, 2) / dim).
       float exponent = (float) (2 * i) / dim;
-      inverseFrequencies[i] = (float) (1.0 / Math.pow(config.ropeTheta(), exponent));
+      inverseFrequencies[i] = (float) (1.0 / Math.pow(theta, exponent));
     }
-    config.ropeScaling().ifPresent(this::scaleLikeLlama3);
   }
 
-  private void scaleLikeLlama3(LlamaConfig.RopeScaling s) {
-    double lowFreqWavelen = s.originalMaxPositions() / s.lowFreqFactor();
-    double highFreqWavelen = s.originalMaxPositions() / s.highFreqFactor();
+  /** Scales the frequencies as {@code rope_type = llama3} does (transformers' {@code _compute_llama3_parameters}). */
+  public RotaryEmbedding scaleLikeLlama3(double factor, double lowFreqFactor, double highFreqFactor,
+      int originalMaxPositions) {
+    double lowFreqWavelen = originalMaxPositions / lowFreqFactor;
+    double highFreqWavelen = originalMaxPositions / highFreqFactor;
     for (int i = 0; i < inverseFrequencies.length; i++) {
       double freq = inverseFrequencies[i];
       double wavelen = 2 * Math.PI / freq;
-      double scaled = wavelen > lowFreqWavelen ? freq / s.factor() : freq;
+      double scaled = wavelen > lowFreqWavelen ? freq / factor : freq;
       if (!(wavelen < highFreqWavelen) && !(wavelen > lowFreqWavelen)) {
-        double smooth = (s.originalMaxPositions() / wavelen - s.lowFreqFactor()) / (s.highFreqFactor() - s.lowFreqFactor());
-        scaled = (1 - smooth) * scaled / s.factor() + smooth * scaled;
+        double smooth = (originalMaxPositions / wavelen - lowFreqFactor) / (highFreqFactor - lowFreqFactor);
+        scaled = (1 - smooth) * scaled / factor + smooth * scaled;
       }
       inverseFrequencies[i] = (float) scaled;
     }
+    return this;
   }
 
   /** {cos, sin}, each {@code [1, 1, T, headDim]}, for positions {@code 0..T-1}. */
-  NDArray[] cosSin(NDManager manager, int length) {
+  public NDArray[] cosSin(NDManager manager, int length) {
     int[][] positions = new int[1][length];
     for (int t = 0; t < length; t++) {
       positions[0][t] = t;
@@ -49,7 +50,7 @@ final class RotaryEmbedding {
   }
 
   /** {cos, sin}, each {@code [B, 1, T, headDim]}, for the positions {@code [B][T]} of each row. */
-  NDArray[] cosSin(NDManager manager, int[][] positions) {
+  public NDArray[] cosSin(NDManager manager, int[][] positions) {
     int half = inverseFrequencies.length;
     int batch = positions.length;
     int length = positions[0].length;
