@@ -95,28 +95,46 @@ class CliTrainTest {
     assertThat(err.toString()).contains("none.json");
   }
 
-  /** A Qwen3 config.json as transformers writes one (head_dim 16 apart from hidden / heads, untied head). */
-  private static final String QWEN3_CONFIG = """
-      {"architectures": ["Qwen3ForCausalLM"], "model_type": "qwen3", "hidden_size": 32, "intermediate_size": 64,
-       "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 16, "vocab_size": 120,
-       "max_position_embeddings": 128, "rms_norm_eps": 1e-6, "rope_theta": 1000000.0, "hidden_act": "silu",
-       "attention_bias": false, "use_sliding_window": false, "sliding_window": null, "tie_word_embeddings": false}
-      """;
+  /** config.json of a tiny model of each family, as transformers writes one. */
+  private static final java.util.Map<String, String> CONFIGS = java.util.Map.of(
+      // head_dim 16 apart from hidden / heads, untied head
+      "qwen3", """
+          {"architectures": ["Qwen3ForCausalLM"], "model_type": "qwen3", "hidden_size": 32, "intermediate_size": 64,
+           "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 16, "vocab_size": 120,
+           "max_position_embeddings": 128, "rms_norm_eps": 1e-6, "rope_theta": 1000000.0, "hidden_act": "silu",
+           "attention_bias": false, "use_sliding_window": false, "sliding_window": null, "tie_word_embeddings": false}
+          """,
+      // fused qkv_proj and gate_up_proj, a sliding window shorter than the data's sequences
+      "phi3", """
+          {"architectures": ["Phi3ForCausalLM"], "model_type": "phi3", "hidden_size": 32, "intermediate_size": 64,
+           "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2, "vocab_size": 120,
+           "max_position_embeddings": 128, "rms_norm_eps": 1e-5, "rope_theta": 10000.0, "hidden_act": "silu",
+           "rope_scaling": null, "sliding_window": 8, "tie_word_embeddings": false}
+          """);
 
-  /** Every built-in method trains a Qwen3 model that init-model made from a config.json, and saves its result. */
-  @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
-  @org.junit.jupiter.params.provider.CsvSource(delimiter = ';', value = {
-      "[lora]; lora.use-dora = true; adapter/adapter_model.safetensors",
-      "[freeze]; ; model/model.safetensors",
-      "[full]; ; model/model.safetensors",
-      "[full, galore]; galore.rank = 4; model/model.safetensors",
-      "[full, badam]; badam.switch-interval = 1; model/model.safetensors"})
-  void everyMethodTrainsAQwen3Model(String methods, String settings, String saved) throws IOException {
-    Path config = dir.resolve("qwen3.json");
-    Files.writeString(config, QWEN3_CONFIG);
+  private void initModel(String family) throws IOException {
+    Path config = dir.resolve(family + ".json");
+    Files.writeString(config, CONFIGS.get(family));
     assertThat(peft4j("init-model", "--config", config.toString(), "--out", dir.resolve("model").toString()))
         .as(err.toString()).isZero();
-    assertThat(out.toString()).contains("qwen3, 2 layers, hidden 32, vocabulary 120");
+    assertThat(out.toString()).contains(family + ", 2 layers, hidden 32, vocabulary 120");
+  }
+
+  /** Every built-in method trains a model of each family that init-model made from a config.json, and saves it. */
+  @org.junit.jupiter.params.ParameterizedTest(name = "{1} on {0}")
+  @org.junit.jupiter.params.provider.CsvSource(delimiter = ';', value = {
+      "qwen3; [lora]; lora.use-dora = true; adapter/adapter_model.safetensors",
+      "qwen3; [freeze]; ; model/model.safetensors",
+      "qwen3; [full]; ; model/model.safetensors",
+      "qwen3; [full, galore]; galore.rank = 4; model/model.safetensors",
+      "qwen3; [full, badam]; badam.switch-interval = 1; model/model.safetensors",
+      "phi3; [lora]; lora { use-dora = true, target = [qkv_proj, gate_up_proj] }; adapter/adapter_model.safetensors",
+      "phi3; [freeze]; ; model/model.safetensors",
+      "phi3; [full]; ; model/model.safetensors",
+      "phi3; [full, galore]; galore.rank = 4; model/model.safetensors",
+      "phi3; [full, badam]; badam.switch-interval = 1; model/model.safetensors"})
+  void everyMethodTrainsEachFamily(String family, String methods, String settings, String saved) throws IOException {
+    initModel(family);
     Path run = run(3, methods);
     Files.writeString(run, Files.readString(run) + (settings == null ? "" : settings + "\n"));
 
@@ -127,8 +145,20 @@ class CliTrainTest {
     assertThat(losses).isNotEmpty().allMatch(m -> Double.isFinite(m.get("loss").getAsDouble()));
   }
 
+  /** PEFT has no default LoRA targets for phi3: a run that names none is told the model's linear modules. */
+  @Test
+  void loraOnPhi3WithoutTargetsNamesItsLinearModules() throws IOException {
+    initModel("phi3");
+
+    assertThat(peft4j("validate", run(3, "[lora]").toString())).isEqualTo(1);
+
+    assertThat(err.toString()).contains("lora.target", "no module of this phi3 model is named \"q_proj\"",
+        "self_attn.qkv_proj", "mlp.gate_up_proj");
+  }
+
   @org.junit.jupiter.params.ParameterizedTest(name = "{0} on {1}")
-  @org.junit.jupiter.params.provider.CsvSource({"dora, llama-tiny", "pissa, llama-tiny", "qwen3-dora, qwen3-tiny"})
+  @org.junit.jupiter.params.provider.CsvSource({"dora, llama-tiny", "pissa, llama-tiny", "qwen3-dora, qwen3-tiny",
+      "phi3-dora, phi3-tiny"})
   void mergeFoldsAPeftAdapterIntoAModelThatGivesTheSameLogits(String adapter, String base) {
     Path merged = dir.resolve("merged");
     Path fixture = dev.peft4j.runtime.testing.Fixtures.path("peft/" + adapter);

@@ -2,6 +2,7 @@ package dev.peft4j.method.freeze;
 
 import dev.peft4j.tck.MethodContract;
 import dev.peft4j.tck.MethodUnderTest;
+import org.junit.jupiter.api.Nested;
 /** The built-in freeze selector keeps the contract: the last decoder layer's MLP and the final norm train. */
 class FreezeContractTest extends MethodContract {
 
@@ -14,5 +15,27 @@ class FreezeContractTest extends MethodContract {
         .ruleNotExercised("needs-layer-count", "the kit model's config.json always states num_hidden_layers")
         .unsupported("module \"attn\" is not in the decoder layers", "freeze.trainable-modules = [attn]")
         .unsupported("asks for 3 layers but the model has 2", "freeze.trainable-layers = -3");
+  }
+
+  /** The same contract on the kit's Qwen3 model (q/k norms, head_dim 16 apart from hidden / heads). */
+  @Nested
+  class OnQwen3 extends MethodContract {
+
+    @Override
+    protected MethodUnderTest method() {
+      // its MLP is Llama's: the same count
+      return FreezeContractTest.this.method().onModel("qwen3");
+    }
+  }
+
+  /** The same contract on the kit's Phi-3 model (fused qkv_proj and gate_up_proj). */
+  @Nested
+  class OnPhi3 extends MethodContract {
+
+    @Override
+    protected MethodUnderTest method() {
+      // gate_up [128, 32] and down [32, 64]: the same count as gate, up and down
+      return FreezeContractTest.this.method().onModel("phi3");
+    }
   }
 }

@@ -3,6 +3,7 @@ package dev.peft4j.method.lora;
 import dev.peft4j.tck.MethodContract;
 import dev.peft4j.tck.MethodUnderTest;
 import dev.peft4j.tck.Promise;
+import org.junit.jupiter.api.Nested;
 
 /** The built-in LoRA keeps the contract: rank 4 on q_proj and v_proj of the kit model. */
 class LoraContractTest extends MethodContract {
@@ -24,5 +25,28 @@ class LoraContractTest extends MethodContract {
         .breaks("pissa-not-on-quantized-base", "lora.init = pissa", "model.quantization = nf4")
         .unsupported("lora.modules-to-save is not implemented yet", "lora.modules-to-save = [lm_head]")
         .unsupported("model is named \"qkv\"", "lora.target = [qkv]");
+  }
+
+  /** The same contract on the kit's Qwen3 model (q/k norms, head_dim 16 apart from hidden / heads). */
+  @Nested
+  class OnQwen3 extends MethodContract {
+
+    @Override
+    protected MethodUnderTest method() {
+      // 2 layers x (q: A 4x32 + B 64x4, v: A 4x32 + B 32x4)
+      return LoraContractTest.this.method().onModel("qwen3").trainableParameters(2 * (4 * 32 + 64 * 4 + 4 * 32 + 32 * 4));
+    }
+  }
+
+  /** The same contract on the kit's Phi-3 model (fused qkv_proj and gate_up_proj). */
+  @Nested
+  class OnPhi3 extends MethodContract {
+
+    @Override
+    protected MethodUnderTest method() {
+      // one adapter over the fused qkv_proj of each layer: A 4x32 + B 64x4
+      return LoraContractTest.this.method().onModel("phi3").settings("lora.target = [qkv_proj]")
+          .trainableParameters(2 * (4 * 32 + 64 * 4));
+    }
   }
 }

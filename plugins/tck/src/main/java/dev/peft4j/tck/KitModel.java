@@ -37,6 +37,9 @@ import org.apiguardian.api.API;
  * and {@code k_norm} [16]: {@code q_proj} [64, 32], {@code k_proj} and {@code v_proj} [32, 32], {@code o_proj}
  * [32, 64]. 31,200 parameters.
  *
+ * <p>{@code phi3}: the {@code llama} sizes with fused {@code qkv_proj} [64, 32] and {@code gate_up_proj} [128, 32]:
+ * 24,992 parameters, as {@code llama}.
+ *
  * <p>Weights are N(0, 0.2²) (norms 1), so that the logits spread (their standard deviation is about 1) and a small
  * change of the model shows in them.
  */
@@ -51,7 +54,7 @@ public final class KitModel {
   public static final int VOCAB = 100;
   public static final long SEED = 1234;
   /** The model types the kit can build its model as. */
-  public static final List<String> MODEL_TYPES = List.of("llama", "qwen3");
+  public static final List<String> MODEL_TYPES = List.of("llama", "qwen3", "phi3");
   static final double WEIGHT_STD = 0.2;
 
   /** The kit's input batch: 2 rows of 12 tokens, the second with 3 padding positions at the end. */

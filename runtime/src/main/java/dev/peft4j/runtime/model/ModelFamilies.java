@@ -6,6 +6,7 @@ import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import dev.peft4j.api.model.ModelInfo;
 import dev.peft4j.runtime.model.llama.LlamaFamily;
+import dev.peft4j.runtime.model.phi3.Phi3Family;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -25,7 +26,7 @@ import java.util.TreeSet;
 public final class ModelFamilies {
 
   /** The families built into the runtime. */
-  public static final ModelFamilies BUILT_IN = new ModelFamilies(List.of(new LlamaFamily()));
+  public static final ModelFamilies BUILT_IN = new ModelFamilies(List.of(new LlamaFamily(), new Phi3Family()));
 
   private final Map<String, ModelFamily> byType;
 

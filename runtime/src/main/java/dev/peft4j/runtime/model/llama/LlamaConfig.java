@@ -1,10 +1,14 @@
 package dev.peft4j.runtime.model.llama;
 
-import com.google.gson.Gson;
-import com.google.gson.GsonBuilder;
-import com.google.gson.JsonElement;
+import static dev.peft4j.runtime.model.ConfigFields.bool;
+import static dev.peft4j.runtime.model.ConfigFields.integer;
+import static dev.peft4j.runtime.model.ConfigFields.number;
+import static dev.peft4j.runtime.model.ConfigFields.positive;
+import static dev.peft4j.runtime.model.ConfigFields.present;
+import static dev.peft4j.runtime.model.ConfigFields.string;
+
 import com.google.gson.JsonObject;
-import com.google.gson.ToNumberPolicy;
+import dev.peft4j.runtime.model.ConfigFields;
 import dev.peft4j.runtime.model.ModelConfig;
 import dev.peft4j.runtime.model.ModelConfigException;
 import dev.peft4j.runtime.model.ModelFamilies;
@@ -45,34 +49,12 @@ public record LlamaConfig(
     boolean qkNorm,
     Map<String, Object> raw) implements ModelConfig {
 
-  // Numbers stay integers where the file has integers (bos_token_id: 1, not 1.0).
-  private static final Gson GSON = new GsonBuilder().setObjectToNumberStrategy(ToNumberPolicy.LONG_OR_DOUBLE)
-      .setPrettyPrinting().create();
-
   /** Llama 3's frequency-dependent RoPE scaling ({@code rope_type = llama3}). */
   public record RopeScaling(double factor, double lowFreqFactor, double highFreqFactor, int originalMaxPositions) {}
 
   public LlamaConfig {
-    if (hiddenSize <= 0 || numLayers <= 0 || numHeads <= 0 || numKvHeads <= 0 || vocabSize <= 0 || intermediateSize <= 0) {
-      throw new ModelConfigException("config.json: sizes must be positive (hidden_size " + hiddenSize + ", num_hidden_layers "
-          + numLayers + ", num_attention_heads " + numHeads + ", num_key_value_heads " + numKvHeads + ", vocab_size "
-          + vocabSize + ", intermediate_size " + intermediateSize + ")");
-    }
-    if (numHeads % numKvHeads != 0) {
-      throw new ModelConfigException("config.json: num_attention_heads " + numHeads
-          + " is not a multiple of num_key_value_heads " + numKvHeads);
-    }
-    if (headDim <= 0 || maxPositionEmbeddings <= 0) {
-      throw new ModelConfigException("config.json: sizes must be positive (head_dim " + headDim
-          + ", max_position_embeddings " + maxPositionEmbeddings + ")");
-    }
-    if (!(rmsNormEps > 0) || !Double.isFinite(rmsNormEps) || !(ropeTheta > 0) || !Double.isFinite(ropeTheta)) {
-      throw new ModelConfigException("config.json: rms_norm_eps (" + rmsNormEps + ") and rope_theta (" + ropeTheta
-          + ") must be positive finite numbers");
-    }
-    if (headDim % 2 != 0) {
-      throw new ModelConfigException("config.json: the head dimension " + headDim + " must be even for rotary embeddings");
-    }
+    ConfigFields.checkSizes(hiddenSize, intermediateSize, numLayers, numHeads, numKvHeads, headDim, vocabSize,
+        maxPositionEmbeddings, rmsNormEps, ropeTheta);
     raw = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(raw));
   }
 
@@ -87,17 +69,9 @@ public record LlamaConfig(
 
   /** {@code json}, the contents of {@code file}, read strictly; a problem names the file. */
   static LlamaConfig parse(JsonObject json, Path file) {
-    try {
-      return fromJson(json, file);
-    } catch (RuntimeException e) {
-      if (e instanceof ModelConfigException m) {
-        throw new ModelConfigException(file + ": " + m.getMessage().replaceFirst("^config.json: ", ""));
-      }
-      throw new ModelConfigException(file + " is not a valid model config: " + e.getMessage());
-    }
+    return ConfigFields.parse(json, file, LlamaConfig::fromJson);
   }
 
-  @SuppressWarnings("unchecked")
   static LlamaConfig fromJson(JsonObject json, Path file) {
     String type = string(json, "model_type");
     if (!LlamaFamily.TYPES.contains(type)) {
@@ -148,7 +122,7 @@ public record LlamaConfig(
     if (type.equals("mistral") && present(json, "sliding_window") && integer(json, "sliding_window") < 1) {
       throw new ModelConfigException("sliding_window must be a positive integer or null, got " + json.get("sliding_window"));
     }
-    Map<String, Object> raw = GSON.fromJson(json, LinkedHashMap.class);
+    Map<String, Object> raw = ConfigFields.raw(json);
     return new LlamaConfig(type, hidden, integer(json, "intermediate_size"),
         integer(json, "num_hidden_layers"), heads, kvHeads, headDim, integer(json, "vocab_size"),
         present(json, "max_position_embeddings") ? integer(json, "max_position_embeddings") : 2048,
@@ -157,65 +131,6 @@ public record LlamaConfig(
         scaling,
         bool(json, "tie_word_embeddings"),
         bias, llamaAttentionBias && !type.equals("qwen2"), mlpBias, qwen3, raw);
-  }
-
-  private static boolean present(JsonObject json, String key) {
-    return json.has(key) && !json.get(key).isJsonNull();
-  }
-
-  private static JsonElement required(JsonObject json, String prefix, String key) {
-    if (!present(json, key)) {
-      throw new ModelConfigException(prefix + key + " is missing: a Llama-family config.json (as transformers writes it) "
-          + "states it; is model.path the model's folder, and is its config.json complete?");
-    }
-    return json.get(key);
-  }
-
-  private static String string(JsonObject json, String key) {
-    JsonElement value = required(json, "", key);
-    if (!value.isJsonPrimitive() || !value.getAsJsonPrimitive().isString()) {
-      throw new ModelConfigException(key + " must be a string, got " + value);
-    }
-    return value.getAsString();
-  }
-
-  private static int integer(JsonObject json, String key) {
-    JsonElement value = required(json, "", key);
-    if (!value.isJsonPrimitive() || !value.getAsJsonPrimitive().isNumber()) {
-      throw new ModelConfigException(key + " must be an integer, got " + value);
-    }
-    double number = value.getAsDouble();
-    if (number != Math.rint(number) || Math.abs(number) > Integer.MAX_VALUE) {
-      throw new ModelConfigException(key + " must be an integer, got " + value);
-    }
-    return (int) number;
-  }
-
-  private static double number(JsonObject json, String prefix, String key) {
-    JsonElement value = required(json, prefix, key);
-    if (!value.isJsonPrimitive() || !value.getAsJsonPrimitive().isNumber()) {
-      throw new ModelConfigException(prefix + key + " must be a number, got " + value);
-    }
-    return value.getAsDouble();
-  }
-
-  private static double positive(JsonObject json, String prefix, String key) {
-    double value = number(json, prefix, key);
-    if (!(value > 0) || !Double.isFinite(value)) {
-      throw new ModelConfigException(prefix + key + " must be a positive finite number, got " + json.get(key));
-    }
-    return value;
-  }
-
-  private static boolean bool(JsonObject json, String key) {
-    if (!present(json, key)) {
-      return false;
-    }
-    JsonElement value = json.get(key);
-    if (!value.isJsonPrimitive() || !value.getAsJsonPrimitive().isBoolean()) {
-      throw new ModelConfigException(key + " must be true or false, got " + value);
-    }
-    return value.getAsBoolean();
   }
 
   /**
@@ -246,6 +161,6 @@ public record LlamaConfig(
     out.put("rope_theta", ropeTheta);
     out.put("tie_word_embeddings", tieWordEmbeddings);
     out.put("torch_dtype", torchDtype);
-    return GSON.toJson(out);
+    return ConfigFields.toJson(out);
   }
 }

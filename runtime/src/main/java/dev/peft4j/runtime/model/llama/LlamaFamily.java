@@ -11,6 +11,7 @@ import dev.peft4j.runtime.model.CausalLm;
 import dev.peft4j.runtime.model.ModelConfig;
 import dev.peft4j.runtime.model.ModelFamily;
 import dev.peft4j.runtime.model.ModelSizes;
+import dev.peft4j.runtime.model.PreNormDecoderLayer;
 import dev.peft4j.runtime.model.WeightSource;
 import dev.peft4j.runtime.nn.Precision;
 import dev.peft4j.runtime.plan.Workload;
@@ -126,38 +127,18 @@ public final class LlamaFamily implements ModelFamily {
     linears.add(new LinearShape(name, in, out, bias, layer, quantized));
   }
 
-  /**
-   * What autograd saves in one decoder layer (c bytes a value of the compute dtype; T tokens; hidden h, intermediate
-   * i, H query and K key/value heads of size d, q = H·d, k = K·d), as measured with transformers' saved-tensor hooks
-   * on the same layer: the float32 input each RMSNorm squares (in fp32 the first norm's is the layer's input, kept
-   * anyway); scaled_dot_product_attention's queries and output and its keys and values repeated to H heads (K's when
-   * K = H), and its float32 log-sum-exp per head and token; SwiGLU's gate, up and silu(gate) (3·c·T·i); and one more
-   * hidden-sized tensor the hooks show. When the layer's own weights train, also the inputs of its products (the norms'
-   * outputs, the merged heads, the MLP's product) and the norms' normalised values.
-   */
+  /** {@link PreNormDecoderLayer#savedBytes}, and Qwen3's q/k norms. */
   @Override
   public long layerActivations(ModelConfig config, Workload work, boolean trained) {
-    long c = work.precision().storedBytes();
-    long t = work.tokens();
-    long h = config.hiddenSize();
-    long i = config.intermediateSize();
-    long q = (long) config.numHeads() * config.headDim();
-    long k = (long) config.numKvHeads() * config.headDim();
-    boolean bf16 = c != FLOAT32;
-    long norms = (bf16 ? 2 : 1) * FLOAT32 * t * h;
-    long repeated = config.numKvHeads() < config.numHeads() ? q : k;
-    long attention = 2 * c * t * q + 2 * c * t * repeated + FLOAT32 * t * config.numHeads();
-    long mlp = 3 * c * t * i;
-    long unexplained = c * t * h;
-    LlamaConfig llama = (LlamaConfig) config;
+    long layer = PreNormDecoderLayer.savedBytes(config, work, trained);
+    if (!((LlamaConfig) config).qkNorm()) {
+      return layer;
+    }
     // Qwen3's per-head norms, priced as the hidden ones by analogy (not measured): their float32 inputs, and their
     // normalised values when the layer trains.
-    long qkNorms = llama.qkNorm() ? (bf16 ? 2 : 1) * FLOAT32 * t * (q + k) : 0;
-    long frozen = norms + qkNorms + attention + mlp + unexplained;
-    if (!trained) {
-      return frozen;
-    }
-    return frozen + 2 * c * t * h + c * t * q + c * t * i + 2 * c * t * h + (llama.qkNorm() ? c * t * (q + k) : 0);
+    long c = work.precision().storedBytes();
+    long qk = work.tokens() * ((long) config.numHeads() + config.numKvHeads()) * config.headDim();
+    return layer + (c != FLOAT32 ? 2 : 1) * FLOAT32 * qk + (trained ? c * qk : 0);
   }
 
   /** PEFT's defaults for llama, mistral, qwen2 and qwen3: the query and value projections. */

@@ -58,7 +58,7 @@ public class ReferenceFixturesTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {Fixtures.LLAMA, Fixtures.QWEN2, Fixtures.QWEN3, Fixtures.LLAMA3})
+  @ValueSource(strings = {Fixtures.LLAMA, Fixtures.QWEN2, Fixtures.QWEN3, Fixtures.PHI3, Fixtures.LLAMA3})
   void everyTensorOfATinyModelHasTheNameShapeAndValuesItsConfigAndPythonSay(String model) {
     Path folder = Fixtures.path(model);
     JsonObject config = Fixtures.json(folder.resolve("config.json"));
@@ -113,7 +113,7 @@ public class ReferenceFixturesTest {
   @Test
   void theFixturesAreSmallAndSayHowTheyWereMade() throws Exception {
     assertThat(Files.readString(Fixtures.path("README.md"))).contains("make_fixtures.py", "transformers");
-    for (String model : new String[] {Fixtures.LLAMA, Fixtures.QWEN2, Fixtures.QWEN3, Fixtures.LLAMA3}) {
+    for (String model : new String[] {Fixtures.LLAMA, Fixtures.QWEN2, Fixtures.QWEN3, Fixtures.PHI3, Fixtures.LLAMA3}) {
       JsonObject expected = Fixtures.json(Fixtures.path(model).resolve("expected.json"));
       JsonArray shape = expected.getAsJsonArray("shape");
       assertThat(expected.getAsJsonArray("logits").size())
@@ -123,7 +123,7 @@ public class ReferenceFixturesTest {
     }
   }
 
-  /** The Hugging Face names and shapes of a Llama-family model (Llama, Mistral, Qwen2, Qwen3) of this config.json. */
+  /** The Hugging Face names and shapes of a Llama-family model (Llama, Mistral, Qwen2, Qwen3) or a Phi-3 of this config.json. */
   public static Map<String, long[]> expectedShapes(JsonObject config) {
     long hidden = config.get("hidden_size").getAsLong();
     long intermediate = config.get("intermediate_size").getAsLong();
@@ -136,6 +136,20 @@ public class ReferenceFixturesTest {
     boolean qkvBias = type.equals("qwen2") || attentionBias;
     Map<String, long[]> shapes = new LinkedHashMap<>();
     shapes.put("model.embed_tokens.weight", new long[] {vocab, hidden});
+    if (type.equals("phi3")) {
+      for (int i = 0; i < config.get("num_hidden_layers").getAsInt(); i++) {
+        String layer = "model.layers." + i + ".";
+        shapes.put(layer + "input_layernorm.weight", new long[] {hidden});
+        shapes.put(layer + "post_attention_layernorm.weight", new long[] {hidden});
+        shapes.put(layer + "self_attn.qkv_proj.weight", new long[] {(heads + 2 * kvHeads) * headDim, hidden});
+        shapes.put(layer + "self_attn.o_proj.weight", new long[] {hidden, heads * headDim});
+        shapes.put(layer + "mlp.gate_up_proj.weight", new long[] {2 * intermediate, hidden});
+        shapes.put(layer + "mlp.down_proj.weight", new long[] {hidden, intermediate});
+      }
+      shapes.put("model.norm.weight", new long[] {hidden});
+      shapes.put("lm_head.weight", new long[] {vocab, hidden});
+      return shapes;
+    }
     for (int i = 0; i < config.get("num_hidden_layers").getAsInt(); i++) {
       String layer = "model.layers." + i + ".";
       shapes.put(layer + "input_layernorm.weight", new long[] {hidden});

@@ -1,4 +1,4 @@
-package dev.peft4j.runtime.model.llama;
+package dev.peft4j.runtime.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -8,8 +8,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
-import dev.peft4j.runtime.model.CausalLm;
-import dev.peft4j.runtime.model.ModelFiles;
 import dev.peft4j.runtime.nn.Precision;
 import dev.peft4j.runtime.testing.Fixtures;
 import java.nio.file.Path;
@@ -38,7 +36,7 @@ class TransformersBf16LogitsTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {Fixtures.LLAMA, Fixtures.QWEN2, Fixtures.QWEN3, Fixtures.LLAMA3})
+  @ValueSource(strings = {Fixtures.LLAMA, Fixtures.QWEN2, Fixtures.QWEN3, Fixtures.PHI3, Fixtures.LLAMA3})
   void bf16LogitsMatchTransformersInBf16(String fixture) {
     Path folder = Fixtures.path(fixture);
     JsonObject expected = Fixtures.json(folder.resolve("expected-bf16.json"));
