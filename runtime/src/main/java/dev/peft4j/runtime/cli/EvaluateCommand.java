@@ -29,7 +29,7 @@ final class EvaluateCommand extends ModelCommand {
   @Option(names = "--max-new-tokens", defaultValue = "16", description = "Default ${DEFAULT-VALUE}.")
   int maxNewTokens;
 
-  @Option(names = "--batch-size", defaultValue = "" + Evaluation.DEFAULT_BATCH_SIZE,
+  @Option(names = "--batch-size", defaultValue = "" + Evaluation.DEFAULT_BATCH_SIZE, paramLabel = "N",
       description = "Prompts decoded together (default ${DEFAULT-VALUE}).")
   int batchSize;
 

@@ -196,10 +196,12 @@ public abstract class DecoderModel extends Module implements CausalLm {
     private final NDManager manager;
     private final NDManager cacheManager;
     private final KeyValueCache[] caches;
-    /** Each row's mask over the places fed so far. */
+    /** Each row's mask over the cached places: every place fed so far, or the window's last ones. */
     private int[][] keyMask;
     /** Each row's real tokens so far. */
     private final int[] real;
+    /** Places fed so far. */
+    private int fed;
 
     CachedDecoding(NDManager manager, int batch) {
       if (batch < 1) {
@@ -217,7 +219,7 @@ public abstract class DecoderModel extends Module implements CausalLm {
 
     @Override
     public int length() {
-      return keyMask[0].length;
+      return fed;
     }
 
     @Override
@@ -228,7 +230,7 @@ public abstract class DecoderModel extends Module implements CausalLm {
             + "their mask, not " + ids.length + " rows of " + (ids.length == 0 ? 0 : ids[0].length) + " and "
             + mask.length + " mask rows");
       }
-      int fed = length();
+      int cached = keyMask[0].length;
       int count = ids[0].length;
       long[] flat = new long[batch * count];
       int[][] positions = new int[batch][count];
@@ -240,10 +242,10 @@ public abstract class DecoderModel extends Module implements CausalLm {
         }
       }
       for (int b = 0; b < batch; b++) {
-        keys[b] = Arrays.copyOf(keyMask[b], fed + count);
+        keys[b] = Arrays.copyOf(keyMask[b], cached + count);
         for (int t = 0; t < count; t++) {
           flat[b * count + t] = ids[b][t];
-          keys[b][fed + t] = mask[b][t];
+          keys[b][cached + t] = mask[b][t];
           // As transformers' generate: position_ids = cumsum(attention_mask) - 1, pads at 1.
           positions[b][t] = mask[b][t] != 0 ? real[b]++ : 1;
         }
@@ -253,12 +255,23 @@ public abstract class DecoderModel extends Module implements CausalLm {
       JniUtils.setGradMode(false);
       try (NDScope scope = new NDScope()) {
         Stages stages = new Stages(rotary.cosSin(manager, positions),
-            Attention.of(manager, keys, count, fed + count, slidingWindow, attentionScale()), caches);
+            Attention.of(manager, keys, count, cached + count, slidingWindow, attentionScale()), caches);
         NDArray h = Tensors.of(manager, flat, new Shape(batch, count));
         for (int stage = 0; stage < stageCount() - 1; stage++) {
           h = stages.forward(stage, h);
         }
         NDArray logits = TorchOps.get().toFloat32(stages.forward(stageCount() - 1, h.get(new NDIndex(":, -1"))));
+        fed += count;
+        if (slidingWindow > 0 && keyMask[0].length > slidingWindow - 1) {
+          // A later query sees its own place and the window - 1 before it: older places are never seen again.
+          // The mask is cut as the keys are, so that places keep their distances (all the mask depends on).
+          for (KeyValueCache cache : caches) {
+            cache.keepLast(slidingWindow - 1);
+          }
+          for (int b = 0; b < batch; b++) {
+            keyMask[b] = Arrays.copyOfRange(keyMask[b], keyMask[b].length - (slidingWindow - 1), keyMask[b].length);
+          }
+        }
         float[] values = logits.toFloatArray();
         int vocab = (int) logits.getShape().get(1);
         float[][] rows = new float[batch][];

@@ -3,11 +3,13 @@ package dev.peft4j.runtime.nn;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
 
 /**
  * One attention layer's rotated keys and values of every place a decoding session has fed, {@code [B, kvHeads, S,
- * headDim]} in the compute dtype, as transformers' {@code DynamicCache} holds them. They belong to the session's
- * manager and outlive the scope of the step that made them; the step's own arrays do not.
+ * headDim]} in the compute dtype, as transformers' {@code DynamicCache} holds them (with a sliding window, only the
+ * places a later query can still see). They belong to the session's manager and outlive the scope of the step that
+ * made them; the step's own arrays do not.
  */
 public final class KeyValueCache {
 
@@ -33,5 +35,24 @@ public final class KeyValueCache {
     keys = allKeys;
     values = allValues;
     return new NDArray[] {allKeys, allValues};
+  }
+
+  /** Drops all but the last {@code places} places (those a sliding window can still show a later query). */
+  public void keepLast(int places) {
+    long length = keys == null ? 0 : keys.getShape().get(2);
+    if (length <= places) {
+      return;
+    }
+    NDArray keptKeys = places == 0 ? null : keys.get(new NDIndex(":, :, {}:", length - places));
+    NDArray keptValues = places == 0 ? null : values.get(new NDIndex(":, :, {}:", length - places));
+    if (places > 0) {
+      NDScope.unregister(keptKeys, keptValues);
+      keptKeys.attach(manager);
+      keptValues.attach(manager);
+    }
+    keys.close();
+    values.close();
+    keys = keptKeys;
+    values = keptValues;
   }
 }

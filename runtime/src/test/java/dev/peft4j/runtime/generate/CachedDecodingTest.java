@@ -9,12 +9,16 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
+import com.google.gson.JsonParser;
 import dev.peft4j.runtime.model.CausalLm;
 import dev.peft4j.runtime.model.DecodingSession;
+import dev.peft4j.runtime.model.ModelConfig;
+import dev.peft4j.runtime.model.ModelFamilies;
 import dev.peft4j.runtime.model.ModelFiles;
 import dev.peft4j.runtime.model.TinyModels;
 import dev.peft4j.runtime.nn.Precision;
 import dev.peft4j.runtime.testing.Fixtures;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -51,6 +55,26 @@ class CachedDecodingTest {
       assertThat(generator.generate(prompt, NO_EOS, Generator.Sampling.greedy(12)))
           .as("%s after %s", fixture, Arrays.toString(prompt))
           .containsExactly(recomputing(model, prompt, 12));
+    }
+  }
+
+  /**
+   * The cache keeps only the window's last places; down to a window of 1 (a place sees only itself), a batch with
+   * left padding decodes as the forward pass over each whole sequence.
+   */
+  @ParameterizedTest
+  @ValueSource(ints = {1, 2, 5})
+  void aSlidingWindowDecodesAsTheForwardPass(int window) {
+    ModelConfig config = ModelFamilies.BUILT_IN.of("mistral").orElseThrow().config(JsonParser.parseString("""
+        {"model_type": "mistral", "hidden_size": 16, "intermediate_size": 32, "num_hidden_layers": 2,
+         "num_attention_heads": 4, "num_key_value_heads": 2, "vocab_size": 40, "max_position_embeddings": 64,
+         "rms_norm_eps": 1e-6, "rope_theta": 10000.0, "sliding_window": %d}
+        """.formatted(window)).getAsJsonObject(), Path.of("test"));
+    CausalLm model = TinyModels.random(manager, config, 9);
+    int[][] prompts = {{5, 17, 33, 3, 22, 8, 11}, {12, 7}};
+    List<int[]> batched = new Generator(model, manager).generate(List.of(prompts), NO_EOS, Generator.Sampling.greedy(10));
+    for (int r = 0; r < prompts.length; r++) {
+      assertThat(batched.get(r)).as("window %d, row %d", window, r).containsExactly(recomputing(model, prompts[r], 10));
     }
   }
 
