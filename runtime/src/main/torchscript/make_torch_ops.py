@@ -108,6 +108,44 @@ class TorchOps(torch.nn.Module):
                                               scale=float(scale.item()))
 
     @torch.jit.export
+    def softcapped_attention(self, q: Tensor, k: Tensor, v: Tensor, allowed: Tensor, scale: Tensor,
+                             softcap: Tensor) -> Tensor:
+        """Gemma 2's eager attention: scores (q·kᵀ · scale) soft-capped as tanh(scores / cap) · cap, the keys
+        `allowed` ([B, 1, T, S], bool) does not allow hidden, softmax in float32, the result in q's dtype. The fused
+        kernel has no soft-cap, so the scores are held."""
+        groups = q.size(1) // k.size(1)
+        cap = float(softcap.item())
+        scores = torch.matmul(q, repeat_kv(k, groups).transpose(2, 3)) * float(scale.item())
+        scores = torch.tanh(scores / cap) * cap
+        scores = scores.masked_fill(allowed.logical_not(), float("-inf"))
+        weights = F.softmax(scores, dim=-1, dtype=torch.float32).to(q.dtype)
+        return torch.matmul(weights, repeat_kv(v, groups))
+
+    @torch.jit.export
+    def softcap(self, x: Tensor, cap: Tensor) -> Tensor:
+        """Gemma 2's final-logit soft-cap, tanh(x / cap) · cap, in x's dtype."""
+        c = float(cap.item())
+        return torch.tanh(x / c) * c
+
+    @torch.jit.export
+    def gemma_rms_norm(self, x: Tensor, weight: Tensor, eps: Tensor) -> Tensor:
+        """Gemma's RMSNorm: x / rms(x) · (1 + w), all in float32 (where Llama casts before the weight), the result
+        in x's dtype."""
+        h = x.to(torch.float32)
+        h = h * torch.rsqrt(h.pow(2).mean(-1, keepdim=True) + eps)
+        return (h * (1.0 + weight.to(torch.float32))).to(x.dtype)
+
+    @torch.jit.export
+    def gelu_tanh_mul(self, gate: Tensor, up: Tensor) -> Tensor:
+        """GeGLU's gelu_pytorch_tanh(gate) · up."""
+        return F.gelu(gate, approximate="tanh") * up
+
+    @torch.jit.export
+    def scale_by(self, x: Tensor, factor: Tensor) -> Tensor:
+        """x times `factor` (float32, 0-d) rounded to x's dtype first, as Gemma scales its embeddings."""
+        return x * factor.to(x.dtype)
+
+    @torch.jit.export
     def linear(self, x: Tensor, weight: Tensor, bias: Tensor) -> Tensor:
         """torch.nn.Linear with a bias: the bias is added inside the matrix product, before its one rounding."""
         return F.linear(x, weight, bias)

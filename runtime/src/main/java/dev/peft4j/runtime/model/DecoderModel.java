@@ -20,8 +20,11 @@ import dev.peft4j.runtime.nn.Tensors;
 import dev.peft4j.runtime.nn.TorchOps;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.OptionalInt;
+import java.util.function.Function;
 import java.util.function.IntFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -38,30 +41,50 @@ public abstract class DecoderModel extends Module implements CausalLm {
   private final ModelConfig config;
   private final Precision precision;
   private final RotaryEmbedding rotary;
-  private final int slidingWindow;
+  /** Each layer's sliding window: a query sees its own place and the {@code window − 1} before it; 0 for none. */
+  private final int[] windows;
 
   /**
+   * A model whose layers all have one sliding window (0 for none) and whose final norm is Llama's RMSNorm.
+   *
    * @param rotary the rotary embedding of a head
-   * @param slidingWindow a query sees its own place and the {@code slidingWindow − 1} before it; 0 for no window
    * @param layer the decoder layer of each index, named {@code model.layers.N.} in {@code weights}
    */
   protected DecoderModel(ModelConfig config, Precision precision, WeightSource weights, double rmsNormEps,
       RotaryEmbedding rotary, int slidingWindow, IntFunction<DecoderLayer> layer) {
+    this(config, precision, weights, name -> new RmsNorm(weights.get(name, config.hiddenSize()), rmsNormEps, precision),
+        rotary, windows(config.numLayers(), slidingWindow), layer);
+  }
+
+  /**
+   * @param norm the final norm of the weight named so
+   * @param windows each layer's sliding window, 0 for none
+   */
+  protected DecoderModel(ModelConfig config, Precision precision, WeightSource weights, Function<String, RmsNorm> norm,
+      RotaryEmbedding rotary, int[] windows, IntFunction<DecoderLayer> layer) {
+    if (windows.length != config.numLayers()) {
+      throw new IllegalArgumentException(windows.length + " windows for " + config.numLayers() + " layers");
+    }
     this.config = config;
     this.precision = precision;
     this.rotary = rotary;
-    this.slidingWindow = slidingWindow;
+    this.windows = windows.clone();
     List<DecoderLayer> layers = new ArrayList<>();
     Embedding embed = new Embedding(weights.get("model.embed_tokens.weight", config.vocabSize(), config.hiddenSize()),
         precision);
     for (int i = 0; i < config.numLayers(); i++) {
       layers.add(layer.apply(i));
     }
-    add("model", new Decoder(embed, new ModuleList(layers),
-        new RmsNorm(weights.get("model.norm.weight", config.hiddenSize()), rmsNormEps, precision)));
+    add("model", new Decoder(embed, new ModuleList(layers), norm.apply("model.norm.weight")));
     if (!config.tieWordEmbeddings()) {
       add("lm_head", linear(weights, "lm_head", config.vocabSize(), config.hiddenSize(), false, precision));
     }
+  }
+
+  private static int[] windows(int layers, int window) {
+    int[] windows = new int[layers];
+    Arrays.fill(windows, window);
+    return windows;
   }
 
   /** The decoder stack, named {@code model} as in transformers. */
@@ -114,13 +137,33 @@ public abstract class DecoderModel extends Module implements CausalLm {
   public Stages stages(NDArray inputIds, int[][] attentionMask) {
     NDManager manager = inputIds.getManager();
     int length = (int) inputIds.getShape().get(1);
-    return new Stages(rotary.cosSin(manager, length),
-        Attention.of(manager, attentionMask, length, length, slidingWindow, attentionScale()), null);
+    Map<Integer, Attention> byWindow = new HashMap<>();
+    Attention[] attention = new Attention[windows.length];
+    for (int i = 0; i < windows.length; i++) {
+      attention[i] = byWindow.computeIfAbsent(windows[i],
+          w -> Attention.of(manager, attentionMask, length, length, w, attentionScale(), attentionSoftcap()));
+    }
+    return new Stages(rotary.cosSin(manager, length), attention, null);
   }
 
   /** The factor on the attention scores: 1/√head_dim. */
   protected float attentionScale() {
     return (float) (1 / Math.sqrt(config.headDim()));
+  }
+
+  /** A soft-cap on the attention scores ({@link Attention}); 0 for none. */
+  protected float attentionSoftcap() {
+    return 0;
+  }
+
+  /** The embeddings of the ids as the first layer reads them: as looked up, unless a family scales them. */
+  protected NDArray scaleEmbeddings(NDArray embeddings) {
+    return embeddings;
+  }
+
+  /** The logits as the model gives them: the head's output, unless a family caps them. */
+  protected NDArray capLogits(NDArray logits) {
+    return logits;
   }
 
   @Override
@@ -152,11 +195,12 @@ public abstract class DecoderModel extends Module implements CausalLm {
   public final class Stages implements ModelStages {
 
     private final NDArray[] cosSin;
-    private final Attention attention;
+    /** Each layer's (layers of one window share one). */
+    private final Attention[] attention;
     /** Each layer's cache when decoding with one, else null. */
     private final KeyValueCache[] caches;
 
-    private Stages(NDArray[] cosSin, Attention attention, KeyValueCache[] caches) {
+    private Stages(NDArray[] cosSin, Attention[] attention, KeyValueCache[] caches) {
       this.cosSin = cosSin;
       this.attention = attention;
       this.caches = caches;
@@ -171,17 +215,18 @@ public abstract class DecoderModel extends Module implements CausalLm {
     public NDArray forward(int stage, NDArray input) {
       Module decoder = child("model");
       if (stage == 0) {
-        return ((Embedding) decoder.child("embed_tokens")).forward(input);
+        return scaleEmbeddings(((Embedding) decoder.child("embed_tokens")).forward(input));
       }
       if (stage <= config.numLayers()) {
         return ((DecoderLayer) ((ModuleList) decoder.child("layers")).get(stage - 1))
-            .forward(input, cosSin[0], cosSin[1], attention, caches == null ? null : caches[stage - 1]);
+            .forward(input, cosSin[0], cosSin[1], attention[stage - 1], caches == null ? null : caches[stage - 1]);
       }
       NDArray h = ((RmsNorm) decoder.child("norm")).forward(input);
       if (config.tieWordEmbeddings()) {
-        return h.matMul(precision.compute(((Embedding) decoder.child("embed_tokens")).weight().data()).transpose());
+        return capLogits(
+            h.matMul(precision.compute(((Embedding) decoder.child("embed_tokens")).weight().data()).transpose()));
       }
-      return ((LinearLayer) DecoderModel.this.child("lm_head")).forward(h);
+      return capLogits(((LinearLayer) DecoderModel.this.child("lm_head")).forward(h));
     }
 
     @Override
@@ -196,7 +241,7 @@ public abstract class DecoderModel extends Module implements CausalLm {
     private final NDManager manager;
     private final NDManager cacheManager;
     private final KeyValueCache[] caches;
-    /** Each row's mask over the cached places: every place fed so far, or the window's last ones. */
+    /** Each row's mask over every place fed so far (a windowed layer's cache holds only the last of them). */
     private int[][] keyMask;
     /** Each row's real tokens so far. */
     private final int[] real;
@@ -230,7 +275,6 @@ public abstract class DecoderModel extends Module implements CausalLm {
             + "their mask, not " + ids.length + " rows of " + (ids.length == 0 ? 0 : ids[0].length) + " and "
             + mask.length + " mask rows");
       }
-      int cached = keyMask[0].length;
       int count = ids[0].length;
       long[] flat = new long[batch * count];
       int[][] positions = new int[batch][count];
@@ -242,10 +286,10 @@ public abstract class DecoderModel extends Module implements CausalLm {
         }
       }
       for (int b = 0; b < batch; b++) {
-        keys[b] = Arrays.copyOf(keyMask[b], cached + count);
+        keys[b] = Arrays.copyOf(keyMask[b], fed + count);
         for (int t = 0; t < count; t++) {
           flat[b * count + t] = ids[b][t];
-          keys[b][cached + t] = mask[b][t];
+          keys[b][fed + t] = mask[b][t];
           // As transformers' generate: position_ids = cumsum(attention_mask) - 1, pads at 1.
           positions[b][t] = mask[b][t] != 0 ? real[b]++ : 1;
         }
@@ -254,22 +298,31 @@ public abstract class DecoderModel extends Module implements CausalLm {
       boolean gradMode = JniUtils.isGradMode();
       JniUtils.setGradMode(false);
       try (NDScope scope = new NDScope()) {
-        Stages stages = new Stages(rotary.cosSin(manager, positions),
-            Attention.of(manager, keys, count, cached + count, slidingWindow, attentionScale()), caches);
+        Map<Integer, Attention> byWindow = new HashMap<>();
+        Attention[] attention = new Attention[windows.length];
+        for (int i = 0; i < windows.length; i++) {
+          attention[i] = byWindow.computeIfAbsent(windows[i], w -> {
+            // A windowed layer's cache holds the window's last w - 1 places (fewer at first); its mask is cut alike,
+            // so that places keep their distances (all the mask depends on).
+            int cached = w > 0 ? Math.min(fed, w - 1) : fed;
+            int[][] rows = new int[batch][];
+            for (int b = 0; b < batch; b++) {
+              rows[b] = Arrays.copyOfRange(keys[b], fed - cached, fed + count);
+            }
+            return Attention.of(manager, rows, count, cached + count, w, attentionScale(), attentionSoftcap());
+          });
+        }
+        Stages stages = new Stages(rotary.cosSin(manager, positions), attention, caches);
         NDArray h = Tensors.of(manager, flat, new Shape(batch, count));
         for (int stage = 0; stage < stageCount() - 1; stage++) {
           h = stages.forward(stage, h);
         }
         NDArray logits = TorchOps.get().toFloat32(stages.forward(stageCount() - 1, h.get(new NDIndex(":, -1"))));
         fed += count;
-        if (slidingWindow > 0 && keyMask[0].length > slidingWindow - 1) {
-          // A later query sees its own place and the window - 1 before it: older places are never seen again.
-          // The mask is cut as the keys are, so that places keep their distances (all the mask depends on).
-          for (KeyValueCache cache : caches) {
-            cache.keepLast(slidingWindow - 1);
-          }
-          for (int b = 0; b < batch; b++) {
-            keyMask[b] = Arrays.copyOfRange(keyMask[b], keyMask[b].length - (slidingWindow - 1), keyMask[b].length);
+        for (int i = 0; i < windows.length; i++) {
+          if (windows[i] > 0) {
+            // A later query sees its own place and the window - 1 before it: older places are never seen again.
+            caches[i].keepLast(windows[i] - 1);
           }
         }
         float[] values = logits.toFloatArray();

@@ -19,10 +19,13 @@ public final class Attention {
   /** Null for plain causal attention. */
   private final NDArray allowed;
   private final NDArray scale;
+  /** Gemma 2's soft-cap on the scores; null for none. */
+  private final NDArray softcap;
 
-  private Attention(NDArray allowed, NDArray scale) {
+  private Attention(NDArray allowed, NDArray scale, NDArray softcap) {
     this.allowed = allowed;
     this.scale = scale;
+    this.softcap = softcap;
   }
 
   /**
@@ -40,14 +43,24 @@ public final class Attention {
    * @param window a sliding window (a query sees its own place and the {@code window − 1} before it); 0 for none
    */
   public static Attention of(NDManager manager, int[][] keyMask, int queries, int keys, int window, float scale) {
-    if (queries < 1 || queries > keys || window < 0) {
+    return of(manager, keyMask, queries, keys, window, scale, 0);
+  }
+
+  /**
+   * As {@link #of(NDManager, int[][], int, int, int, float)}, with the scores soft-capped as Gemma 2 caps them
+   * ({@code tanh(s / softcap) · softcap}) when {@code softcap} is positive: eager attention, not the fused kernel.
+   */
+  public static Attention of(NDManager manager, int[][] keyMask, int queries, int keys, int window, float scale,
+      float softcap) {
+    if (queries < 1 || queries > keys || window < 0 || !(softcap >= 0)) {
       throw new IllegalArgumentException("attention of " + queries + " queries over " + keys + " keys, window "
-          + window + ": needs 1 ≤ queries ≤ keys and a window ≥ 0");
+          + window + ", soft-cap " + softcap + ": needs 1 ≤ queries ≤ keys, a window ≥ 0 and a soft-cap ≥ 0");
     }
     NDArray scaleArray = Tensors.scalar(manager, scale);
+    NDArray cap = softcap > 0 ? Tensors.scalar(manager, softcap) : null;
     boolean windowed = window > 0 && window < keys;
-    if (queries == keys && !windowed && (keyMask == null || !padded(keyMask))) {
-      return new Attention(null, scaleArray);
+    if (cap == null && queries == keys && !windowed && (keyMask == null || !padded(keyMask))) {
+      return new Attention(null, scaleArray, null);
     }
     int batch = keyMask == null ? 1 : keyMask.length;
     int past = keys - queries;
@@ -67,7 +80,7 @@ public final class Attention {
         }
       }
     }
-    return new Attention(Tensors.owned(manager.create(allowed, new Shape(batch, 1, queries, keys))), scaleArray);
+    return new Attention(Tensors.owned(manager.create(allowed, new Shape(batch, 1, queries, keys))), scaleArray, cap);
   }
 
   private static boolean padded(int[][] attentionMask) {
@@ -86,6 +99,9 @@ public final class Attention {
    * dtype; S is T but when the queries are the last T of S places (a decoding step).
    */
   public NDArray apply(NDArray q, NDArray k, NDArray v) {
+    if (softcap != null) {
+      return TorchOps.get().softcappedAttention(q, k, v, allowed, scale, softcap);
+    }
     return allowed == null ? TorchOps.get().causalAttention(q, k, v, scale)
         : TorchOps.get().maskedAttention(q, k, v, allowed, scale);
   }

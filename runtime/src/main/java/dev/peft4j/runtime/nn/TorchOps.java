@@ -40,7 +40,7 @@ import java.util.Map;
 public final class TorchOps {
 
   private static final String RESOURCE = "torch-ops.pt";
-  private static final List<String> METHODS = List.of("to_bf16", "to_f32", "to_dtype_of", "bf16_from_bytes", "rms_norm", "rope", "linear", "causal_attention", "masked_attention", "silu_mul", "embedding",
+  private static final List<String> METHODS = List.of("to_bf16", "to_f32", "to_dtype_of", "bf16_from_bytes", "rms_norm", "rope", "linear", "causal_attention", "masked_attention", "softcapped_attention", "softcap", "gemma_rms_norm", "gelu_tanh_mul", "scale_by", "silu_mul", "embedding",
       "cross_entropy_sum", "rows", "rows_into_zeros");
 
   private final PtSymbolBlock module;
@@ -143,6 +143,34 @@ public final class TorchOps {
   /** Attention where {@code allowed} ({@code [B, 1, T, S]} BOOLEAN) says which key each query may see. */
   public NDArray maskedAttention(NDArray q, NDArray k, NDArray v, NDArray allowed, NDArray scale) {
     return call("masked_attention", q, k, v, allowed, scale);
+  }
+
+  /**
+   * Gemma 2's eager attention: the scores {@code q·kᵀ · scale} soft-capped as {@code tanh(s / softcap) · softcap},
+   * masked by {@code allowed} ({@code [B, 1, T, S]} BOOLEAN), softmax in float32; the scores are held.
+   */
+  public NDArray softcappedAttention(NDArray q, NDArray k, NDArray v, NDArray allowed, NDArray scale, NDArray softcap) {
+    return call("softcapped_attention", q, k, v, allowed, scale, softcap);
+  }
+
+  /** {@code tanh(x / cap) · cap} in x's dtype ({@code cap} a 0-d float32 array). */
+  public NDArray softcap(NDArray x, NDArray cap) {
+    return call("softcap", x, cap);
+  }
+
+  /** Gemma's RMSNorm: {@code x / rms(x) · (1 + w)}, all in float32, the result in x's dtype. */
+  public NDArray gemmaRmsNorm(NDArray x, NDArray weight, NDArray eps) {
+    return call("gemma_rms_norm", x, weight, eps);
+  }
+
+  /** GeGLU's {@code gelu_pytorch_tanh(gate) · up}. */
+  public NDArray geluTanhMul(NDArray gate, NDArray up) {
+    return call("gelu_tanh_mul", gate, up);
+  }
+
+  /** {@code x · factor}, the 0-d float32 {@code factor} rounded to x's dtype first. */
+  public NDArray scaleBy(NDArray x, NDArray factor) {
+    return call("scale_by", x, factor);
   }
 
   /** {@code x·Wᵀ + b} as {@code torch.nn.Linear} computes it (the bias inside the product: one rounding in bf16). */
