@@ -152,7 +152,7 @@ def check_java_written():
 def main():
     torch.use_deterministic_algorithms(True)
     torch.set_num_threads(1)
-    for name in ("llama-tiny", "qwen2-tiny", "qwen3-tiny", "phi3-tiny", "llama3-tiny", "mistral-tiny"):
+    for name in ("llama-tiny", "qwen2-tiny", "qwen3-tiny", "phi3-tiny", "gemma2-tiny", "llama3-tiny", "mistral-tiny"):
         check_model(FIXTURES / name)
         check_generate(FIXTURES / name)
     check_dtypes()

@@ -18,7 +18,7 @@ import safetensors
 import safetensors.torch
 import torch
 import transformers
-from transformers import LlamaConfig, LlamaForCausalLM, Qwen2Config, Qwen2ForCausalLM, Qwen3Config, Qwen3ForCausalLM, Phi3Config, Phi3ForCausalLM
+from transformers import LlamaConfig, LlamaForCausalLM, Qwen2Config, Qwen2ForCausalLM, Qwen3Config, Qwen3ForCausalLM, Phi3Config, Phi3ForCausalLM, Gemma2Config, Gemma2ForCausalLM
 
 FIXTURES = Path(__file__).resolve().parents[1] / "resources" / "fixtures"
 SEQ_LEN = 9
@@ -190,6 +190,13 @@ MODELS = {
     # Phi-3: fused qkv_proj and gate_up_proj; a sliding window (4) shorter than the batch's 9 places.
     "phi3-tiny": (Phi3Config, Phi3ForCausalLM, 0, torch.float32, None,
                   dict(rope_theta=10000.0, tie_word_embeddings=False, sliding_window=4)),
+    # Gemma 2: (1 + w) norms around attention and feed-forward, GeGLU, embeddings scaled by sqrt(hidden), attention
+    # and final logits soft-capped (caps small enough to bite at these logits), query_pre_attn_scalar 16 apart from
+    # head_dim 8, layers alternating a sliding window of 4 and full attention, tied embeddings.
+    "gemma2-tiny": (Gemma2Config, Gemma2ForCausalLM, 0, torch.float32, None,
+                    dict(rope_theta=10000.0, tie_word_embeddings=True, head_dim=8, query_pre_attn_scalar=16,
+                         sliding_window=4, attn_logit_softcapping=2.0, final_logit_softcapping=3.0,
+                         hidden_activation="gelu_pytorch_tanh")),
     "llama3-tiny": (LlamaConfig, LlamaForCausalLM, 0, torch.bfloat16, "24KB",
                     dict(rope_theta=10000.0, tie_word_embeddings=False,
                          rope_scaling={"rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0,

@@ -5,6 +5,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import dev.peft4j.api.model.ModelInfo;
+import dev.peft4j.runtime.model.gemma2.Gemma2Family;
 import dev.peft4j.runtime.model.llama.LlamaFamily;
 import dev.peft4j.runtime.model.phi3.Phi3Family;
 import java.io.IOException;
@@ -26,7 +27,7 @@ import java.util.TreeSet;
 public final class ModelFamilies {
 
   /** The families built into the runtime. */
-  public static final ModelFamilies BUILT_IN = new ModelFamilies(List.of(new LlamaFamily(), new Phi3Family()));
+  public static final ModelFamilies BUILT_IN = new ModelFamilies(List.of(new LlamaFamily(), new Phi3Family(), new Gemma2Family()));
 
   private final Map<String, ModelFamily> byType;
 

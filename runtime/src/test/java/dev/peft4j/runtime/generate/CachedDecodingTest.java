@@ -47,7 +47,7 @@ class CachedDecodingTest {
   private static final int[][] PROMPTS = {{5, 17, 99, 3, 42, 8, 61}, {12, 7}, {30, 31, 32, 33}};
 
   @ParameterizedTest
-  @ValueSource(strings = {Fixtures.LLAMA, Fixtures.QWEN2, Fixtures.QWEN3, Fixtures.PHI3, Fixtures.LLAMA3, Fixtures.MISTRAL})
+  @ValueSource(strings = {Fixtures.LLAMA, Fixtures.QWEN2, Fixtures.QWEN3, Fixtures.PHI3, Fixtures.GEMMA2, Fixtures.LLAMA3, Fixtures.MISTRAL})
   void cachedGreedyEqualsRecomputingThePrefix(String fixture) {
     CausalLm model = ModelFiles.load(Fixtures.path(fixture), manager);
     Generator generator = new Generator(model, manager);
@@ -79,7 +79,7 @@ class CachedDecodingTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {Fixtures.LLAMA, Fixtures.QWEN2, Fixtures.QWEN3, Fixtures.PHI3, Fixtures.LLAMA3, Fixtures.MISTRAL})
+  @ValueSource(strings = {Fixtures.LLAMA, Fixtures.QWEN2, Fixtures.QWEN3, Fixtures.PHI3, Fixtures.GEMMA2, Fixtures.LLAMA3, Fixtures.MISTRAL})
   void aLeftPaddedBatchEqualsItsPromptsOneByOne(String fixture) {
     CausalLm model = ModelFiles.load(Fixtures.path(fixture), manager);
     Generator generator = new Generator(model, manager);

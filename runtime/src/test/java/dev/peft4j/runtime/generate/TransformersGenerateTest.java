@@ -36,7 +36,7 @@ class TransformersGenerateTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {Fixtures.LLAMA, Fixtures.QWEN2, Fixtures.QWEN3, Fixtures.PHI3, Fixtures.LLAMA3, Fixtures.MISTRAL})
+  @ValueSource(strings = {Fixtures.LLAMA, Fixtures.QWEN2, Fixtures.QWEN3, Fixtures.PHI3, Fixtures.GEMMA2, Fixtures.LLAMA3, Fixtures.MISTRAL})
   void greedyBatchEqualsTransformersGenerate(String fixture) {
     JsonObject expected = expected(fixture);
     CausalLm model = ModelFiles.load(Fixtures.path(fixture), manager);
@@ -58,7 +58,7 @@ class TransformersGenerateTest {
    * new keys are checked at every place, not only where the greedy choice shows them.
    */
   @ParameterizedTest
-  @ValueSource(strings = {Fixtures.LLAMA, Fixtures.QWEN2, Fixtures.QWEN3, Fixtures.PHI3, Fixtures.LLAMA3, Fixtures.MISTRAL})
+  @ValueSource(strings = {Fixtures.LLAMA, Fixtures.QWEN2, Fixtures.QWEN3, Fixtures.PHI3, Fixtures.GEMMA2, Fixtures.LLAMA3, Fixtures.MISTRAL})
   void cachedStepLogitsEqualTransformers(String fixture) {
     JsonObject expected = expected(fixture);
     CausalLm model = ModelFiles.load(Fixtures.path(fixture), manager);

@@ -33,7 +33,7 @@ class TransformersLogitsTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {Fixtures.LLAMA, Fixtures.QWEN2, Fixtures.QWEN3, Fixtures.PHI3, Fixtures.LLAMA3, Fixtures.MISTRAL})
+  @ValueSource(strings = {Fixtures.LLAMA, Fixtures.QWEN2, Fixtures.QWEN3, Fixtures.PHI3, Fixtures.GEMMA2, Fixtures.LLAMA3, Fixtures.MISTRAL})
   void logitsMatchTransformers(String fixture) {
     Path folder = Fixtures.path(fixture);
     JsonObject expected = Fixtures.json(folder.resolve("expected.json"));

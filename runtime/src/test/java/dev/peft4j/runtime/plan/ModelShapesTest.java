@@ -31,7 +31,7 @@ class ModelShapesTest {
 
   /** llama-tiny (GQA), qwen2-tiny (q/k/v biases, tied embeddings), llama3-tiny (rope scaling, sharded BF16). */
   @ParameterizedTest
-  @ValueSource(strings = {Fixtures.LLAMA, Fixtures.QWEN2, Fixtures.QWEN3, Fixtures.PHI3, Fixtures.LLAMA3})
+  @ValueSource(strings = {Fixtures.LLAMA, Fixtures.QWEN2, Fixtures.QWEN3, Fixtures.PHI3, Fixtures.GEMMA2, Fixtures.LLAMA3})
   void shapesAreTheLoadedModelsInItsOrder(String fixture) {
     ModelConfig config = ModelFamilies.BUILT_IN.read(Fixtures.path(fixture));
     CausalLm model = ModelFiles.load(Fixtures.path(fixture), manager);

@@ -18,13 +18,14 @@ public final class Fixtures {
   /**
    * The tiny models: Llama (F32), Qwen2 (F32, tied embeddings, q/k/v biases), Qwen3 (F32, q/k norms, head_dim 16 apart
    * from hidden / heads), Phi-3 (F32, fused qkv_proj and gate_up_proj, sliding window 4), Llama 3 (BF16, sharded,
-   * llama3 rope), Mistral (F32, sliding window 4; made by
+   * llama3 rope), Gemma 2 (F32, soft-caps, (1 + w) norms, a sliding window on layer 0, tied embeddings), Mistral (F32, sliding window 4; made by
    * make_generate_fixtures.py).
    */
   public static final String LLAMA = "llama-tiny";
   public static final String QWEN2 = "qwen2-tiny";
   public static final String QWEN3 = "qwen3-tiny";
   public static final String PHI3 = "phi3-tiny";
+  public static final String GEMMA2 = "gemma2-tiny";
   public static final String LLAMA3 = "llama3-tiny";
   public static final String MISTRAL = "mistral-tiny";
 

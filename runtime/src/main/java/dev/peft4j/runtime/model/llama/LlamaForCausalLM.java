@@ -2,6 +2,7 @@ package dev.peft4j.runtime.model.llama;
 
 import dev.peft4j.api.model.ModelInfo;
 import dev.peft4j.runtime.model.DecoderModel;
+import dev.peft4j.runtime.model.GroupedQueryAttention;
 import dev.peft4j.runtime.model.PreNormDecoderLayer;
 import dev.peft4j.runtime.model.WeightSource;
 import dev.peft4j.runtime.nn.Precision;
@@ -11,7 +12,7 @@ import java.util.OptionalInt;
 
 /**
  * A Llama-family causal language model (Llama 2/3, TinyLlama, Mistral, Qwen2, Qwen3): {@link DecoderModel}'s stack of
- * pre-norm layers with {@link LlamaAttention} and the SwiGLU {@link LlamaMlp}.
+ * pre-norm layers with {@link GroupedQueryAttention} and the SwiGLU {@link LlamaMlp}.
  */
 public final class LlamaForCausalLM extends DecoderModel {
 
@@ -28,7 +29,9 @@ public final class LlamaForCausalLM extends DecoderModel {
   }
 
   private static PreNormDecoderLayer layer(LlamaConfig c, String prefix, WeightSource weights, Precision precision) {
-    return new PreNormDecoderLayer(new LlamaAttention(c, prefix + "self_attn.", weights, precision),
+    return new PreNormDecoderLayer(new GroupedQueryAttention(prefix + "self_attn.", weights, precision, c.hiddenSize(),
+        c.numHeads(), c.numKvHeads(), c.headDim(), c.attentionBias(), c.outputProjectionBias(),
+        c.qkNorm() ? c.rmsNormEps() : Double.NaN),
         new LlamaMlp(c, prefix + "mlp.", weights, precision),
         new RmsNorm(weights.get(prefix + "input_layernorm.weight", c.hiddenSize()), c.rmsNormEps(), precision),
         new RmsNorm(weights.get(prefix + "post_attention_layernorm.weight", c.hiddenSize()), c.rmsNormEps(), precision));

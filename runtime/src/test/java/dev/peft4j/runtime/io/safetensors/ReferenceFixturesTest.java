@@ -58,7 +58,7 @@ public class ReferenceFixturesTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {Fixtures.LLAMA, Fixtures.QWEN2, Fixtures.QWEN3, Fixtures.PHI3, Fixtures.LLAMA3})
+  @ValueSource(strings = {Fixtures.LLAMA, Fixtures.QWEN2, Fixtures.QWEN3, Fixtures.PHI3, Fixtures.GEMMA2, Fixtures.LLAMA3})
   void everyTensorOfATinyModelHasTheNameShapeAndValuesItsConfigAndPythonSay(String model) {
     Path folder = Fixtures.path(model);
     JsonObject config = Fixtures.json(folder.resolve("config.json"));
@@ -113,7 +113,7 @@ public class ReferenceFixturesTest {
   @Test
   void theFixturesAreSmallAndSayHowTheyWereMade() throws Exception {
     assertThat(Files.readString(Fixtures.path("README.md"))).contains("make_fixtures.py", "transformers");
-    for (String model : new String[] {Fixtures.LLAMA, Fixtures.QWEN2, Fixtures.QWEN3, Fixtures.PHI3, Fixtures.LLAMA3}) {
+    for (String model : new String[] {Fixtures.LLAMA, Fixtures.QWEN2, Fixtures.QWEN3, Fixtures.PHI3, Fixtures.GEMMA2, Fixtures.LLAMA3}) {
       JsonObject expected = Fixtures.json(Fixtures.path(model).resolve("expected.json"));
       JsonArray shape = expected.getAsJsonArray("shape");
       assertThat(expected.getAsJsonArray("logits").size())
@@ -123,7 +123,7 @@ public class ReferenceFixturesTest {
     }
   }
 
-  /** The Hugging Face names and shapes of a Llama-family model (Llama, Mistral, Qwen2, Qwen3) or a Phi-3 of this config.json. */
+  /** The Hugging Face names and shapes of a Llama-family model (Llama, Mistral, Qwen2, Qwen3), a Gemma 2 or a Phi-3 of this config.json. */
   public static Map<String, long[]> expectedShapes(JsonObject config) {
     long hidden = config.get("hidden_size").getAsLong();
     long intermediate = config.get("intermediate_size").getAsLong();
@@ -166,6 +166,10 @@ public class ReferenceFixturesTest {
       if (attentionBias && !type.equals("qwen2")) {
         shapes.put(layer + "self_attn.o_proj.bias", new long[] {hidden});
       }
+      if (type.equals("gemma2")) {
+        shapes.put(layer + "pre_feedforward_layernorm.weight", new long[] {hidden});
+        shapes.put(layer + "post_feedforward_layernorm.weight", new long[] {hidden});
+      }
       if (type.equals("qwen3")) {
         shapes.put(layer + "self_attn.q_norm.weight", new long[] {headDim});
         shapes.put(layer + "self_attn.k_norm.weight", new long[] {headDim});
@@ -175,7 +179,9 @@ public class ReferenceFixturesTest {
       shapes.put(layer + "mlp.down_proj.weight", new long[] {hidden, intermediate});
     }
     shapes.put("model.norm.weight", new long[] {hidden});
-    if (!(config.has("tie_word_embeddings") && config.get("tie_word_embeddings").getAsBoolean())) {
+    // Gemma2Config ties them unless told otherwise; the others do not
+    boolean tied = config.has("tie_word_embeddings") ? config.get("tie_word_embeddings").getAsBoolean() : type.equals("gemma2");
+    if (!tied) {
       shapes.put("lm_head.weight", new long[] {vocab, hidden});
     }
     return shapes;

@@ -1,10 +1,7 @@
-package dev.peft4j.runtime.model.llama;
+package dev.peft4j.runtime.model;
 
 import ai.djl.ndarray.NDArray;
 import dev.peft4j.api.model.LinearLayer;
-import dev.peft4j.runtime.model.DecoderModel;
-import dev.peft4j.runtime.model.PreNormDecoderLayer;
-import dev.peft4j.runtime.model.WeightSource;
 import dev.peft4j.runtime.nn.Attention;
 import dev.peft4j.runtime.nn.KeyValueCache;
 import dev.peft4j.runtime.nn.Module;
@@ -13,30 +10,37 @@ import dev.peft4j.runtime.nn.RmsNorm;
 import dev.peft4j.runtime.nn.TorchOps;
 
 /**
- * Multi-head attention with grouped key/value heads and rotary embeddings, as {@code LlamaAttention} with
- * transformers' {@code sdpa} attention: libtorch's fused kernel, which never holds the scores of every pair. With
- * {@link LlamaConfig#qkNorm} (Qwen3) queries and keys are RMS-normalised over each head before the rotation.
+ * Multi-head attention with grouped key/value heads and rotary embeddings, as transformers' {@code LlamaAttention}
+ * and the attention of the families derived from it: separate {@code q_proj}, {@code k_proj}, {@code v_proj} and
+ * {@code o_proj}, optionally with biases, and optionally (Qwen3) queries and keys RMS-normalised over each head
+ * before the rotation ({@code q_norm}, {@code k_norm}). What the scores are (scale, window, soft-cap, fused kernel or
+ * not) is the {@link Attention} it is given.
  */
-final class LlamaAttention extends Module implements PreNormDecoderLayer.SelfAttention {
+public final class GroupedQueryAttention extends Module implements PreNormDecoderLayer.SelfAttention {
 
   private final int heads;
   private final int kvHeads;
   private final int headDim;
   private final boolean qkNorm;
 
-  LlamaAttention(LlamaConfig c, String prefix, WeightSource weights, Precision precision) {
-    this.heads = c.numHeads();
-    this.kvHeads = c.numKvHeads();
-    this.headDim = c.headDim();
-    this.qkNorm = c.qkNorm();
-    int hidden = c.hiddenSize();
-    add("q_proj", DecoderModel.linear(weights, prefix + "q_proj", heads * headDim, hidden, c.attentionBias(), precision));
-    add("k_proj", DecoderModel.linear(weights, prefix + "k_proj", kvHeads * headDim, hidden, c.attentionBias(), precision));
-    add("v_proj", DecoderModel.linear(weights, prefix + "v_proj", kvHeads * headDim, hidden, c.attentionBias(), precision));
-    add("o_proj", DecoderModel.linear(weights, prefix + "o_proj", hidden, heads * headDim, c.outputProjectionBias(), precision));
+  /**
+   * @param qkvBias q/k/v projections have biases
+   * @param outputBias o_proj has a bias
+   * @param qkNormEps the epsilon of Qwen3's per-head q/k norms; NaN for none
+   */
+  public GroupedQueryAttention(String prefix, WeightSource weights, Precision precision, int hidden, int heads,
+      int kvHeads, int headDim, boolean qkvBias, boolean outputBias, double qkNormEps) {
+    this.heads = heads;
+    this.kvHeads = kvHeads;
+    this.headDim = headDim;
+    this.qkNorm = !Double.isNaN(qkNormEps);
+    add("q_proj", DecoderModel.linear(weights, prefix + "q_proj", heads * headDim, hidden, qkvBias, precision));
+    add("k_proj", DecoderModel.linear(weights, prefix + "k_proj", kvHeads * headDim, hidden, qkvBias, precision));
+    add("v_proj", DecoderModel.linear(weights, prefix + "v_proj", kvHeads * headDim, hidden, qkvBias, precision));
+    add("o_proj", DecoderModel.linear(weights, prefix + "o_proj", hidden, heads * headDim, outputBias, precision));
     if (qkNorm) {
-      add("q_norm", new RmsNorm(weights.get(prefix + "q_norm.weight", headDim), c.rmsNormEps(), precision));
-      add("k_norm", new RmsNorm(weights.get(prefix + "k_norm.weight", headDim), c.rmsNormEps(), precision));
+      add("q_norm", new RmsNorm(weights.get(prefix + "q_norm.weight", headDim), qkNormEps, precision));
+      add("k_norm", new RmsNorm(weights.get(prefix + "k_norm.weight", headDim), qkNormEps, precision));
     }
   }
 
