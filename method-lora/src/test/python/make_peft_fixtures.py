@@ -60,6 +60,7 @@ RUNTIME_FIXTURES = Path(__file__).resolve().parents[4] / "runtime" / "src" / "te
 BASE = "llama-tiny"  # relative to RUNTIME_FIXTURES (the working directory while the base is loaded)
 QWEN3 = "qwen3-tiny"  # the base of the qwen3-* cases
 PHI3 = "phi3-tiny"  # the base of the phi3-* cases
+GEMMA2 = "gemma2-tiny"  # the base of the gemma2-* cases
 OUT = FIXTURES / "peft"
 RANDOM_STD = 0.1
 MERGED_MODULES = ("model.layers.0.self_attn.q_proj", "model.layers.0.self_attn.v_proj",
@@ -79,6 +80,9 @@ CASES = {
     # Phi-3: one adapter over each fused module (qkv_proj 32 -> 64, gate_up_proj 32 -> 128), as PEFT wraps it
     "phi3-lora": (dict(target_modules=["qkv_proj", "gate_up_proj"]), ("B",), 9, PHI3),
     "phi3-dora": (dict(use_dora=True, target_modules="all-linear"), ("B",), 10, PHI3),
+    # Gemma 2: soft-capped, (1 + w) norms, tied embeddings
+    "gemma2-lora": (dict(), ("B",), 11, GEMMA2),
+    "gemma2-dora": (dict(use_dora=True, target_modules="all-linear"), ("B",), 12, GEMMA2),
 }
 
 

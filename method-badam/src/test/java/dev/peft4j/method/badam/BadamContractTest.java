@@ -36,4 +36,14 @@ class BadamContractTest extends MethodContract {
       return BadamContractTest.this.method().onModel("phi3");
     }
   }
+
+  /** The same contract on the kit's Gemma 2 model ((1 + w) norms, GeGLU, soft-caps, a sliding window). */
+  @Nested
+  class OnGemma2 extends MethodContract {
+
+    @Override
+    protected MethodUnderTest method() {
+      return BadamContractTest.this.method().onModel("gemma2");
+    }
+  }
 }

@@ -38,4 +38,14 @@ class FreezeContractTest extends MethodContract {
       return FreezeContractTest.this.method().onModel("phi3");
     }
   }
+
+  /** The same contract on the kit's Gemma 2 model ((1 + w) norms, GeGLU, soft-caps, a sliding window). */
+  @Nested
+  class OnGemma2 extends MethodContract {
+
+    @Override
+    protected MethodUnderTest method() {
+      return FreezeContractTest.this.method().onModel("gemma2");
+    }
+  }
 }

@@ -31,4 +31,15 @@ class FullContractTest extends MethodContract {
       return FullContractTest.this.method().onModel("phi3");
     }
   }
+
+  /** The same contract on the kit's Gemma 2 model ((1 + w) norms, GeGLU, soft-caps, a sliding window). */
+  @Nested
+  class OnGemma2 extends MethodContract {
+
+    @Override
+    protected MethodUnderTest method() {
+      // llama's and two more norms a layer
+      return FullContractTest.this.method().onModel("gemma2").trainableParameters(25_120);
+    }
+  }
 }

@@ -50,4 +50,15 @@ class DoraContractTest extends MethodContract {
           + (2 * 32 + 64 * 2 + 64) + (2 * 32 + 128 * 2 + 128) + (2 * 64 + 32 * 2 + 32)));
     }
   }
+
+  /** The same contract on the kit's Gemma 2 model ((1 + w) norms, GeGLU, soft-caps, a sliding window). */
+  @Nested
+  class OnGemma2 extends MethodContract {
+
+    @Override
+    protected MethodUnderTest method() {
+      // q, k, v, o, gate, up, down as llama's
+      return DoraContractTest.this.method().onModel("gemma2");
+    }
+  }
 }

@@ -67,9 +67,10 @@ class LoraAgainstPeftTest {
    */
   private static final double BF16_LOGITS_TOLERANCE = 2 * 0.03125;
 
-  /** The tiny model a PEFT fixture was made on (make_peft_fixtures.py): qwen3-tiny or phi3-tiny for their cases. */
+  /** The tiny model a PEFT fixture was made on (make_peft_fixtures.py): qwen3-tiny, phi3-tiny or gemma2-tiny for their cases. */
   private static String base(String fixture) {
-    return fixture.startsWith("qwen3-") ? Fixtures.QWEN3 : fixture.startsWith("phi3-") ? Fixtures.PHI3 : Fixtures.LLAMA;
+    return fixture.startsWith("qwen3-") ? Fixtures.QWEN3
+        : fixture.startsWith("phi3-") ? Fixtures.PHI3 : fixture.startsWith("gemma2-") ? Fixtures.GEMMA2 : Fixtures.LLAMA;
   }
 
   @ParameterizedTest(name = "{0} in bf16")
@@ -102,7 +103,9 @@ class LoraAgainstPeftTest {
       "qwen3-lora; rank = 4, alpha = 8, target = [q_proj, v_proj]",
       "qwen3-dora; rank = 4, alpha = 8, target = all-linear, use-dora = true",
       "phi3-lora; rank = 4, alpha = 8, target = [qkv_proj, gate_up_proj]",
-      "phi3-dora; rank = 4, alpha = 8, target = all-linear, use-dora = true"})
+      "phi3-dora; rank = 4, alpha = 8, target = all-linear, use-dora = true",
+      "gemma2-lora; rank = 4, alpha = 8, target = [q_proj, v_proj]",
+      "gemma2-dora; rank = 4, alpha = 8, target = all-linear, use-dora = true"})
   void matchesPeft(String fixture, String settings) {
     Path folder = Fixtures.path("peft/" + fixture);
     JsonObject expected = Fixtures.json(folder.resolve("expected.json"));
@@ -242,7 +245,9 @@ class LoraAgainstPeftTest {
       "qwen3-lora; rank = 4, alpha = 8, target = [q_proj, v_proj]",
       "qwen3-dora; rank = 4, alpha = 8, target = all-linear, use-dora = true",
       "phi3-lora; rank = 4, alpha = 8, target = [qkv_proj, gate_up_proj]",
-      "phi3-dora; rank = 4, alpha = 8, target = all-linear, use-dora = true"})
+      "phi3-dora; rank = 4, alpha = 8, target = all-linear, use-dora = true",
+      "gemma2-lora; rank = 4, alpha = 8, target = [q_proj, v_proj]",
+      "gemma2-dora; rank = 4, alpha = 8, target = all-linear, use-dora = true"})
   void writesAdaptersInPeftsLayout(String fixture, String settings) {
     Path folder = Fixtures.path("peft/" + fixture);
     CausalLm model = ModelFiles.load(Fixtures.path(base(fixture)), manager);

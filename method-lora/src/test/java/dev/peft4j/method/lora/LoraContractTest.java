@@ -49,4 +49,14 @@ class LoraContractTest extends MethodContract {
           .trainableParameters(2 * (4 * 32 + 64 * 4));
     }
   }
+
+  /** The same contract on the kit's Gemma 2 model ((1 + w) norms, GeGLU, soft-caps, a sliding window). */
+  @Nested
+  class OnGemma2 extends MethodContract {
+
+    @Override
+    protected MethodUnderTest method() {
+      return LoraContractTest.this.method().onModel("gemma2");
+    }
+  }
 }

@@ -40,6 +40,9 @@ import org.apiguardian.api.API;
  * <p>{@code phi3}: the {@code llama} sizes with fused {@code qkv_proj} [64, 32] and {@code gate_up_proj} [128, 32]:
  * 24,992 parameters, as {@code llama}.
  *
+ * <p>{@code gemma2}: the {@code llama} sizes with Gemma 2's four (1 + w) norms a layer, GeGLU, soft-caps, a sliding
+ * window of 4 on layer 0 (shorter than the kit's rows) and an untied head: 25,120 parameters.
+ *
  * <p>Weights are N(0, 0.2²) (norms 1), so that the logits spread (their standard deviation is about 1) and a small
  * change of the model shows in them.
  */
@@ -54,7 +57,7 @@ public final class KitModel {
   public static final int VOCAB = 100;
   public static final long SEED = 1234;
   /** The model types the kit can build its model as. */
-  public static final List<String> MODEL_TYPES = List.of("llama", "qwen3", "phi3");
+  public static final List<String> MODEL_TYPES = List.of("llama", "qwen3", "phi3", "gemma2");
   static final double WEIGHT_STD = 0.2;
 
   /** The kit's input batch: 2 rows of 12 tokens, the second with 3 padding positions at the end. */
@@ -73,17 +76,22 @@ public final class KitModel {
     if (!MODEL_TYPES.contains(modelType)) {
       throw new IllegalArgumentException("the kit builds its model as one of " + MODEL_TYPES + ", not " + modelType);
     }
-    String qwen3 = modelType.equals("qwen3") ? "\"head_dim\": 16, \"use_sliding_window\": false," : "";
+    String own = switch (modelType) {
+      case "qwen3" -> "\"head_dim\": 16, \"use_sliding_window\": false, \"hidden_act\": \"silu\",";
+      case "gemma2" -> "\"head_dim\": 8, \"query_pre_attn_scalar\": 8, \"sliding_window\": 4, "
+          + "\"hidden_activation\": \"gelu_pytorch_tanh\",";
+      default -> "\"hidden_act\": \"silu\",";
+    };
     Path work = folder.resolveSibling("." + folder.getFileName() + ".work");
     try {
       TokenizerFiles.writeCharacterTokenizer(work, List.of(), 64);
       Files.writeString(work.resolve("config.json"), """
           {"model_type": "%s", %s "hidden_size": %d, "intermediate_size": %d,
            "num_hidden_layers": %d, "num_attention_heads": %d, "num_key_value_heads": %d, "vocab_size": %d,
-           "max_position_embeddings": 64, "rms_norm_eps": 1e-6, "rope_theta": 10000.0, "hidden_act": "silu",
+           "max_position_embeddings": 64, "rms_norm_eps": 1e-6, "rope_theta": 10000.0,
            "tie_word_embeddings": false, "attention_bias": false, "mlp_bias": false,
            "pad_token_id": 0, "bos_token_id": 1, "eos_token_id": 2}
-          """.formatted(modelType, qwen3, HIDDEN, INTERMEDIATE, LAYERS, HEADS, KV_HEADS, VOCAB));
+          """.formatted(modelType, own, HIDDEN, INTERMEDIATE, LAYERS, HEADS, KV_HEADS, VOCAB));
       ModelConfig config = ModelFamilies.BUILT_IN.readFile(work.resolve("config.json"));
       Engine engine = Engine.getEngine("PyTorch");
       try (NDManager manager = engine.newBaseManager(engine.defaultDevice())) {
