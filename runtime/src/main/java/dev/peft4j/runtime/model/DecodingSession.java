@@ -5,7 +5,8 @@ package dev.peft4j.runtime.model;
  * far, so that a step computes only its new places. Rows are left-padded: a prompt's pad places (mask 0) are hidden
  * from every later query, and the positions of a row's rotary embeddings are what transformers' {@code generate}
  * gives them, {@code cumsum(attention_mask) − 1} with 1 at pad places. Each step runs with gradient tracking off and
- * frees its own arrays; the cache lives until {@link #close}.
+ * frees its own arrays; the cache lives until {@link #close}. A step that throws leaves the session unusable: close
+ * it and start another.
  */
 public interface DecodingSession extends AutoCloseable {
 
