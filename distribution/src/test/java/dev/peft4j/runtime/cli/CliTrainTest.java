@@ -110,6 +110,13 @@ class CliTrainTest {
            "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2, "vocab_size": 120,
            "max_position_embeddings": 128, "rms_norm_eps": 1e-5, "rope_theta": 10000.0, "hidden_act": "silu",
            "rope_scaling": null, "sliding_window": 8, "tie_word_embeddings": false}
+          """,
+      // soft-caps, (1 + w) norms, a sliding window on layer 0, tied embeddings
+      "gemma2", """
+          {"architectures": ["Gemma2ForCausalLM"], "model_type": "gemma2", "hidden_size": 32, "intermediate_size": 64,
+           "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 8, "vocab_size": 120,
+           "query_pre_attn_scalar": 8, "max_position_embeddings": 128, "hidden_activation": "gelu_pytorch_tanh",
+           "sliding_window": 8, "attn_logit_softcapping": 50.0, "final_logit_softcapping": 30.0}
           """);
 
   private void initModel(String family) throws IOException {
@@ -132,7 +139,12 @@ class CliTrainTest {
       "phi3; [freeze]; ; model/model.safetensors",
       "phi3; [full]; ; model/model.safetensors",
       "phi3; [full, galore]; galore.rank = 4; model/model.safetensors",
-      "phi3; [full, badam]; badam.switch-interval = 1; model/model.safetensors"})
+      "phi3; [full, badam]; badam.switch-interval = 1; model/model.safetensors",
+      "gemma2; [lora]; lora.use-dora = true; adapter/adapter_model.safetensors",
+      "gemma2; [freeze]; ; model/model.safetensors",
+      "gemma2; [full]; ; model/model.safetensors",
+      "gemma2; [full, galore]; galore.rank = 4; model/model.safetensors",
+      "gemma2; [full, badam]; badam.switch-interval = 1; model/model.safetensors"})
   void everyMethodTrainsEachFamily(String family, String methods, String settings, String saved) throws IOException {
     initModel(family);
     Path run = run(3, methods);
@@ -158,7 +170,7 @@ class CliTrainTest {
 
   @org.junit.jupiter.params.ParameterizedTest(name = "{0} on {1}")
   @org.junit.jupiter.params.provider.CsvSource({"dora, llama-tiny", "pissa, llama-tiny", "qwen3-dora, qwen3-tiny",
-      "phi3-dora, phi3-tiny"})
+      "phi3-dora, phi3-tiny", "gemma2-dora, gemma2-tiny"})
   void mergeFoldsAPeftAdapterIntoAModelThatGivesTheSameLogits(String adapter, String base) {
     Path merged = dir.resolve("merged");
     Path fixture = dev.peft4j.runtime.testing.Fixtures.path("peft/" + adapter);
