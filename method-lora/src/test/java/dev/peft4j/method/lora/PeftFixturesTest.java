@@ -39,16 +39,31 @@ class PeftFixturesTest {
       "self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj",
       "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj");
 
-  /** What each case was made with (make_peft_fixtures.py's CASES). */
-  private record Case(int r, double alpha, boolean dora, boolean rslora, Object init, List<String> modules) {}
+  private static final List<String> PHI3_LINEAR = List.of(
+      "self_attn.qkv_proj", "self_attn.o_proj", "mlp.gate_up_proj", "mlp.down_proj");
+  private static final List<String> QV = List.of("self_attn.q_proj", "self_attn.v_proj");
 
-  private static final Map<String, Case> CASES = Map.of(
-      "lora", new Case(4, 8, false, false, true, List.of("self_attn.q_proj", "self_attn.v_proj")),
-      "rslora", new Case(4, 8, false, true, true, List.of("self_attn.q_proj", "self_attn.v_proj")),
-      "dora", new Case(4, 8, true, false, true, List.of("self_attn.q_proj", "self_attn.v_proj")),
-      "pissa", new Case(4, 8, false, false, "pissa", List.of("self_attn.q_proj", "self_attn.v_proj")),
-      "all-linear", new Case(2, 4, false, false, true, ALL_LINEAR),
-      "init-default", new Case(4, 8, false, false, true, List.of("self_attn.q_proj", "self_attn.v_proj")));
+  /**
+   * What each case was made with (make_peft_fixtures.py's CASES): on which base, and which modules of each layer
+   * were wrapped (all of its linear ones when {@code allLinear}: PEFT then writes their full names).
+   */
+  private record Case(String base, int r, double alpha, boolean dora, boolean rslora, Object init, List<String> modules,
+      boolean allLinear) {}
+
+  private static final Map<String, Case> CASES = Map.ofEntries(
+      Map.entry("lora", new Case(Fixtures.LLAMA, 4, 8, false, false, true, QV, false)),
+      Map.entry("rslora", new Case(Fixtures.LLAMA, 4, 8, false, true, true, QV, false)),
+      Map.entry("dora", new Case(Fixtures.LLAMA, 4, 8, true, false, true, QV, false)),
+      Map.entry("pissa", new Case(Fixtures.LLAMA, 4, 8, false, false, "pissa", QV, false)),
+      Map.entry("all-linear", new Case(Fixtures.LLAMA, 2, 4, false, false, true, ALL_LINEAR, true)),
+      Map.entry("init-default", new Case(Fixtures.LLAMA, 4, 8, false, false, true, QV, false)),
+      Map.entry("qwen3-lora", new Case(Fixtures.QWEN3, 4, 8, false, false, true, QV, false)),
+      Map.entry("qwen3-dora", new Case(Fixtures.QWEN3, 4, 8, true, false, true, ALL_LINEAR, true)),
+      Map.entry("phi3-lora", new Case(Fixtures.PHI3, 4, 8, false, false, true,
+          List.of("self_attn.qkv_proj", "mlp.gate_up_proj"), false)),
+      Map.entry("phi3-dora", new Case(Fixtures.PHI3, 4, 8, true, false, true, PHI3_LINEAR, true)),
+      Map.entry("gemma2-lora", new Case(Fixtures.GEMMA2, 4, 8, false, false, true, QV, false)),
+      Map.entry("gemma2-dora", new Case(Fixtures.GEMMA2, 4, 8, true, false, true, ALL_LINEAR, true)));
 
   @Test
   void everyPeftAdapterFollowsPeftsKeyLayoutShapesAndConfig() throws IOException {
@@ -59,15 +74,15 @@ class PeftFixturesTest {
     }
     assertThat(found).containsExactlyInAnyOrderElementsOf(CASES.keySet());
 
-    Map<String, long[]> baseShapes = ReferenceFixturesTest.expectedShapes(Fixtures.json(Fixtures.path(Fixtures.LLAMA).resolve("config.json")));
-    long baseParams = baseShapes.values().stream().mapToLong(PeftFixturesTest::numel).sum();
-    int layers = Fixtures.json(Fixtures.path(Fixtures.LLAMA).resolve("config.json")).get("num_hidden_layers").getAsInt();
-
     for (String name : found) {
       Case c = CASES.get(name);
       Path folder = root.resolve(name);
+      JsonObject baseConfig = Fixtures.json(Fixtures.path(c.base()).resolve("config.json"));
+      Map<String, long[]> baseShapes = ReferenceFixturesTest.expectedShapes(baseConfig);
+      long baseParams = baseShapes.values().stream().mapToLong(PeftFixturesTest::numel).sum();
+      int layers = baseConfig.get("num_hidden_layers").getAsInt();
       assertThat(Files.size(folder.resolve("expected.json")) + Files.size(folder.resolve("adapter_model.safetensors")))
-          .as("%s is small", name).isLessThan(200_000);
+          .as("%s is small", name).isLessThan(400_000); // the all-linear DoRA cases hold every gradient: ~330 KB
 
       // adapter_config.json as PEFT writes it
       JsonObject config = Fixtures.json(folder.resolve("adapter_config.json"));
@@ -79,7 +94,7 @@ class PeftFixturesTest {
       assertThat(config.get("use_dora").getAsBoolean()).as(name).isEqualTo(c.dora());
       assertThat(config.get("use_rslora").getAsBoolean()).as(name).isEqualTo(c.rslora());
       assertThat(config.get("bias").getAsString()).as(name).isEqualTo("none");
-      assertThat(config.get("base_model_name_or_path").getAsString()).as(name).isEqualTo(Fixtures.LLAMA);
+      assertThat(config.get("base_model_name_or_path").getAsString()).as(name).isEqualTo(c.base());
       JsonElement init = config.get("init_lora_weights");
       if (c.init() instanceof String s) {
         assertThat(init.getAsString()).as(name).isEqualTo(s);
@@ -87,16 +102,17 @@ class PeftFixturesTest {
         assertThat(init.getAsBoolean()).as(name).isTrue();
       }
       List<String> targets = strings(config.getAsJsonArray("target_modules"));
-      if (name.equals("all-linear")) { // PEFT writes "all-linear" expanded into the full names of the modules it wrapped
+      if (c.allLinear()) { // PEFT writes "all-linear" expanded into the full names of the modules it wrapped
         List<String> wrapped = new ArrayList<>();
         for (int i = 0; i < layers; i++) {
-          for (String m : ALL_LINEAR) {
+          for (String m : c.modules()) {
             wrapped.add("model.layers." + i + "." + m);
           }
         }
         assertThat(targets).containsExactlyInAnyOrderElementsOf(wrapped).doesNotContain("lm_head");
       } else {
-        assertThat(targets).containsExactlyInAnyOrder("q_proj", "v_proj");
+        assertThat(targets).containsExactlyInAnyOrderElementsOf(
+            c.modules().stream().map(m -> m.substring(m.indexOf('.') + 1)).toList());
       }
 
       // adapter_model.safetensors: PEFT's key layout and shapes

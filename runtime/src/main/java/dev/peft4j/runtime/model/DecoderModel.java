@@ -33,8 +33,10 @@ import java.util.regex.Pattern;
  * A decoder-only model as transformers builds Llama and the families derived from it, with Hugging Face's module
  * names: {@code model.embed_tokens}, {@code model.layers.N.*} (each a {@link DecoderLayer} of the family's making),
  * {@code model.norm}, {@code lm_head} (absent when the embeddings are tied). Rotary positions, causal attention
- * (within a sliding window when the family has one), the forward pass in stages, and decoding with a key/value cache
- * are the same for all of them and live here; a family subclasses it with its layers and its {@link #info}.
+ * (within a sliding window per layer, soft-capped where the family caps it), the forward pass in stages, and decoding
+ * with a key/value cache are the same for all of them and live here; a family subclasses it with its layers, its
+ * {@link #info}, and where it differs the hooks {@link #attentionScale}, {@link #attentionSoftcap}, {@link
+ * #scaleEmbeddings} and {@link #capLogits}.
  */
 public abstract class DecoderModel extends Module implements CausalLm {
 
