@@ -2,6 +2,7 @@ package dev.peft4j.runtime.model;
 
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.ToNumberPolicy;
@@ -43,6 +44,50 @@ public final class ConfigFields {
   /** {@code fields} as config.json, pretty-printed as transformers writes it. */
   public static String toJson(Map<String, Object> fields) {
     return GSON.toJson(fields);
+  }
+
+  /**
+   * The original keys {@code raw} with the sizes every family states set as {@code config} says: what a family's
+   * {@link ModelConfig#toJson} adds its own keys to before {@link #toJson(Map, ModelConfig, String)}.
+   */
+  public static Map<String, Object> sizes(Map<String, Object> raw, ModelConfig config) {
+    Map<String, Object> out = new LinkedHashMap<>(raw);
+    out.put("model_type", config.modelType());
+    out.put("hidden_size", config.hiddenSize());
+    out.put("intermediate_size", config.intermediateSize());
+    out.put("num_hidden_layers", config.numLayers());
+    out.put("num_attention_heads", config.numHeads());
+    out.put("num_key_value_heads", config.numKvHeads());
+    out.put("vocab_size", config.vocabSize());
+    out.put("max_position_embeddings", config.maxPositionEmbeddings());
+    return out;
+  }
+
+  /** {@code fields}, then whether the embeddings are tied and the weights' {@code torch_dtype}, as config.json. */
+  public static String toJson(Map<String, Object> fields, ModelConfig config, String torchDtype) {
+    fields.put("tie_word_embeddings", config.tieWordEmbeddings());
+    fields.put("torch_dtype", torchDtype);
+    return GSON.toJson(fields);
+  }
+
+  /**
+   * A config.json of {@code modelType} with {@code size}'s sizes, for {@code init-model --size}: a family adds its own
+   * keys, then the tokenizer's special ids.
+   */
+  public static JsonObject sized(String modelType, String architecture, ModelSizes size, int vocabSize) {
+    JsonObject json = new JsonObject();
+    json.addProperty("model_type", modelType);
+    JsonArray architectures = new JsonArray();
+    architectures.add(architecture);
+    json.add("architectures", architectures);
+    json.addProperty("hidden_size", size.hidden());
+    json.addProperty("intermediate_size", size.intermediate());
+    json.addProperty("num_hidden_layers", size.layers());
+    json.addProperty("num_attention_heads", size.heads());
+    json.addProperty("num_key_value_heads", size.kvHeads());
+    json.addProperty("vocab_size", vocabSize);
+    json.addProperty("max_position_embeddings", size.maxPositions());
+    return json;
   }
 
   /** The sizes every Llama-shaped decoder needs, positive and consistent, or a {@link ModelConfigException}. */

@@ -161,17 +161,9 @@ public record Gemma2Config(
 
   @Override
   public String toJson(String torchDtype) {
-    Map<String, Object> out = new LinkedHashMap<>(raw);
-    out.put("model_type", TYPE);
-    out.put("hidden_size", hiddenSize);
-    out.put("intermediate_size", intermediateSize);
-    out.put("num_hidden_layers", numLayers);
-    out.put("num_attention_heads", numHeads);
-    out.put("num_key_value_heads", numKvHeads);
+    Map<String, Object> out = ConfigFields.sizes(raw, this);
     out.put("head_dim", headDim);
-    out.put("vocab_size", vocabSize);
-    out.put("tie_word_embeddings", tieWordEmbeddings);
-    out.put("torch_dtype", torchDtype);
-    return ConfigFields.toJson(out);
+    return ConfigFields.toJson(out, this, torchDtype);
   }
+
 }

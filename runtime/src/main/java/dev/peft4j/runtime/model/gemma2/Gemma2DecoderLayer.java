@@ -20,8 +20,7 @@ final class Gemma2DecoderLayer extends DecoderLayer {
     add("self_attn", new GroupedQueryAttention(prefix + "self_attn.", weights, precision, c.hiddenSize(), c.numHeads(),
         c.numKvHeads(), c.headDim(), c.attentionBias(), c.attentionBias(), Double.NaN));
     add("mlp", new Gemma2Mlp(c, prefix + "mlp.", weights, precision));
-    for (String norm : new String[] {"input_layernorm", "post_attention_layernorm", "pre_feedforward_layernorm",
-        "post_feedforward_layernorm"}) {
+    for (String norm : Gemma2Family.NORMS) {
       add(norm, RmsNorm.gemma(weights.get(prefix + norm + ".weight", c.hiddenSize()), c.rmsNormEps(), precision));
     }
   }

@@ -1,13 +1,11 @@
 package dev.peft4j.runtime.model.gemma2;
 
-import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import dev.peft4j.api.model.ModelInfo;
-import dev.peft4j.api.plan.LinearShape;
 import dev.peft4j.api.plan.ModelShape;
-import dev.peft4j.api.plan.ParameterShape;
 import dev.peft4j.runtime.model.CausalLm;
+import dev.peft4j.runtime.model.ConfigFields;
+import dev.peft4j.runtime.model.DecoderShapes;
 import dev.peft4j.runtime.model.ModelConfig;
 import dev.peft4j.runtime.model.ModelFamily;
 import dev.peft4j.runtime.model.ModelSizes;
@@ -16,7 +14,6 @@ import dev.peft4j.runtime.model.WeightSource;
 import dev.peft4j.runtime.nn.Precision;
 import dev.peft4j.runtime.plan.Workload;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
@@ -30,6 +27,9 @@ public final class Gemma2Family implements ModelFamily {
       "self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj",
       "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj");
   private static final long FLOAT32 = 4;
+  /** A layer's norms, in transformers' order. */
+  static final List<String> NORMS = List.of("input_layernorm", "post_attention_layernorm", "pre_feedforward_layernorm",
+      "post_feedforward_layernorm");
 
   @Override
   public List<String> modelTypes() {
@@ -53,67 +53,46 @@ public final class Gemma2Family implements ModelFamily {
 
   @Override
   public ModelInfo info(JsonObject json) {
-    OptionalInt layers = OptionalInt.empty();
-    JsonElement n = json.get("num_hidden_layers");
-    if (n != null && n.isJsonPrimitive() && n.getAsJsonPrimitive().isNumber() && n.getAsDouble() >= 1
-        && n.getAsDouble() == Math.rint(n.getAsDouble()) && n.getAsDouble() <= Integer.MAX_VALUE) {
-      layers = OptionalInt.of(n.getAsInt());
-    }
     // Gemma2Config ties the embeddings unless told otherwise.
-    JsonElement tied = json.get("tie_word_embeddings");
-    boolean untied = tied != null && tied.isJsonPrimitive() && tied.getAsJsonPrimitive().isBoolean() && !tied.getAsBoolean();
-    return info(layers, !untied);
+    return DecoderShapes.info(json, Gemma2Config.TYPE, LAYER_MODULES, LINEAR_MODULES, true);
   }
 
   static ModelInfo info(OptionalInt layers, boolean tiedEmbeddings) {
-    List<String> other = new ArrayList<>(List.of("embed_tokens", "norm"));
-    if (!tiedEmbeddings) {
-      other.add("lm_head");
-    }
-    return new ModelInfo(Gemma2Config.TYPE, layers, LAYER_MODULES, LINEAR_MODULES, other);
+    return DecoderShapes.info(Gemma2Config.TYPE, layers, LAYER_MODULES, LINEAR_MODULES, tiedEmbeddings);
   }
 
   @Override
   public ModelShape shape(ModelConfig config, boolean quantized, int computeBytes) {
     Gemma2Config c = (Gemma2Config) config;
-    List<ParameterShape> parameters = new ArrayList<>();
-    List<LinearShape> linears = new ArrayList<>();
+    DecoderShapes shapes = new DecoderShapes(quantized);
     long hidden = c.hiddenSize();
     long queries = (long) c.numHeads() * c.headDim();
     long keys = (long) c.numKvHeads() * c.headDim();
     long intermediate = c.intermediateSize();
     boolean bias = c.attentionBias();
-    parameters.add(ParameterShape.frozen("model.embed_tokens.weight", OptionalInt.empty(), c.vocabSize(), hidden));
+    shapes.frozen("model.embed_tokens.weight", OptionalInt.empty(), c.vocabSize(), hidden);
     for (int i = 0; i < c.numLayers(); i++) {
       String prefix = "model.layers." + i + ".";
       OptionalInt layer = OptionalInt.of(i);
-      linear(parameters, linears, prefix + "self_attn.q_proj", queries, hidden, bias, layer, quantized);
-      linear(parameters, linears, prefix + "self_attn.k_proj", keys, hidden, bias, layer, quantized);
-      linear(parameters, linears, prefix + "self_attn.v_proj", keys, hidden, bias, layer, quantized);
-      linear(parameters, linears, prefix + "self_attn.o_proj", hidden, queries, bias, layer, quantized);
-      linear(parameters, linears, prefix + "mlp.gate_proj", intermediate, hidden, false, layer, quantized);
-      linear(parameters, linears, prefix + "mlp.up_proj", intermediate, hidden, false, layer, quantized);
-      linear(parameters, linears, prefix + "mlp.down_proj", hidden, intermediate, false, layer, quantized);
-      for (String norm : List.of("input_layernorm", "post_attention_layernorm", "pre_feedforward_layernorm",
-          "post_feedforward_layernorm")) {
-        parameters.add(ParameterShape.frozen(prefix + norm + ".weight", layer, hidden));
+      shapes.linear(prefix + "self_attn.q_proj", queries, hidden, bias, layer)
+          .linear(prefix + "self_attn.k_proj", keys, hidden, bias, layer)
+          .linear(prefix + "self_attn.v_proj", keys, hidden, bias, layer)
+          .linear(prefix + "self_attn.o_proj", hidden, queries, bias, layer)
+          .linear(prefix + "mlp.gate_proj", intermediate, hidden, false, layer)
+          .linear(prefix + "mlp.up_proj", intermediate, hidden, false, layer)
+          .linear(prefix + "mlp.down_proj", hidden, intermediate, false, layer);
+      for (String norm : NORMS) {
+        shapes.frozen(prefix + norm + ".weight", layer, hidden);
       }
     }
-    parameters.add(ParameterShape.frozen("model.norm.weight", OptionalInt.empty(), hidden));
+    shapes.frozen("model.norm.weight", OptionalInt.empty(), hidden);
     if (!c.tieWordEmbeddings()) {
-      linear(parameters, linears, "lm_head", c.vocabSize(), hidden, false, OptionalInt.empty(), false);
+      shapes.linear("lm_head", c.vocabSize(), hidden, false, OptionalInt.empty());
     }
-    return new ModelShape(info(config), parameters, linears, computeBytes);
+    return shapes.build(info(config), computeBytes);
   }
 
-  private static void linear(List<ParameterShape> parameters, List<LinearShape> linears, String name, long out, long in,
-      boolean bias, OptionalInt layer, boolean quantized) {
-    parameters.add(ParameterShape.frozen(name + ".weight", layer, out, in));
-    if (bias) {
-      parameters.add(ParameterShape.frozen(name + ".bias", layer, out));
-    }
-    linears.add(new LinearShape(name, in, out, bias, layer, quantized));
-  }
+
 
   /**
    * Llama's layer ({@link PreNormDecoderLayer#savedBytes}; GeGLU saves what SwiGLU does), its two more norms' float32
@@ -137,20 +116,9 @@ public final class Gemma2Family implements ModelFamily {
 
   @Override
   public ModelConfig sized(ModelSizes size, int vocabSize, Map<String, Integer> specialIds) {
-    JsonObject json = new JsonObject();
-    json.addProperty("model_type", Gemma2Config.TYPE);
-    JsonArray architectures = new JsonArray();
-    architectures.add("Gemma2ForCausalLM");
-    json.add("architectures", architectures);
-    json.addProperty("hidden_size", size.hidden());
-    json.addProperty("intermediate_size", size.intermediate());
-    json.addProperty("num_hidden_layers", size.layers());
-    json.addProperty("num_attention_heads", size.heads());
-    json.addProperty("num_key_value_heads", size.kvHeads());
+    JsonObject json = ConfigFields.sized(Gemma2Config.TYPE, "Gemma2ForCausalLM", size, vocabSize);
     json.addProperty("head_dim", size.hidden() / size.heads());
     json.addProperty("query_pre_attn_scalar", size.hidden() / size.heads());
-    json.addProperty("vocab_size", vocabSize);
-    json.addProperty("max_position_embeddings", size.maxPositions());
     json.addProperty("hidden_activation", "gelu_pytorch_tanh");
     specialIds.forEach(json::addProperty);
     return Gemma2Config.parse(json, Path.of("config.json"));

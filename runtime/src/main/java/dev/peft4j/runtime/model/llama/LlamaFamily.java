@@ -1,13 +1,11 @@
 package dev.peft4j.runtime.model.llama;
 
-import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import dev.peft4j.api.model.ModelInfo;
-import dev.peft4j.api.plan.LinearShape;
 import dev.peft4j.api.plan.ModelShape;
-import dev.peft4j.api.plan.ParameterShape;
 import dev.peft4j.runtime.model.CausalLm;
+import dev.peft4j.runtime.model.ConfigFields;
+import dev.peft4j.runtime.model.DecoderShapes;
 import dev.peft4j.runtime.model.ModelConfig;
 import dev.peft4j.runtime.model.ModelFamily;
 import dev.peft4j.runtime.model.ModelSizes;
@@ -16,7 +14,6 @@ import dev.peft4j.runtime.model.WeightSource;
 import dev.peft4j.runtime.nn.Precision;
 import dev.peft4j.runtime.plan.Workload;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
@@ -62,70 +59,48 @@ public final class LlamaFamily implements ModelFamily {
 
   @Override
   public ModelInfo info(JsonObject json) {
-    JsonElement type = json.get("model_type");
-    OptionalInt layers = OptionalInt.empty();
-    JsonElement n = json.get("num_hidden_layers");
-    if (n != null && n.isJsonPrimitive() && n.getAsJsonPrimitive().isNumber() && n.getAsDouble() >= 1
-        && n.getAsDouble() == Math.rint(n.getAsDouble()) && n.getAsDouble() <= Integer.MAX_VALUE) {
-      layers = OptionalInt.of(n.getAsInt());
-    }
-    JsonElement tied = json.get("tie_word_embeddings");
-    boolean tiedEmbeddings = tied != null && tied.isJsonPrimitive() && tied.getAsJsonPrimitive().isBoolean()
-        && tied.getAsBoolean();
-    return info(type.getAsString(), layers, tiedEmbeddings);
+    return DecoderShapes.info(json, json.get("model_type").getAsString(), LAYER_MODULES, LINEAR_MODULES, false);
   }
 
   /** The structure of a model of this family with {@code layers} decoder layers. */
   static ModelInfo info(String modelType, OptionalInt layers, boolean tiedEmbeddings) {
-    List<String> other = new ArrayList<>(List.of("embed_tokens", "norm"));
-    if (!tiedEmbeddings) {
-      other.add("lm_head");
-    }
-    return new ModelInfo(modelType, layers, LAYER_MODULES, LINEAR_MODULES, other);
+    return DecoderShapes.info(modelType, layers, LAYER_MODULES, LINEAR_MODULES, tiedEmbeddings);
   }
 
   @Override
   public ModelShape shape(ModelConfig config, boolean quantized, int computeBytes) {
     LlamaConfig c = (LlamaConfig) config;
-    List<ParameterShape> parameters = new ArrayList<>();
-    List<LinearShape> linears = new ArrayList<>();
+    DecoderShapes shapes = new DecoderShapes(quantized);
     long hidden = c.hiddenSize();
     long queries = (long) c.numHeads() * c.headDim();
     long keys = (long) c.numKvHeads() * c.headDim();
     long intermediate = c.intermediateSize();
-    parameters.add(ParameterShape.frozen("model.embed_tokens.weight", OptionalInt.empty(), c.vocabSize(), hidden));
+    shapes.frozen("model.embed_tokens.weight", OptionalInt.empty(), c.vocabSize(), hidden);
     for (int i = 0; i < c.numLayers(); i++) {
       String prefix = "model.layers." + i + ".";
       OptionalInt layer = OptionalInt.of(i);
-      linear(parameters, linears, prefix + "self_attn.q_proj", queries, hidden, c.attentionBias(), layer, quantized);
-      linear(parameters, linears, prefix + "self_attn.k_proj", keys, hidden, c.attentionBias(), layer, quantized);
-      linear(parameters, linears, prefix + "self_attn.v_proj", keys, hidden, c.attentionBias(), layer, quantized);
-      linear(parameters, linears, prefix + "self_attn.o_proj", hidden, queries, c.outputProjectionBias(), layer, quantized);
+      shapes.linear(prefix + "self_attn.q_proj", queries, hidden, c.attentionBias(), layer)
+          .linear(prefix + "self_attn.k_proj", keys, hidden, c.attentionBias(), layer)
+          .linear(prefix + "self_attn.v_proj", keys, hidden, c.attentionBias(), layer)
+          .linear(prefix + "self_attn.o_proj", hidden, queries, c.outputProjectionBias(), layer);
       if (c.qkNorm()) {
-        parameters.add(ParameterShape.frozen(prefix + "self_attn.q_norm.weight", layer, c.headDim()));
-        parameters.add(ParameterShape.frozen(prefix + "self_attn.k_norm.weight", layer, c.headDim()));
+        shapes.frozen(prefix + "self_attn.q_norm.weight", layer, c.headDim())
+            .frozen(prefix + "self_attn.k_norm.weight", layer, c.headDim());
       }
-      linear(parameters, linears, prefix + "mlp.gate_proj", intermediate, hidden, c.mlpBias(), layer, quantized);
-      linear(parameters, linears, prefix + "mlp.up_proj", intermediate, hidden, c.mlpBias(), layer, quantized);
-      linear(parameters, linears, prefix + "mlp.down_proj", hidden, intermediate, c.mlpBias(), layer, quantized);
-      parameters.add(ParameterShape.frozen(prefix + "input_layernorm.weight", layer, hidden));
-      parameters.add(ParameterShape.frozen(prefix + "post_attention_layernorm.weight", layer, hidden));
+      shapes.linear(prefix + "mlp.gate_proj", intermediate, hidden, c.mlpBias(), layer)
+          .linear(prefix + "mlp.up_proj", intermediate, hidden, c.mlpBias(), layer)
+          .linear(prefix + "mlp.down_proj", hidden, intermediate, c.mlpBias(), layer)
+          .frozen(prefix + "input_layernorm.weight", layer, hidden)
+          .frozen(prefix + "post_attention_layernorm.weight", layer, hidden);
     }
-    parameters.add(ParameterShape.frozen("model.norm.weight", OptionalInt.empty(), hidden));
+    shapes.frozen("model.norm.weight", OptionalInt.empty(), hidden);
     if (!c.tieWordEmbeddings()) {
-      linear(parameters, linears, "lm_head", c.vocabSize(), hidden, false, OptionalInt.empty(), false);
+      shapes.linear("lm_head", c.vocabSize(), hidden, false, OptionalInt.empty());
     }
-    return new ModelShape(info(config), parameters, linears, computeBytes);
+    return shapes.build(info(config), computeBytes);
   }
 
-  private static void linear(List<ParameterShape> parameters, List<LinearShape> linears, String name, long out, long in,
-      boolean bias, OptionalInt layer, boolean quantized) {
-    parameters.add(ParameterShape.frozen(name + ".weight", layer, out, in));
-    if (bias) {
-      parameters.add(ParameterShape.frozen(name + ".bias", layer, out));
-    }
-    linears.add(new LinearShape(name, in, out, bias, layer, quantized));
-  }
+
 
   /** {@link PreNormDecoderLayer#savedBytes}, and Qwen3's q/k norms. */
   @Override
@@ -149,18 +124,7 @@ public final class LlamaFamily implements ModelFamily {
 
   @Override
   public ModelConfig sized(ModelSizes size, int vocabSize, Map<String, Integer> specialIds) {
-    JsonObject json = new JsonObject();
-    json.addProperty("model_type", "llama");
-    JsonArray architectures = new JsonArray();
-    architectures.add("LlamaForCausalLM");
-    json.add("architectures", architectures);
-    json.addProperty("hidden_size", size.hidden());
-    json.addProperty("intermediate_size", size.intermediate());
-    json.addProperty("num_hidden_layers", size.layers());
-    json.addProperty("num_attention_heads", size.heads());
-    json.addProperty("num_key_value_heads", size.kvHeads());
-    json.addProperty("vocab_size", vocabSize);
-    json.addProperty("max_position_embeddings", size.maxPositions());
+    JsonObject json = ConfigFields.sized("llama", "LlamaForCausalLM", size, vocabSize);
     json.addProperty("rms_norm_eps", 1e-6);
     json.addProperty("rope_theta", 10000.0);
     json.addProperty("hidden_act", "silu");

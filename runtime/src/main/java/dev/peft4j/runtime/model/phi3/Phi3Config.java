@@ -105,19 +105,10 @@ public record Phi3Config(
 
   @Override
   public String toJson(String torchDtype) {
-    Map<String, Object> out = new LinkedHashMap<>(raw);
-    out.put("model_type", TYPE);
-    out.put("hidden_size", hiddenSize);
-    out.put("intermediate_size", intermediateSize);
-    out.put("num_hidden_layers", numLayers);
-    out.put("num_attention_heads", numHeads);
-    out.put("num_key_value_heads", numKvHeads);
-    out.put("vocab_size", vocabSize);
-    out.put("max_position_embeddings", maxPositionEmbeddings);
+    Map<String, Object> out = ConfigFields.sizes(raw, this);
     out.put("rms_norm_eps", rmsNormEps);
     out.put("rope_theta", ropeTheta);
-    out.put("tie_word_embeddings", tieWordEmbeddings);
-    out.put("torch_dtype", torchDtype);
-    return ConfigFields.toJson(out);
+    return ConfigFields.toJson(out, this, torchDtype);
   }
+
 }

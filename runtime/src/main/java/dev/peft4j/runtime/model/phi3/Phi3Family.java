@@ -1,13 +1,11 @@
 package dev.peft4j.runtime.model.phi3;
 
-import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import dev.peft4j.api.model.ModelInfo;
-import dev.peft4j.api.plan.LinearShape;
 import dev.peft4j.api.plan.ModelShape;
-import dev.peft4j.api.plan.ParameterShape;
 import dev.peft4j.runtime.model.CausalLm;
+import dev.peft4j.runtime.model.ConfigFields;
+import dev.peft4j.runtime.model.DecoderShapes;
 import dev.peft4j.runtime.model.ModelConfig;
 import dev.peft4j.runtime.model.ModelFamily;
 import dev.peft4j.runtime.model.ModelSizes;
@@ -16,7 +14,6 @@ import dev.peft4j.runtime.model.WeightSource;
 import dev.peft4j.runtime.nn.Precision;
 import dev.peft4j.runtime.plan.Workload;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
@@ -53,55 +50,39 @@ public final class Phi3Family implements ModelFamily {
 
   @Override
   public ModelInfo info(JsonObject json) {
-    OptionalInt layers = OptionalInt.empty();
-    JsonElement n = json.get("num_hidden_layers");
-    if (n != null && n.isJsonPrimitive() && n.getAsJsonPrimitive().isNumber() && n.getAsDouble() >= 1
-        && n.getAsDouble() == Math.rint(n.getAsDouble()) && n.getAsDouble() <= Integer.MAX_VALUE) {
-      layers = OptionalInt.of(n.getAsInt());
-    }
-    JsonElement tied = json.get("tie_word_embeddings");
-    return info(layers, tied != null && tied.isJsonPrimitive() && tied.getAsJsonPrimitive().isBoolean() && tied.getAsBoolean());
+    return DecoderShapes.info(json, Phi3Config.TYPE, LAYER_MODULES, LINEAR_MODULES, false);
   }
 
   static ModelInfo info(OptionalInt layers, boolean tiedEmbeddings) {
-    List<String> other = new ArrayList<>(List.of("embed_tokens", "norm"));
-    if (!tiedEmbeddings) {
-      other.add("lm_head");
-    }
-    return new ModelInfo(Phi3Config.TYPE, layers, LAYER_MODULES, LINEAR_MODULES, other);
+    return DecoderShapes.info(Phi3Config.TYPE, layers, LAYER_MODULES, LINEAR_MODULES, tiedEmbeddings);
   }
 
   @Override
   public ModelShape shape(ModelConfig config, boolean quantized, int computeBytes) {
-    List<ParameterShape> parameters = new ArrayList<>();
-    List<LinearShape> linears = new ArrayList<>();
+    DecoderShapes shapes = new DecoderShapes(quantized);
     long hidden = config.hiddenSize();
     long queries = (long) config.numHeads() * config.headDim();
     long qkv = queries + 2L * config.numKvHeads() * config.headDim();
     long intermediate = config.intermediateSize();
-    parameters.add(ParameterShape.frozen("model.embed_tokens.weight", OptionalInt.empty(), config.vocabSize(), hidden));
+    shapes.frozen("model.embed_tokens.weight", OptionalInt.empty(), config.vocabSize(), hidden);
     for (int i = 0; i < config.numLayers(); i++) {
       String prefix = "model.layers." + i + ".";
       OptionalInt layer = OptionalInt.of(i);
-      linear(parameters, linears, prefix + "self_attn.o_proj", hidden, queries, layer, quantized);
-      linear(parameters, linears, prefix + "self_attn.qkv_proj", qkv, hidden, layer, quantized);
-      linear(parameters, linears, prefix + "mlp.gate_up_proj", 2 * intermediate, hidden, layer, quantized);
-      linear(parameters, linears, prefix + "mlp.down_proj", hidden, intermediate, layer, quantized);
-      parameters.add(ParameterShape.frozen(prefix + "input_layernorm.weight", layer, hidden));
-      parameters.add(ParameterShape.frozen(prefix + "post_attention_layernorm.weight", layer, hidden));
+      shapes.linear(prefix + "self_attn.o_proj", hidden, queries, false, layer)
+          .linear(prefix + "self_attn.qkv_proj", qkv, hidden, false, layer)
+          .linear(prefix + "mlp.gate_up_proj", 2 * intermediate, hidden, false, layer)
+          .linear(prefix + "mlp.down_proj", hidden, intermediate, false, layer)
+          .frozen(prefix + "input_layernorm.weight", layer, hidden)
+          .frozen(prefix + "post_attention_layernorm.weight", layer, hidden);
     }
-    parameters.add(ParameterShape.frozen("model.norm.weight", OptionalInt.empty(), hidden));
+    shapes.frozen("model.norm.weight", OptionalInt.empty(), hidden);
     if (!config.tieWordEmbeddings()) {
-      linear(parameters, linears, "lm_head", config.vocabSize(), hidden, OptionalInt.empty(), false);
+      shapes.linear("lm_head", config.vocabSize(), hidden, false, OptionalInt.empty());
     }
-    return new ModelShape(info(config), parameters, linears, computeBytes);
+    return shapes.build(info(config), computeBytes);
   }
 
-  private static void linear(List<ParameterShape> parameters, List<LinearShape> linears, String name, long out, long in,
-      OptionalInt layer, boolean quantized) {
-    parameters.add(ParameterShape.frozen(name + ".weight", layer, out, in));
-    linears.add(new LinearShape(name, in, out, false, layer, quantized));
-  }
+
 
   /** As Llama's layer ({@link PreNormDecoderLayer#savedBytes}): the fused projections' outputs are split into views. */
   @Override
@@ -117,18 +98,7 @@ public final class Phi3Family implements ModelFamily {
 
   @Override
   public ModelConfig sized(ModelSizes size, int vocabSize, Map<String, Integer> specialIds) {
-    JsonObject json = new JsonObject();
-    json.addProperty("model_type", Phi3Config.TYPE);
-    JsonArray architectures = new JsonArray();
-    architectures.add("Phi3ForCausalLM");
-    json.add("architectures", architectures);
-    json.addProperty("hidden_size", size.hidden());
-    json.addProperty("intermediate_size", size.intermediate());
-    json.addProperty("num_hidden_layers", size.layers());
-    json.addProperty("num_attention_heads", size.heads());
-    json.addProperty("num_key_value_heads", size.kvHeads());
-    json.addProperty("vocab_size", vocabSize);
-    json.addProperty("max_position_embeddings", size.maxPositions());
+    JsonObject json = ConfigFields.sized(Phi3Config.TYPE, "Phi3ForCausalLM", size, vocabSize);
     json.addProperty("rms_norm_eps", 1e-5);
     json.addProperty("rope_theta", 10000.0);
     json.addProperty("hidden_act", "silu");
