@@ -101,8 +101,9 @@ public final class LoadedModel implements AutoCloseable {
   }
 
   private String complete(int[] ids, Generator.Sampling sampling) {
-    int[] answer = new Generator(model, manager).generate(ids, tokenizer.eosId(), sampling);
-    return tokenizer.decode(answer, true);
+    int[] answer = new Generator(model, manager).generate(List.of(ids), tokenizer.eosId(), sampling,
+        tokens -> tokenizer.decode(tokens, true)).get(0);
+    return sampling.cut(tokenizer.decode(answer, true));
   }
 
   /**

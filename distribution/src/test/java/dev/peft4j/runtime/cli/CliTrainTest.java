@@ -77,6 +77,28 @@ class CliTrainTest {
     assertThat(out.toString()).containsPattern("exact match: \\d/5 = ");
   }
 
+  /** {@code --stop} ends the answer where it first holds the text, cut before it. */
+  @Test
+  void generateStopsAtAStopString() {
+    assertThat(peft4j("init-model", "--size", "tiny", "--out", dir.resolve("model").toString())).isZero();
+    String[] generate = {"generate", "--model", dir.resolve("model").toString(), "--prompt", "What is 12 + 30?",
+        "--max-new-tokens", "12"};
+    assertThat(peft4j(generate)).as(err.toString()).isZero();
+    String free = out.toString().replaceFirst("\\R$", "");
+    assertThat(free).as("the untrained model's greedy answer").hasSizeGreaterThanOrEqualTo(6);
+    String stop = free.substring(4, 6);
+
+    String[] stopped = java.util.Arrays.copyOf(generate, generate.length + 2);
+    stopped[generate.length] = "--stop";
+    stopped[generate.length + 1] = stop;
+    assertThat(peft4j(stopped)).as(err.toString()).isZero();
+
+    assertThat(out.toString().replaceFirst("\\R$", "")).isEqualTo(free.substring(0, free.indexOf(stop)));
+    assertThat(peft4j("generate", "--model", dir.resolve("model").toString(), "--prompt", "x", "--stop", ""))
+        .isEqualTo(2);
+    assertThat(err.toString()).contains("no empty --stop");
+  }
+
   @Test
   void initModelTakesTheSizesOfAConfigJson() throws IOException {
     Path config = dir.resolve("my-config.json");

@@ -30,14 +30,18 @@ final class GenerateCommand extends ModelCommand {
   @Option(names = "--seed", defaultValue = "42", description = "Seed of the sampling (default ${DEFAULT-VALUE}).")
   long seed;
 
+  @Option(names = "--stop", paramLabel = "TEXT", description = "End the answer where it first holds TEXT, cut before "
+      + "it; repeat for several.")
+  java.util.List<String> stop = new java.util.ArrayList<>();
+
   @Override
   public Integer call() {
-    if (maxNewTokens < 1 || temperature < 0 || topP <= 0 || topP > 1) {
+    if (maxNewTokens < 1 || temperature < 0 || topP <= 0 || topP > 1 || stop.contains("")) {
       throw new CommandLine.ParameterException(spec.commandLine(),
-          "need --max-new-tokens >= 1, --temperature >= 0 and 0 < --top-p <= 1");
+          "need --max-new-tokens >= 1, --temperature >= 0, 0 < --top-p <= 1 and no empty --stop");
     }
     try (LoadedModel loaded = load()) {
-      Generator.Sampling sampling = new Generator.Sampling(maxNewTokens, temperature, topP, seed);
+      Generator.Sampling sampling = new Generator.Sampling(maxNewTokens, temperature, topP, seed, stop);
       spec.commandLine().getOut().println(raw ? loaded.continueText(prompt, sampling) : loaded.generate(prompt, sampling));
       spec.commandLine().getOut().flush();
     }

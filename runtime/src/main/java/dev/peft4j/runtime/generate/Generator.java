@@ -7,11 +7,13 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import java.util.function.Function;
 
 /**
  * Samples continuations: greedy when the temperature is 0, else temperature and nucleus (top-p) sampling. Prompts
  * are decoded together, left-padded, with the model's key/value cache ({@link DecodingSession}): the prompts run
- * once, then each new token computes only its own place. Each row stops at the end-of-sequence token or its limit;
+ * once, then each new token computes only its own place. Each row stops at the end-of-sequence token, a stop string
+ * or its limit;
  * a finished row is kept in the batch (fed a pad, its tokens ignored) until every row is done.
  */
 public final class Generator {
@@ -22,10 +24,42 @@ public final class Generator {
   /**
    * How to sample. The seed seeds each row's draws alike, so that a prompt's sample does not depend on the
    * prompts decoded beside it.
+   *
+   * @param stop texts that end a row's answer as soon as its decoded text holds one; the answer is cut before it (as
+   *     vLLM's {@code stop} does). Empty for none
    */
-  public record Sampling(int maxNewTokens, double temperature, double topP, long seed) {
+  public record Sampling(int maxNewTokens, double temperature, double topP, long seed, List<String> stop) {
+    public Sampling {
+      stop = List.copyOf(stop);
+      if (stop.stream().anyMatch(String::isEmpty)) {
+        throw new IllegalArgumentException("a stop string must not be empty");
+      }
+    }
+
+    /** No stop strings. */
+    public Sampling(int maxNewTokens, double temperature, double topP, long seed) {
+      this(maxNewTokens, temperature, topP, seed, List.of());
+    }
+
     public static Sampling greedy(int maxNewTokens) {
       return new Sampling(maxNewTokens, 0, 1, 0);
+    }
+
+    /** These settings with {@code stop} as the stop strings. */
+    public Sampling stoppingAt(List<String> stop) {
+      return new Sampling(maxNewTokens, temperature, topP, seed, stop);
+    }
+
+    /** {@code text} cut before the first stop string it holds; the text itself if it holds none. */
+    public String cut(String text) {
+      int end = text.length();
+      for (String s : stop) {
+        int at = text.indexOf(s);
+        if (at >= 0) {
+          end = Math.min(end, at);
+        }
+      }
+      return text.substring(0, end);
     }
   }
 
@@ -48,6 +82,19 @@ public final class Generator {
    * Sampling)} gives it, up to floating-point rounding (a batch sums in other orders).
    */
   public List<int[]> generate(List<int[]> prompts, int eosId, Sampling sampling) {
+    if (!sampling.stop().isEmpty()) {
+      throw new IllegalArgumentException("stop strings need the tokenizer's decode: use generate(prompts, eosId, "
+          + "sampling, decode)");
+    }
+    return generate(prompts, eosId, sampling, ids -> "");
+  }
+
+  /**
+   * As {@link #generate(List, int, Sampling)}, a row also stopping after the token that makes {@code decode} of its
+   * answer hold one of {@link Sampling#stop}: the ids returned then end with that token ({@link Sampling#cut} cuts
+   * the text).
+   */
+  public List<int[]> generate(List<int[]> prompts, int eosId, Sampling sampling, Function<int[], String> decode) {
     if (prompts.isEmpty()) {
       return List.of();
     }
@@ -97,7 +144,7 @@ public final class Generator {
           } else {
             answers[r][counts[r]++] = next;
             ids[r][0] = next;
-            done[r] = counts[r] == limits[r];
+            done[r] = counts[r] == limits[r] || stops(decode.apply(Arrays.copyOf(answers[r], counts[r])), sampling);
           }
           running -= done[r] ? 1 : 0;
         }
@@ -108,6 +155,15 @@ public final class Generator {
       out.add(Arrays.copyOf(answers[r], counts[r]));
     }
     return out;
+  }
+
+  private static boolean stops(String text, Sampling sampling) {
+    for (String s : sampling.stop()) {
+      if (text.contains(s)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   static int argMax(float[] logits) {

@@ -121,6 +121,32 @@ class CachedDecodingTest {
     }
   }
 
+  /** A stop string ends its row after the token that completes it (the ids keep it; {@code cut} drops it). */
+  @Test
+  void aRowStopsAtAStopStringWhileTheOthersGoOn() {
+    CausalLm model = ModelFiles.load(Fixtures.path(Fixtures.LLAMA), manager);
+    Generator generator = new Generator(model, manager);
+    java.util.function.Function<int[], String> decode = ids -> Arrays.stream(ids).mapToObj(i -> "<" + i + ">")
+        .collect(java.util.stream.Collectors.joining());
+    int[] free = generator.generate(PROMPTS[0], NO_EOS, Generator.Sampling.greedy(12));
+    String stop = "<" + free[4] + ">";
+    int last = Arrays.stream(free).boxed().toList().indexOf(free[4]);
+    Generator.Sampling sampling = Generator.Sampling.greedy(12).stoppingAt(List.of(stop));
+
+    List<int[]> batched = generator.generate(List.of(PROMPTS), NO_EOS, sampling, decode);
+
+    assertThat(batched.get(0)).containsExactly(Arrays.copyOf(free, last + 1));
+    assertThat(sampling.cut(decode.apply(batched.get(0)))).isEqualTo(decode.apply(Arrays.copyOf(free, last)));
+    for (int r = 1; r < PROMPTS.length; r++) {
+      int[] alone = generator.generate(List.of(PROMPTS[r]), NO_EOS, sampling, decode).get(0);
+      assertThat(batched.get(r)).as("row %d", r).containsExactly(alone);
+    }
+    assertThatThrownBy(() -> generator.generate(List.of(PROMPTS), NO_EOS, sampling))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("decode");
+    assertThatThrownBy(() -> Generator.Sampling.greedy(4).stoppingAt(List.of("")))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("empty");
+  }
+
   @Test
   void decodingStopsAtMaxPositionEmbeddings() {
     CausalLm model = TinyModels.random(manager, TinyModels.config("llama", false), 3);
