@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes the bf16 logits fixtures: `expected-bf16.json` in fixtures/llama-tiny, qwen2-tiny, qwen3-tiny, phi3-tiny, gemma2-tiny and llama3-tiny, and in
+"""Writes the bf16 logits fixtures: `expected-bf16.json` in fixtures/llama-tiny, qwen2-tiny, qwen3-tiny, phi3-tiny, gemma2-tiny, llama3-tiny and mistral-tiny, and in
 method-lora's fixtures/peft/lora and fixtures/peft/dora (the adapter PEFT saved there, on llama-tiny).
 
     pip install -r runtime/src/test/python/requirements.txt
@@ -46,7 +46,7 @@ def write(folder, logits, batch, attention="sdpa", **extra):
 
 def main():
     torch.set_num_threads(1)
-    for name in ["llama-tiny", "qwen2-tiny", "qwen3-tiny", "phi3-tiny", "gemma2-tiny", "llama3-tiny"]:
+    for name in ["llama-tiny", "qwen2-tiny", "qwen3-tiny", "phi3-tiny", "gemma2-tiny", "llama3-tiny", "mistral-tiny"]:
         folder = FIXTURES / name
         batch = json.loads((folder / "expected.json").read_text())
         # transformers' sdpa attention has no soft-cap: Gemma 2 runs eager, as transformers advises for it

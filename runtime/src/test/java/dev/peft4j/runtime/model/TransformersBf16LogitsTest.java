@@ -36,7 +36,8 @@ class TransformersBf16LogitsTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {Fixtures.LLAMA, Fixtures.QWEN2, Fixtures.QWEN3, Fixtures.PHI3, Fixtures.GEMMA2, Fixtures.LLAMA3})
+  @ValueSource(strings = {Fixtures.LLAMA, Fixtures.QWEN2, Fixtures.QWEN3, Fixtures.PHI3, Fixtures.GEMMA2, Fixtures.LLAMA3,
+      Fixtures.MISTRAL})
   void bf16LogitsMatchTransformersInBf16(String fixture) {
     Path folder = Fixtures.path(fixture);
     JsonObject expected = Fixtures.json(folder.resolve("expected-bf16.json"));
