@@ -50,7 +50,7 @@ def main():
         folder = FIXTURES / name
         batch = json.loads((folder / "expected.json").read_text())
         # transformers' sdpa attention has no soft-cap: Gemma 2 runs eager, as transformers advises for it
-        attention = "eager" if name == "gemma2-tiny" else "sdpa"
+        attention = "eager" if json.loads((folder / "config.json").read_text())["model_type"] == "gemma2" else "sdpa"
         model = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.bfloat16, attn_implementation=attention)
         write(folder, logits_of(model, batch), batch, attention)
     from peft import PeftModel

@@ -73,10 +73,7 @@ public final class KitModel {
 
   /** Writes the model folder of {@code modelType}, one of {@link #MODEL_TYPES}, to {@code folder}, which must not exist. */
   public static Path write(Path folder, String modelType) {
-    if (!MODEL_TYPES.contains(modelType)) {
-      throw new IllegalArgumentException("the kit builds its model as one of " + MODEL_TYPES + ", not " + modelType);
-    }
-    String own = switch (modelType) {
+    String own = switch (checked(modelType)) {
       case "qwen3" -> "\"head_dim\": 16, \"use_sliding_window\": false, \"hidden_act\": \"silu\",";
       case "gemma2" -> "\"head_dim\": 8, \"query_pre_attn_scalar\": 8, \"sliding_window\": 4, "
           + "\"hidden_activation\": \"gelu_pytorch_tanh\",";
@@ -105,6 +102,14 @@ public final class KitModel {
     } finally {
       AtomicFolders.delete(work);
     }
+  }
+
+  /** {@code modelType} if it is one of {@link #MODEL_TYPES}, else an IllegalArgumentException listing them. */
+  static String checked(String modelType) {
+    if (!MODEL_TYPES.contains(modelType)) {
+      throw new IllegalArgumentException("the kit builds its model as one of " + MODEL_TYPES + ", not " + modelType);
+    }
+    return modelType;
   }
 
   /** The kit's token ids, {@code [BATCH, LENGTH]}, the same on every call; ids 3..99 (no special token). */

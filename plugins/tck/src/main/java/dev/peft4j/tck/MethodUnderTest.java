@@ -109,10 +109,7 @@ public final class MethodUnderTest {
    * when not said): to show that a method keeps its contract on each family.
    */
   public MethodUnderTest onModel(String modelType) {
-    if (!KitModel.MODEL_TYPES.contains(modelType)) {
-      throw new IllegalArgumentException("the kit builds its model as one of " + KitModel.MODEL_TYPES + ", not " + modelType);
-    }
-    model = modelType;
+    model = KitModel.checked(modelType);
     return this;
   }
 

@@ -82,19 +82,19 @@ public final class Generator {
    * Sampling)} gives it, up to floating-point rounding (a batch sums in other orders).
    */
   public List<int[]> generate(List<int[]> prompts, int eosId, Sampling sampling) {
-    if (!sampling.stop().isEmpty()) {
-      throw new IllegalArgumentException("stop strings need the tokenizer's decode: use generate(prompts, eosId, "
-          + "sampling, decode)");
-    }
-    return generate(prompts, eosId, sampling, ids -> "");
+    return generate(prompts, eosId, sampling, null);
   }
 
   /**
    * As {@link #generate(List, int, Sampling)}, a row also stopping after the token that makes {@code decode} of its
    * answer hold one of {@link Sampling#stop}: the ids returned then end with that token ({@link Sampling#cut} cuts
-   * the text).
+   * the text). {@code decode} is only called when there are stop strings.
    */
   public List<int[]> generate(List<int[]> prompts, int eosId, Sampling sampling, Function<int[], String> decode) {
+    if (!sampling.stop().isEmpty() && decode == null) {
+      throw new IllegalArgumentException("stop strings need the tokenizer's decode: use generate(prompts, eosId, "
+          + "sampling, decode)");
+    }
     if (prompts.isEmpty()) {
       return List.of();
     }
@@ -144,7 +144,7 @@ public final class Generator {
           } else {
             answers[r][counts[r]++] = next;
             ids[r][0] = next;
-            done[r] = counts[r] == limits[r] || stops(decode.apply(Arrays.copyOf(answers[r], counts[r])), sampling);
+            done[r] = counts[r] == limits[r] || stops(answers[r], counts[r], sampling, decode);
           }
           running -= done[r] ? 1 : 0;
         }
@@ -157,7 +157,12 @@ public final class Generator {
     return out;
   }
 
-  private static boolean stops(String text, Sampling sampling) {
+  /** Whether the answer's first {@code count} tokens hold a stop string; decoded only when there is one to find. */
+  private static boolean stops(int[] answer, int count, Sampling sampling, Function<int[], String> decode) {
+    if (sampling.stop().isEmpty()) {
+      return false;
+    }
+    String text = decode.apply(Arrays.copyOf(answer, count));
     for (String s : sampling.stop()) {
       if (text.contains(s)) {
         return true;

@@ -58,11 +58,27 @@ public final class GroupedQueryAttention extends Module implements PreNormDecode
     NDArray q = heads(linear("q_proj").forward(x), batch, length, heads, "q_norm");
     NDArray k = heads(linear("k_proj").forward(x), batch, length, kvHeads, "k_norm");
     NDArray v = heads(linear("v_proj").forward(x), batch, length, kvHeads, null);
+    return linear("o_proj").forward(attend(q, k, v, cos, sin, attention, cache));
+  }
+
+  /**
+   * The attention of {@code [B, H, T, D]} queries over {@code [B, K, T, D]} keys and values: queries and keys rotated,
+   * keys and values appended to {@code cache} (when there is one), the heads merged back, {@code [B, T, H·D]}. What
+   * a family's attention block does once it has its projections.
+   */
+  public static NDArray attend(NDArray q, NDArray k, NDArray v, NDArray cos, NDArray sin, Attention attention,
+      KeyValueCache cache) {
     NDArray[] rotated = TorchOps.get().rope(q, k, cos, sin);
     NDArray[] keysValues = cache == null ? new NDArray[] {rotated[1], v} : cache.append(rotated[1], v);
     NDArray attended = attention.apply(rotated[0], keysValues[0], keysValues[1]);
-    NDArray merged = attended.transpose(0, 2, 1, 3).reshape(batch, length, (long) heads * headDim);
-    return linear("o_proj").forward(merged);
+    long[] shape = q.getShape().getShape();
+    return attended.transpose(0, 2, 1, 3).reshape(shape[0], shape[2], shape[1] * shape[3]);
+  }
+
+  /** {@code [B, T, count·headDim]} as {@code [B, count, T, headDim]}. */
+  public static NDArray splitHeads(NDArray projected, int count, int headDim) {
+    long[] shape = projected.getShape().getShape();
+    return projected.reshape(shape[0], shape[1], count, headDim).transpose(0, 2, 1, 3);
   }
 
   private LinearLayer linear(String name) {

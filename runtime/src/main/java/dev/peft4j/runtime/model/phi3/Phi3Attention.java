@@ -4,13 +4,13 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import dev.peft4j.api.model.LinearLayer;
 import dev.peft4j.runtime.model.DecoderModel;
+import dev.peft4j.runtime.model.GroupedQueryAttention;
 import dev.peft4j.runtime.model.PreNormDecoderLayer;
 import dev.peft4j.runtime.model.WeightSource;
 import dev.peft4j.runtime.nn.Attention;
 import dev.peft4j.runtime.nn.KeyValueCache;
 import dev.peft4j.runtime.nn.Module;
 import dev.peft4j.runtime.nn.Precision;
-import dev.peft4j.runtime.nn.TorchOps;
 
 /**
  * {@code Phi3Attention}: one fused projection {@code qkv_proj} whose output is the queries, then the keys, then the
@@ -36,24 +36,11 @@ final class Phi3Attention extends Module implements PreNormDecoderLayer.SelfAtte
 
   @Override
   public NDArray forward(NDArray x, NDArray cos, NDArray sin, Attention attention, KeyValueCache cache) {
-    long batch = x.getShape().get(0);
-    long length = x.getShape().get(1);
     long queries = (long) heads * headDim;
-    NDList qkv = linear("qkv_proj").forward(x).split(new long[] {queries, queries + (long) kvHeads * headDim}, 2);
-    NDArray q = heads(qkv.get(0), batch, length, heads);
-    NDArray k = heads(qkv.get(1), batch, length, kvHeads);
-    NDArray v = heads(qkv.get(2), batch, length, kvHeads);
-    NDArray[] rotated = TorchOps.get().rope(q, k, cos, sin);
-    NDArray[] keysValues = cache == null ? new NDArray[] {rotated[1], v} : cache.append(rotated[1], v);
-    NDArray attended = attention.apply(rotated[0], keysValues[0], keysValues[1]);
-    return linear("o_proj").forward(attended.transpose(0, 2, 1, 3).reshape(batch, length, queries));
-  }
-
-  private LinearLayer linear(String name) {
-    return (LinearLayer) child(name);
-  }
-
-  private NDArray heads(NDArray projected, long batch, long length, int count) {
-    return projected.reshape(batch, length, count, headDim).transpose(0, 2, 1, 3);
+    NDList qkv = ((LinearLayer) child("qkv_proj")).forward(x).split(new long[] {queries, queries + (long) kvHeads * headDim}, 2);
+    NDArray attended = GroupedQueryAttention.attend(GroupedQueryAttention.splitHeads(qkv.get(0), heads, headDim),
+        GroupedQueryAttention.splitHeads(qkv.get(1), kvHeads, headDim),
+        GroupedQueryAttention.splitHeads(qkv.get(2), kvHeads, headDim), cos, sin, attention, cache);
+    return ((LinearLayer) child("o_proj")).forward(attended);
   }
 }
