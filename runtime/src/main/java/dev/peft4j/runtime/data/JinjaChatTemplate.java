@@ -2,6 +2,8 @@ package dev.peft4j.runtime.data;
 
 import com.hubspot.jinjava.Jinjava;
 import com.hubspot.jinjava.JinjavaConfig;
+import com.hubspot.jinjava.LegacyOverrides;
+import com.hubspot.jinjava.el.JinjavaInterpreterResolver;
 import com.hubspot.jinjava.interpret.RenderResult;
 import com.hubspot.jinjava.interpret.TemplateError;
 import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
@@ -13,6 +15,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.stream.Collectors;
+import jinjava.javax.el.CompositeELResolver;
+import jinjava.javax.el.ELResolver;
 
 /**
  * A tokenizer's Jinja {@code chat_template}, rendered with Jinjava the way transformers' {@code apply_chat_template}
@@ -40,11 +44,16 @@ public final class JinjaChatTemplate implements ChatTemplate {
 
   public JinjaChatTemplate(Tokenizer tokenizer, String template) {
     this.tokenizer = Objects.requireNonNull(tokenizer, "tokenizer is null");
-    this.template = Objects.requireNonNull(template, "template is null");
+    // Jinjava's slices take no step: Python's reversing slice (Qwen3's messages[::-1]) becomes Jinja's reverse filter.
+    // Jinjava reads namespace(a=x - 1) as (a=x) - 1: each argument's value is parenthesised.
+    this.template = parenthesiseNamespaceArguments(
+        Objects.requireNonNull(template, "template is null").replace("[::-1]", "|reverse"));
     this.jinjava = new Jinjava(JinjavaConfig.newBuilder()
         .withTrimBlocks(true)
         .withLstripBlocks(true)
         .withNestedInterpretationEnabled(false)
+        .withLegacyOverrides(JINJA2)
+        .withElResolver(pythonResolver())
         .build());
     try {
       jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "raise_exception",
@@ -52,6 +61,68 @@ public final class JinjaChatTemplate implements ChatTemplate {
     } catch (NoSuchMethodException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  /** Jinjava's options that make it evaluate as Jinja2 does (operator precedence, whitespace control, escapes). */
+  private static final LegacyOverrides JINJA2 = LegacyOverrides.newBuilder()
+      .withEvaluateMapKeys(true)
+      .withIterateOverMapKeys(true)
+      .withUsePyishObjectMapper(true)
+      .withUseNaturalOperatorPrecedence(true)
+      .withParseWhitespaceControlStrictly(true)
+      .withAllowAdjacentTextNodes(true)
+      .withUseTrimmingForNotesAndExpressions(true)
+      .withKeepNullableLoopValues(true)
+      .withHandleBackslashInQuotesOnly(true)
+      .withDefaultKeepTrailingNewlineBehavior(true)
+      .build();
+
+  /** {@code namespace(a=x - 1, b=y)} as {@code namespace(a=(x - 1), b=(y))}; nothing else changes. */
+  static String parenthesiseNamespaceArguments(String template) {
+    StringBuilder out = new StringBuilder();
+    int from = 0;
+    for (int at = template.indexOf("namespace("); at >= 0; at = template.indexOf("namespace(", from)) {
+      int i = at + "namespace(".length();
+      out.append(template, from, i);
+      int depth = 0;
+      boolean inValue = false;
+      char quote = 0;
+      for (; i < template.length(); i++) {
+        char c = template.charAt(i);
+        if (quote != 0) {
+          quote = c == quote && template.charAt(i - 1) != '\\' ? 0 : quote;
+        } else if (c == '\'' || c == '"') {
+          quote = c;
+        } else if (c == '(' || c == '[' || c == '{') {
+          depth++;
+        } else if (depth > 0 && (c == ')' || c == ']' || c == '}')) {
+          depth--;
+        } else if (depth == 0 && (c == ',' || c == ')')) {
+          if (inValue) {
+            out.append(')');
+            inValue = false;
+          }
+          if (c == ')') {
+            break;
+          }
+        } else if (depth == 0 && c == '=' && !inValue) {
+          out.append("=(");
+          inValue = true;
+          continue;
+        }
+        out.append(c);
+      }
+      from = i;
+    }
+    return out.append(template.substring(from)).toString();
+  }
+
+  /** Python's string and dict methods first, then Jinjava's resolver. */
+  private static ELResolver pythonResolver() {
+    CompositeELResolver resolver = new CompositeELResolver();
+    resolver.add(new PythonMethods());
+    resolver.add(JinjavaInterpreterResolver.DEFAULT_RESOLVER_READ_ONLY);
+    return resolver;
   }
 
   /** {@code raise_exception(message)} of transformers' chat templates. */
@@ -62,7 +133,11 @@ public final class JinjaChatTemplate implements ChatTemplate {
   @Override
   public Example encode(Conversation conversation) {
     Segments segments = new Segments();
-    addExchanges(conversation.turns(), segments);
+    String whole = render(conversation.turns(), false);
+    int done = addExchanges(conversation.turns(), whole, segments);
+    if (done < whole.length()) {
+      segments.add(tokenizer.encode(whole.substring(done)), false);
+    }
     return segments.example();
   }
 
@@ -72,23 +147,45 @@ public final class JinjaChatTemplate implements ChatTemplate {
       throw new IllegalArgumentException(problem);
     });
     Segments segments = new Segments();
-    String done = addExchanges(turns, segments);
-    segments.add(tokenizer.encode(after(done, render(turns, true), turns.size() - 1, "the prompt of")), false);
+    String whole = render(turns, true);
+    int done = addExchanges(turns, whole, segments);
+    segments.add(tokenizer.encode(whole.substring(done)), false);
     return segments.ids();
   }
 
-  /** Adds each prompt piece (masked) and each answer (learned); returns the rendering of the turns up to the last answer. */
-  private String addExchanges(List<Turn> turns, Segments segments) {
-    String done = "";
+  /**
+   * Adds each prompt piece (masked) and each answer (learned) of {@code whole}, the rendering of {@code turns}: the
+   * prompt of assistant turn {@code i} ends where the rendering of the turns before it with the generation prompt
+   * ends, and its answer ends where {@code whole} and the rendering of the turns up to it part. Returns how much of
+   * {@code whole} the pieces cover.
+   */
+  private int addExchanges(List<Turn> turns, String whole, Segments segments) {
+    int done = 0;
     for (int i = 0; i < turns.size(); i++) {
       if (turns.get(i).role() != Role.ASSISTANT) {
         continue;
       }
       String prompt = render(turns.subList(0, i), true);
-      String full = render(turns.subList(0, i + 1), false);
-      segments.add(tokenizer.encode(after(done, prompt, i, "the prompt of")), false);
-      segments.add(tokenizer.encode(after(prompt, full, i, "the answer of")), true);
-      done = full;
+      if (!whole.startsWith(prompt) || prompt.length() < done) {
+        throw cannotTellApart(i, "the prompt of");
+      }
+      String upToAnswer = render(turns.subList(0, i + 1), false);
+      int end = prompt.length();
+      while (end < whole.length() && end < upToAnswer.length() && whole.charAt(end) == upToAnswer.charAt(end)) {
+        end++;
+      }
+      // Phi-3 closes a conversation with eos, which the whole conversation writes only at its end: the answer ends
+      // before it, not within it where the next turn's text happens to start the same ("<" of "</s>" and "<|user|>").
+      String eos = tokenizer.eosToken();
+      if (end < upToAnswer.length() && upToAnswer.endsWith(eos) && end > upToAnswer.length() - eos.length()) {
+        end = upToAnswer.length() - eos.length();
+      }
+      if (!upToAnswer.startsWith(prompt) || !whole.substring(prompt.length(), end).contains(turns.get(i).content().strip())) {
+        throw cannotTellApart(i, "the answer of");
+      }
+      segments.add(tokenizer.encode(whole.substring(done, prompt.length())), false);
+      segments.add(tokenizer.encode(whole.substring(prompt.length(), end)), true);
+      done = end;
     }
     return done;
   }
@@ -133,14 +230,11 @@ public final class JinjaChatTemplate implements ChatTemplate {
     return result.getOutput();
   }
 
-  private String after(String before, String text, int turn, String what) {
-    if (!text.startsWith(before)) {
-      throw new ChatTemplateException(where() + " renders the conversation up to turn " + (turn + 1)
-          + " so that it does not start with its rendering of the turns before, so " + what + " turn " + (turn + 1)
-          + " cannot be told apart: peft4j needs a template that renders earlier turns the same whatever follows. Fix "
-          + "the template, or remove chat_template to use peft4j's default template");
-    }
-    return text.substring(before.length());
+  private ChatTemplateException cannotTellApart(int turn, String what) {
+    return new ChatTemplateException(where() + " renders turn " + (turn + 1) + " differently in the whole "
+        + "conversation than in the conversation up to it, so " + what + " turn " + (turn + 1) + " cannot be told "
+        + "apart (Qwen3's template, for one, drops the reasoning of answers before the last question): train on "
+        + "conversations with one answer, or remove chat_template to use peft4j's default template");
   }
 
   private ChatTemplateException refused(String message) {

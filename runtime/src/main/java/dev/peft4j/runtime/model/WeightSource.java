@@ -16,7 +16,18 @@ public interface WeightSource {
    */
   NDArray get(String name, long... shape);
 
-  /** Transformers' initialisation: normal(0, std) for linear and embedding weights, ones for norms, zero biases. */
+  /**
+   * This source for a family whose norms scale by {@code 1 + w} (Gemma's): a random initialisation gives their weights
+   * 0, not 1, as transformers initialises them; a checkpoint is read as it is.
+   */
+  default WeightSource withZeroCentredNorms() {
+    return this;
+  }
+
+  /**
+   * Transformers' initialisation: normal(0, std) for linear and embedding weights, ones for norms (zeros with {@link
+   * #withZeroCentredNorms}), zero biases.
+   */
   static WeightSource random(NDManager manager, double std, long seed) {
     java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
     return initialised(manager, s -> {
@@ -41,15 +52,28 @@ public interface WeightSource {
 
   /** Ones for norms, zero biases, {@code normal} of the shape for everything else. */
   private static WeightSource initialised(NDManager manager, java.util.function.Function<Shape, NDArray> normal) {
-    return (name, shape) -> {
+    return new Initialisation(manager, normal, 1f);
+  }
+
+  /** A random initialisation: {@code norm} for norm weights, zero biases, {@code normal} of the shape otherwise. */
+  record Initialisation(NDManager manager, java.util.function.Function<Shape, NDArray> normal, float norm)
+      implements WeightSource {
+
+    @Override
+    public NDArray get(String name, long... shape) {
       Shape s = new Shape(shape);
       if (name.endsWith("norm.weight")) {
-        return manager.ones(s, DataType.FLOAT32);
+        return manager.full(s, norm);
       }
       if (name.endsWith(".bias")) {
         return manager.zeros(s, DataType.FLOAT32);
       }
       return normal.apply(s);
-    };
+    }
+
+    @Override
+    public WeightSource withZeroCentredNorms() {
+      return new Initialisation(manager, normal, 0f);
+    }
   }
 }

@@ -3,6 +3,8 @@ package dev.peft4j.runtime.data;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.peft4j.runtime.tokenizer.Tokenizer;
@@ -12,13 +14,15 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 class ChatTemplateTest {
 
@@ -122,18 +126,59 @@ class ChatTemplateTest {
     }
   }
 
+  /** Every template of chat-templates/ with the rendering transformers gave for it. */
+  static Stream<String> templates() {
+    return EXPECTED.getAsJsonObject("renderings").keySet().stream();
+  }
+
   @ParameterizedTest
-  @ValueSource(strings = {"chatml", "llama2", "llama3", "zephyr"})
-  void rendersAJinjaTemplateAsJinja2Does(String name) throws IOException {
-    JsonObject expected = EXPECTED.getAsJsonObject("renderings").getAsJsonObject(name);
+  @MethodSource("templates")
+  void rendersAJinjaTemplateAsTransformersDoes(String name) throws IOException {
+    JsonObject conversations = EXPECTED.getAsJsonObject("conversations");
     try (Tokenizer tokenizer = tokenizer(resource(name + ".jinja"))) {
       ChatTemplate template = ChatTemplate.of(tokenizer);
-
       assertThat(template).isInstanceOf(JinjaChatTemplate.class);
-      assertThat(template.render(TWO_EXCHANGES.turns(), false)).isEqualTo(expected.get("full").getAsString());
-      assertThat(template.render(TWO_EXCHANGES.turns().subList(0, 4), true)).isEqualTo(expected.get("prompt").getAsString());
-      assertThat(template.render(TWO_EXCHANGES.turns().subList(1, 3), false)).isEqualTo(expected.get("noSystem").getAsString());
+      for (JsonElement element : EXPECTED.getAsJsonObject("renderings").getAsJsonArray(name)) {
+        JsonObject rendering = element.getAsJsonObject();
+        List<Turn> turns = turns(conversations.getAsJsonArray(rendering.get("conversation").getAsString()))
+            .subList(0, rendering.get("turns").getAsInt());
+        boolean generationPrompt = rendering.get("add_generation_prompt").getAsBoolean();
+        String what = name + " on " + rendering;
+        if (rendering.has("error")) {
+          assertThatThrownBy(() -> template.render(turns, generationPrompt)).as(what)
+              .isInstanceOf(ChatTemplateException.class)
+              .hasMessageEndingWith("refuses the conversation: " + rendering.get("error").getAsString());
+        } else {
+          assertThat(template.render(turns, generationPrompt)).as(what).isEqualTo(rendering.get("text").getAsString());
+        }
+      }
     }
+  }
+
+  /** What transformers rendered of the first {@code turns} turns of a conversation. */
+  private static String expectedText(String template, String conversation, int turns, boolean generationPrompt) {
+    for (JsonElement element : EXPECTED.getAsJsonObject("renderings").getAsJsonArray(template)) {
+      JsonObject rendering = element.getAsJsonObject();
+      if (rendering.get("conversation").getAsString().equals(conversation) && rendering.get("turns").getAsInt() == turns
+          && rendering.get("add_generation_prompt").getAsBoolean() == generationPrompt) {
+        return rendering.get("text").getAsString();
+      }
+    }
+    throw new IllegalArgumentException("no rendering of " + conversation + " by " + template);
+  }
+
+  private static List<Turn> turns(JsonArray messages) {
+    List<Turn> turns = new ArrayList<>();
+    for (JsonElement element : messages) {
+      JsonObject message = element.getAsJsonObject();
+      String content = message.get("content").getAsString();
+      turns.add(switch (message.get("role").getAsString()) {
+        case "system" -> Turn.system(content);
+        case "user" -> Turn.user(content);
+        default -> Turn.assistant(content);
+      });
+    }
+    return turns;
   }
 
   @Test
@@ -142,7 +187,10 @@ class ChatTemplateTest {
         "chatml", "4<|im_end|>\n|cba<|im_end|>\n",
         "llama2", " 4 </s>| cba </s>",
         "llama3", "4<|eot_id|>|cba<|eot_id|>",
-        "zephyr", "4</s>\n|cba</s>\n");
+        "zephyr", "4</s>\n|cba</s>\n",
+        // Phi-3 closes the whole conversation with eos: learned after the last answer only.
+        "phi3", "4<|end|>\n|cba<|end|>\n</s>",
+        "qwen2.5", "4<|im_end|>\n|cba<|im_end|>\n");
     for (Map.Entry<String, String> entry : learned.entrySet()) {
       try (Tokenizer tokenizer = tokenizer(resource(entry.getKey() + ".jinja"))) {
         ChatTemplate template = ChatTemplate.of(tokenizer);
@@ -150,7 +198,7 @@ class ChatTemplateTest {
 
         assertThat(learned(example, tokenizer)).as(entry.getKey()).isEqualTo(entry.getValue());
         assertThat(tokenizer.decode(example.inputIds(), false)).as(entry.getKey())
-            .isEqualTo(EXPECTED.getAsJsonObject("renderings").getAsJsonObject(entry.getKey()).get("full").getAsString());
+            .isEqualTo(expectedText(entry.getKey(), "twoExchanges", 5, false));
         int[] prompt = template.encodePrompt(TWO_EXCHANGES.prompt());
         assertThat(Arrays.copyOf(example.inputIds(), prompt.length)).as(entry.getKey()).containsExactly(prompt);
       }

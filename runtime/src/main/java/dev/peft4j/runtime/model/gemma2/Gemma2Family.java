@@ -43,7 +43,7 @@ public final class Gemma2Family implements ModelFamily {
 
   @Override
   public CausalLm create(ModelConfig config, WeightSource weights, Precision precision) {
-    return new Gemma2ForCausalLM((Gemma2Config) config, weights, precision);
+    return new Gemma2ForCausalLM((Gemma2Config) config, weights.withZeroCentredNorms(), precision);
   }
 
   @Override
