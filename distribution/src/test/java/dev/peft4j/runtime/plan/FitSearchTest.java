@@ -50,6 +50,37 @@ class FitSearchTest {
   }
 
   @Test
+  void aFourBitBaseIsProposedWithDoubleQuantizedScalesWhichTakeLessMemoryInTheSameTime() {
+    FitSearch.Result result = FitSearch.search(plan(List.of()), 8L << 30, peft4j.discovery(), this::plan);
+
+    FitSearch.Candidate best = result.best().orElseThrow();
+    assertThat(best.overrides()).contains("model.quantization=nf4", "model.double-quantization=true");
+    List<String> fp32Scales = best.overrides().stream().filter(o -> !o.startsWith("model.double-quantization")).toList();
+    FitSearch.Candidate without = result.candidates().stream().filter(c -> c.overrides().equals(fp32Scales))
+        .findFirst().orElseThrow();
+    assertThat(without.relativeTime()).isEqualTo(best.relativeTime());
+    assertThat(without.total()).isGreaterThan(best.total());
+    assertThat(best.description()).endsWith(", 4-bit base, double-quantized scales");
+    // only a 4-bit base is double-quantized
+    assertThat(result.candidates()).filteredOn(c -> !c.overrides().contains("model.quantization=nf4"))
+        .allSatisfy(c -> assertThat(c.overrides()).doesNotContain("model.double-quantization=true"));
+  }
+
+  @Test
+  void aRunWithAFourBitBaseOfItsOwnIsOfferedItsDoubleQuantization() {
+    List<String> nf4 = List.of("model.quantization=nf4");
+    FitSearch.Result result = FitSearch.search(plan(nf4), 8L << 30, peft4j.discovery(), extra -> {
+      List<String> overrides = new ArrayList<>(nf4);
+      overrides.addAll(extra);
+      return plan(overrides);
+    });
+
+    assertThat(result.candidates()).noneSatisfy(c -> assertThat(c.overrides()).contains("model.quantization=nf4"));
+    assertThat(result.candidates()).filteredOn(c -> c.overrides().contains("model.double-quantization=true"))
+        .hasSize(result.candidates().size() / 2);
+  }
+
+  @Test
   void sizesAreReadAsPeopleWriteThem() {
     assertThat(FitSearch.parseSize("24GiB")).isEqualTo(24L << 30);
     assertThat(FitSearch.parseSize("8 GB")).isEqualTo(8L << 30);

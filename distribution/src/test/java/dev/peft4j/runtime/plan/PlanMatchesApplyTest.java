@@ -8,6 +8,7 @@ import dev.peft4j.runtime.model.CausalLm;
 import dev.peft4j.runtime.model.ModelConfig;
 import dev.peft4j.runtime.model.ModuleModelView;
 import dev.peft4j.runtime.model.TinyModels;
+import dev.peft4j.runtime.nn.Nf4Linear;
 import dev.peft4j.runtime.setup.MethodSetup;
 import dev.peft4j.runtime.setup.RuntimeMethodContext;
 import dev.peft4j.runtime.testing.Runs;
@@ -50,6 +51,7 @@ class PlanMatchesApplyTest {
       "qwen2; none; false; methods = [lora], lora { target = all-linear, bias = all, use-dora = true }",
       "llama; nf4; false; methods = [lora], lora { target = all-linear, use-dora = true }",
       "qwen2; nf4; true;  methods = [lora], lora { target = [q_proj, k_proj, v_proj], bias = lora_only }",
+      "llama; nf4-double; false; methods = [lora], lora { target = all-linear }",
       "llama; none; false; methods = [full]",
       "qwen2; none; true;  methods = [freeze], freeze { trainable-layers = 1 }",
       "llama; none; false; methods = [freeze], freeze { trainable-layers = -1, trainable-modules = [mlp], "
@@ -62,7 +64,9 @@ class PlanMatchesApplyTest {
     Files.createDirectories(folder);
     Files.writeString(folder.resolve("config.json"), config.toJson());
     Path file = dir.resolve("run.conf");
-    Files.writeString(file, "model.path = model\nmodel.quantization = " + quantization + "\n" + run.replace(", lora {", "\nlora {")
+    boolean doubleQuantization = quantization.equals("nf4-double");
+    Files.writeString(file, "model.path = model\nmodel.quantization = " + (doubleQuantization ? "nf4" : quantization)
+        + "\nmodel.double-quantization = " + doubleQuantization + "\n" + run.replace(", lora {", "\nlora {")
         .replace(", freeze {", "\nfreeze {") + "\n");
     ValidationReport report = new Runs(dir).validate(file, List.of());
     assertThat(report.problems()).isEmpty();
@@ -70,8 +74,16 @@ class PlanMatchesApplyTest {
 
     CausalLm model = TinyModels.random(manager, config, 3);
     ModuleModelView view = new ModuleModelView(model);
-    if (quantization.equals("nf4")) {
-      view.quantizeNf4(manager);
+    if (!quantization.equals("none")) {
+      view.quantizeNf4(manager, doubleQuantization);
+    }
+    // the bytes the planner gives each 4-bit weight are the bytes it takes
+    List<Nf4Linear> quantized = model.modules().namedModules().values().stream().filter(Nf4Linear.class::isInstance)
+        .map(Nf4Linear.class::cast).toList();
+    assertThat(quantized).hasSize(MemoryModel.quantizedWeights(plan.shape()).size());
+    for (Nf4Linear layer : quantized) {
+      assertThat(layer.storedBytes())
+          .isEqualTo(MemoryModel.nf4Bytes((long) layer.inFeatures() * layer.outFeatures(), doubleQuantization));
     }
     MethodSetup.apply(MethodSetup.create(report, Runs.discovery(), new RuntimeMethodContext(manager, 1)), view);
 

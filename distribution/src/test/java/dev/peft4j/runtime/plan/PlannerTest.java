@@ -114,6 +114,27 @@ class PlannerTest {
   }
 
   @Test
+  void doubleQuantizationStoresAFourBitBasesScalesInAByteABlockAndAnAbsmaxPer256Blocks() {
+    RunPlan nf4 = plan("methods = [lora]", "model.quantization = nf4");
+    RunPlan nested = plan("methods = [lora]", "model.quantization = nf4", "model.double-quantization = true");
+    long saved = 0;
+    for (ParameterShape p : nf4.shape().parameters()) {
+      if (p.layerIndex().isPresent() && p.name().endsWith("proj.weight")) {
+        long blocks = p.size() / 64;
+        // 4 bytes a block, against 1 a block, 4 per 256 blocks and a 4-byte offset
+        saved += 4 * blocks - (blocks + 4 * ((blocks + 255) / 256) + 4);
+      }
+    }
+
+    assertThat(saved).isPositive();
+    assertThat(nested.counts()).isEqualTo(nf4.counts());
+    assertThat(memory(nf4).weights() - memory(nested).weights()).isEqualTo(saved);
+    assertThat(memory(nested).activations()).isEqualTo(memory(nf4).activations());
+    // the scales of the largest 4-bit weight (172 × 64) are dequantized before it, a float32 scale a block
+    assertThat(memory(nested).stepScratch() - memory(nf4).stepScratch()).isEqualTo(4 * 172);
+  }
+
+  @Test
   void doraAddsAMagnitudePerOutputFeatureAndKeepsTheCombinedWeightsOfEachPass() {
     RunPlan lora = plan("methods = [lora]");
     RunPlan dora = plan("methods = [lora]", "lora.use-dora = true");

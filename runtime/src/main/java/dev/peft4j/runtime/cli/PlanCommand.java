@@ -33,11 +33,12 @@ final class PlanCommand implements Callable<Integer> {
 
   @Option(names = "--fit", paramLabel = "SIZE",
       description = "A memory budget (24GiB, 8GB, 512MiB): plan the run again under every combination of "
-          + "training.precision, training.gradient-checkpointing, a 4-bit base (for an adapter that supports one) and "
-          + "a smaller batch-size with more gradient-accumulation-steps (the same effective batch), and print the "
-          + "fastest that fits, by a rough model of step time: checkpointing ×4/3, a 4-bit base ×1.39, bf16 ×0.5 where "
-          + "the device computes it natively (×2 where not), ×1.05 for each halving of the micro-batch. Exit code 0 "
-          + "when one fits, 1 otherwise.")
+          + "training.precision, training.gradient-checkpointing, a 4-bit base (for an adapter that supports one), "
+          + "its double quantization and a smaller batch-size with more gradient-accumulation-steps (the same "
+          + "effective batch), and print the fastest that fits (the smallest of the fastest), by a rough model of step "
+          + "time: checkpointing ×4/3, a 4-bit base ×1.39, double quantization ×1, bf16 ×0.5 where the device computes "
+          + "it natively (×2 where not), ×1.05 for each halving of the micro-batch. Exit code 0 when one fits, 1 "
+          + "otherwise.")
   String fit;
 
   @Override

@@ -5,6 +5,7 @@ import dev.peft4j.api.config.SettingsReader;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 
 /** The runtime's own settings ({@code peft4j.model}, {@code .data}, {@code .training}, {@code .output}). */
@@ -20,7 +21,12 @@ public record CoreSettings(
   /** {@code training.precision}: fp32, bf16, or auto (bf16 where the device computes it natively, else fp32). */
   public enum Precision { FP32, BF16, AUTO }
 
-  public record Model(Optional<Path> path, Quantization quantization, Optional<Path> adapterPath) {}
+  /**
+   * @param doubleQuantization the 4-bit base's block scales stored in 8 bits (QLoRA's double quantization); only
+   *     with {@code quantization = nf4}
+   */
+  public record Model(Optional<Path> path, Quantization quantization, boolean doubleQuantization,
+      Optional<Path> adapterPath) {}
 
   /**
    * @param train training data: JSON-lines or JSON-array files, read one after the other (none when unset)
@@ -74,8 +80,7 @@ public record CoreSettings(
     CoreSettings settings = new CoreSettings(
         root.strings("methods"),
         root.strings("plugin-dirs").stream().map(dir -> resolve(root, "plugin-dirs", dir)).toList(),
-        new Model(optionalPath(model, "path"), model.choice("quantization", Quantization.class),
-            optionalPath(model, "adapter-path")),
+        model(model),
         new Data(paths(data, "train"), paths(data, "eval"), data.choice("format", DataFormat.class),
             data.integerAtLeast("cutoff-len", 1), data.bool("packing"), data.bool("skip-bad-lines"),
             data.integerAtLeast("max-samples", -1)),
@@ -91,6 +96,17 @@ public record CoreSettings(
             training.integerAtLeast("threads", 0), training.numberInRange("warmup-ratio", 0, 1)),
         resolve(output, "dir", output.string("dir")));
     return settings;
+  }
+
+  private static Model model(SettingsReader model) {
+    Quantization quantization = model.choice("quantization", Quantization.class);
+    boolean doubleQuantization = model.bool("double-quantization");
+    if (doubleQuantization && quantization != Quantization.NF4 && !model.hasProblem("quantization")) {
+      model.problem("double-quantization", "is true, but the base is not quantized (model.quantization = "
+          + quantization.name().toLowerCase(Locale.ROOT) + "): double quantization stores the block scales of a "
+          + "4-bit base in 8 bits; set model.quantization = nf4, or remove model.double-quantization");
+    }
+    return new Model(optionalPath(model, "path"), quantization, doubleQuantization, optionalPath(model, "adapter-path"));
   }
 
   /** A path or a list of paths; none when unset. */

@@ -85,14 +85,23 @@ public final class ModuleModelView implements ModelView {
 
   /**
    * Stores every linear layer of the decoder layers as NF4 (the embeddings and the output head stay in
-   * fp32, as QLoRA and bitsandbytes leave them).
+   * fp32, as QLoRA and bitsandbytes leave them), its block scales in fp32.
    */
   public void quantizeNf4(ai.djl.ndarray.NDManager manager) {
+    quantizeNf4(manager, false);
+  }
+
+  /**
+   * As {@link #quantizeNf4(ai.djl.ndarray.NDManager)}, the block scales double-quantized (8 bits each) if {@code
+   * doubleQuantization}.
+   */
+  public void quantizeNf4(ai.djl.ndarray.NDManager manager, boolean doubleQuantization) {
     for (Map.Entry<String, Module> entry : new LinkedHashMap<>(model.namedModules()).entrySet()) {
       String name = entry.getKey();
       if (entry.getValue() instanceof dev.peft4j.runtime.nn.Linear linear && lm.layerOf(name + ".weight").isPresent()) {
         int dot = name.lastIndexOf('.');
-        model.namedModules().get(name.substring(0, dot)).replaceChild(name.substring(dot + 1), Nf4Linear.quantize(linear, manager));
+        model.namedModules().get(name.substring(0, dot)).replaceChild(name.substring(dot + 1), Nf4Linear.quantize(linear, manager,
+            doubleQuantization));
       }
     }
   }

@@ -8,13 +8,21 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 import dev.peft4j.api.model.LinearLayer;
+import java.nio.ByteBuffer;
 
 /**
- * A frozen linear layer stored as QLoRA's 4-bit NormalFloat (NF4): blocks of 64 weights, each scaled by
- * its absolute maximum and rounded to the nearest of 16 NormalFloat levels, two codes per byte (the
- * first in the high nibble, as bitsandbytes packs them). The weight is dequantized, to the model's precision,
- * for each forward pass of its layer, so it never stays in memory at full precision longer than the backward
- * pass of that layer needs it (with gradient checkpointing: one layer's weights at a time).
+ * A frozen linear layer stored as QLoRA's 4-bit NormalFloat (NF4), as bitsandbytes 0.50.2 quantizes on the CPU
+ * ({@code quantize_4bit(quant_type="nf4", blocksize=64)}): blocks of 64 weights, each multiplied by the reciprocal
+ * of its absolute maximum and given the NF4 level between whose midpoints it falls (a value on a midpoint takes the
+ * lower level, as {@code torch.bucketize}), two codes per byte (the first in the high nibble). The weight is
+ * dequantized, to the model's precision, for each forward pass of its layer, so it never stays in memory at full
+ * precision longer than the backward pass of that layer needs it (with gradient checkpointing: one layer's weights
+ * at a time).
+ *
+ * <p>The block scales are float32, one per 64 weights (4.5 bits a weight in all), or, with double quantization
+ * (bitsandbytes' {@code compress_statistics}, transformers' {@code bnb_4bit_use_double_quant}), their mean and
+ * their differences from it in 8 bits with a float32 absmax per 256 blocks ({@link DoubleQuantization}: 4 + 8/64 +
+ * 32/(64·256) ≈ 4.127 bits a weight).
  *
  * <p>The packed codes are registered as the {@code weight} parameter (UINT8, {@code out·in/2} values),
  * which is how PEFT counts a 4-bit weight: twice its packed size.
@@ -28,35 +36,80 @@ public final class Nf4Linear extends Module implements LinearLayer {
       0.24611230194568634f, 0.33791524171829224f, 0.44070982933044434f, 0.5626170039176941f,
       0.7229568362236023f, 1.0f};
 
+  /** The midpoints between neighbouring levels, in float32 as bitsandbytes computes them: {@code (a + b) / 2}. */
+  static final float[] MIDPOINTS = midpoints();
+
   public static final int BLOCK = 64;
+
+  /** The divisor of a block of zeros (bitsandbytes' {@code absmax.clamp(min=1e-38)}, in float32: a subnormal). */
+  private static final float SMALLEST_ABSMAX = (float) 1e-38;
 
   private final int out;
   private final int in;
   private final Parameter codes;
-  private final NDArray absmax;
+  private final Scales scales;
   private final NDArray levels;
   private final NDArray sixteen;
   private final Parameter bias;
   private final Precision precision;
 
-  private Nf4Linear(int out, int in, NDArray codes, NDArray absmax, NDArray levels, NDArray sixteen, Parameter bias,
+  private Nf4Linear(int out, int in, NDArray codes, Scales scales, NDArray levels, NDArray sixteen, Parameter bias,
       Precision precision) {
     this.precision = precision;
     this.out = out;
     this.in = in;
     this.codes = register("weight", new Parameter(codes));
-    this.absmax = absmax;
+    this.scales = scales;
     this.levels = levels;
     this.sixteen = sixteen;
     this.bias = bias == null ? null : register("bias", bias);
   }
 
   /**
+   * The scales of the blocks: float32, one a block ({@code absmax}, {@code [blocks, 1]}), or double-quantized: one
+   * code a block ({@code codes}, UINT8), an absmax per {@value DoubleQuantization#BLOCK} blocks ({@code absmax},
+   * {@code [groups, 1]}), their mean ({@code offset}, 0-d) and the dynamic map ({@code map}, {@code [256, 1]}).
+   */
+  private record Scales(int blocks, NDArray absmax, NDArray codes, NDArray offset, NDArray map) {
+
+    boolean doubleQuantized() {
+      return codes != null;
+    }
+
+    /**
+     * Each block's scale, {@code [blocks, 1]} float32: the stored scales, or {@code map[code] · absmax + offset}
+     * made in the caller's scope (their intermediates freed at once).
+     */
+    NDArray perBlock() {
+      if (!doubleQuantized()) {
+        return absmax;
+      }
+      NDArray scale;
+      try (NDScope scope = new NDScope()) {
+        NDArray indices = codes.toType(DataType.INT64, false);
+        NDArray values = indices.getNDArrayInternal().embedding(indices, map, SparseFormat.DENSE).singletonOrThrow();
+        NDArray groupAbsmax = absmax.broadcast(absmax.getShape().get(0), DoubleQuantization.BLOCK).reshape(-1, 1)
+            .get(new NDIndex(":{}", blocks));
+        scale = values.mul(groupAbsmax).add(offset);
+        NDScope.unregister(scale);
+      }
+      NDScope.register(scale);
+      return scale;
+    }
+
+    long bytes() {
+      return doubleQuantized() ? blocks + absmax.getShape().size() * 4 + 4 : blocks * 4L;
+    }
+  }
+
+  /**
    * Quantizes a linear layer's weight; the weight is closed. The layer count must divide into blocks. The values
    * pass through Java arrays a few rows at a time (about {@value #CHUNK_VALUES} values), so that quantizing a large
    * model leaves little garbage on the Java heap.
+   *
+   * @param doubleQuantization store the block scales in 8 bits, as QLoRA's double quantization
    */
-  public static Nf4Linear quantize(Linear linear, NDManager manager) {
+  public static Nf4Linear quantize(Linear linear, NDManager manager, boolean doubleQuantization) {
     NDArray weight = Precision.master(linear.weight().data());
     int out = (int) weight.getShape().get(0);
     int in = (int) weight.getShape().get(1);
@@ -64,7 +117,7 @@ public final class Nf4Linear extends Module implements LinearLayer {
     if (count % BLOCK != 0 || count / 2 > Integer.MAX_VALUE) {
       throw new IllegalArgumentException("a " + out + "×" + in + " weight does not divide into NF4 blocks of " + BLOCK);
     }
-    float[] scales = new float[(int) (count / BLOCK)];
+    float[] absmax = new float[(int) (count / BLOCK)];
     byte[] packed = new byte[(int) (count / 2)];
     // rows per chunk: a whole number of blocks
     int rowsPerBlock = BLOCK / gcd(in, BLOCK);
@@ -81,19 +134,43 @@ public final class Nf4Linear extends Module implements LinearLayer {
         for (int i = block * BLOCK; i < (block + 1) * BLOCK; i++) {
           max = Math.max(max, Math.abs(values[i]));
         }
-        scales[first + block] = max;
+        absmax[first + block] = max;
+        float reciprocal = 1f / Math.max(max, SMALLEST_ABSMAX);
         for (int i = block * BLOCK; i < (block + 1) * BLOCK; i += 2) {
-          int high = nearest(max == 0 ? 0 : values[i] / max);
-          int low = nearest(max == 0 ? 0 : values[i + 1] / max);
+          int high = code(values[i] * reciprocal);
+          int low = code(values[i + 1] * reciprocal);
           packed[(first * BLOCK + i) / 2] = (byte) ((high << 4) | low);
         }
       }
     }
     weight.close();
-    NDArray codes = Tensors.owned(manager.create(java.nio.ByteBuffer.wrap(packed), new Shape(packed.length), DataType.UINT8));
-    return new Nf4Linear(out, in, codes, Tensors.of(manager, scales, new Shape(scales.length, 1)),
-        Tensors.of(manager, LEVELS, new Shape(LEVELS.length, 1)), Tensors.scalar(manager, 16f), linear.bias(),
-        linear.precision());
+    NDArray codes = Tensors.owned(manager.create(ByteBuffer.wrap(packed), new Shape(packed.length), DataType.UINT8));
+    Scales scales = doubleQuantization ? doubleQuantized(absmax, manager)
+        : new Scales(absmax.length, Tensors.of(manager, absmax, new Shape(absmax.length, 1)), null, null, null);
+    return new Nf4Linear(out, in, codes, scales, Tensors.of(manager, LEVELS, new Shape(LEVELS.length, 1)),
+        Tensors.scalar(manager, 16f), linear.bias(), linear.precision());
+  }
+
+  /**
+   * The block scales double-quantized: their mean as libtorch's {@code mean} computes it (as bitsandbytes takes it:
+   * {@code absmax.mean()}), and their differences from it in 8 bits.
+   */
+  private static Scales doubleQuantized(float[] absmax, NDManager manager) {
+    float offset;
+    try (NDArray all = Tensors.of(manager, absmax, new Shape(absmax.length)); NDArray mean = all.mean()) {
+      offset = mean.toFloatArray()[0];
+    }
+    float[] differences = new float[absmax.length];
+    for (int i = 0; i < absmax.length; i++) {
+      differences[i] = absmax[i] - offset;
+    }
+    DoubleQuantization.Quantized quantized = DoubleQuantization.quantize(differences);
+    NDArray codes = Tensors.owned(manager.create(ByteBuffer.wrap(quantized.codes()), new Shape(absmax.length),
+        DataType.UINT8));
+    float[] groups = quantized.absmax();
+    return new Scales(absmax.length, Tensors.of(manager, groups, new Shape(groups.length, 1)), codes,
+        Tensors.scalar(manager, offset),
+        Tensors.of(manager, DoubleQuantization.CODE, new Shape(DoubleQuantization.CODE.length, 1)));
   }
 
   /** About this many weight values pass through a Java array at a time while quantizing. */
@@ -103,15 +180,40 @@ public final class Nf4Linear extends Module implements LinearLayer {
     return b == 0 ? a : gcd(b, a % b);
   }
 
-  /** The index of the NF4 level closest to {@code normalized} (in [-1, 1]). */
-  static int nearest(float normalized) {
-    int best = 0;
-    for (int i = 1; i < LEVELS.length; i++) {
-      if (Math.abs(LEVELS[i] - normalized) < Math.abs(LEVELS[best] - normalized)) {
-        best = i;
-      }
+  private static float[] midpoints() {
+    float[] midpoints = new float[LEVELS.length - 1];
+    for (int i = 0; i < midpoints.length; i++) {
+      midpoints[i] = (LEVELS[i] + LEVELS[i + 1]) / 2f;
     }
-    return best;
+    return midpoints;
+  }
+
+  /**
+   * The NF4 code of a value times its block's reciprocal absmax: clamped to [-1, 1], the number of midpoints below
+   * it ({@code torch.bucketize}, {@code right=False}).
+   */
+  static int code(float scaled) {
+    float value = Math.max(-1f, Math.min(1f, scaled));
+    int code = 0;
+    while (code < MIDPOINTS.length && MIDPOINTS[code] < value) {
+      code++;
+    }
+    return code;
+  }
+
+  /** The 8-bit codes of the block scales (UINT8, one a block) when {@link #doubleQuantized}, else null. */
+  NDArray scaleCodes() {
+    return scales.codes();
+  }
+
+  /** Each block's scale as {@link #dequantize} uses it, float32 {@code [blocks]}; the caller closes it. */
+  NDArray blockScales() {
+    NDArray scale;
+    try (NDScope scope = new NDScope()) {
+      scale = scales.perBlock().reshape(-1).duplicate();
+      NDScope.unregister(scale);
+    }
+    return scale;
   }
 
   /**
@@ -121,13 +223,14 @@ public final class Nf4Linear extends Module implements LinearLayer {
   public NDArray dequantize() {
     NDArray weight;
     try (NDScope scope = new NDScope()) {
+      NDArray scale = scales.perBlock();
       NDArray bytes = codes.data().toType(DataType.FLOAT32, false);
       NDArray high = bytes.div(sixteen).floor();
       NDArray low = bytes.sub(high.mul(sixteen));
       NDArray indices = ai.djl.ndarray.NDArrays.stack(new ai.djl.ndarray.NDList(high, low), 1)
           .reshape(-1).toType(DataType.INT64, false);
       NDArray normalized = indices.getNDArrayInternal().embedding(indices, levels, SparseFormat.DENSE).singletonOrThrow();
-      weight = precision.compute(normalized.reshape(-1, BLOCK).mul(absmax).reshape(out, in));
+      weight = precision.compute(normalized.reshape(-1, BLOCK).mul(scale).reshape(out, in));
       NDScope.unregister(weight);
     }
     NDScope.register(weight);
@@ -150,8 +253,11 @@ public final class Nf4Linear extends Module implements LinearLayer {
     return bias == null ? result : result.add(precision.compute(bias.data()));
   }
 
-  /** Bytes the quantized weight takes: packed codes and one fp32 scale per block. */
+  /**
+   * Bytes the quantized weight takes: packed codes and the block scales (an fp32 scale a block, or with double
+   * quantization a byte a block, an fp32 absmax per 256 blocks and the fp32 offset).
+   */
   public long storedBytes() {
-    return codes.data().getShape().size() + absmax.getShape().size() * 4;
+    return codes.data().getShape().size() + scales.bytes();
   }
 }

@@ -13,11 +13,14 @@ import java.util.function.Function;
 /**
  * {@code peft4j plan --fit BUDGET}: the settings under which a run fits in a memory budget. It plans the run again
  * for every combination of precision (fp32, bf16), gradient checkpointing, a 4-bit base (when an adapter of the run
- * supports one and the run does not already set it) and a smaller micro-batch with more accumulation for the same
- * effective batch, keeps those whose plan fits and whose rules hold, and ranks them by a rough model of step time:
- * gradient checkpointing costs a third more compute (a second forward pass), a 4-bit base 39 % more (QLoRA against
- * 16-bit LoRA, the seed document's 7B figures), bf16 on a device that computes it natively half the time of fp32
- * and twice it where it is emulated, and each halving of the micro-batch 5 % (smaller matrix products).
+ * supports one and the run does not already set it), double quantization of a 4-bit base's scales (unless the run
+ * sets it) and a smaller micro-batch with more accumulation for the same effective batch, keeps those whose plan fits
+ * and whose rules hold, and ranks them by a rough model of step time, then by memory: gradient checkpointing costs a
+ * third more compute (a second forward pass), a 4-bit base 39 % more (QLoRA against 16-bit LoRA, the seed
+ * document's 7B figures), double quantization nothing measurable (its scales are a 64th of the weight: peft4j's
+ * dequantization of a 4096 × 4096 layer took as long with it as without, within 7 %), bf16 on a device that computes
+ * it natively half the time of fp32 and twice it where it is emulated, and each halving of the micro-batch 5 %
+ * (smaller matrix products).
  */
 public final class FitSearch {
 
@@ -44,32 +47,40 @@ public final class FitSearch {
     boolean quantizable = core.model().quantization() == CoreSettings.Quantization.NONE
         && base.validation().settings().keySet().stream()
             .anyMatch(id -> discovery.methods().get(id).descriptor().capabilities().contains(MethodCapability.QUANTIZED_BASE));
+    boolean configuredNf4 = core.model().quantization() == CoreSettings.Quantization.NF4;
     int batch = core.training().batchSize();
     int accumulation = core.training().gradientAccumulationSteps();
     List<Candidate> candidates = new ArrayList<>();
     for (String precision : List.of("bf16", "fp32")) {
       for (boolean checkpointing : List.of(false, true)) {
         for (boolean nf4 : quantizable ? List.of(false, true) : List.of(false)) {
-          for (int micro = batch; micro >= 1; micro = micro == 1 ? 0 : (micro + 1) / 2) {
-            if (batch % micro != 0) {
-              continue;
+          boolean doubleQuantizable = (nf4 || configuredNf4) && !core.model().doubleQuantization();
+          for (boolean doubleQuantization : doubleQuantizable ? List.of(false, true) : List.of(false)) {
+            for (int micro = batch; micro >= 1; micro = micro == 1 ? 0 : (micro + 1) / 2) {
+              if (batch % micro != 0) {
+                continue;
+              }
+              int steps = accumulation * (batch / micro);
+              List<String> overrides = new ArrayList<>(List.of("training.precision=" + precision,
+                  "training.gradient-checkpointing=" + checkpointing, "training.batch-size=" + micro,
+                  "training.gradient-accumulation-steps=" + steps));
+              if (nf4) {
+                overrides.add("model.quantization=nf4");
+              }
+              if (doubleQuantization) {
+                overrides.add("model.double-quantization=true");
+              }
+              RunPlan planned = plan.apply(overrides);
+              long total = planned.memory().map(MemoryEstimate::total).orElse(Long.MAX_VALUE);
+              double time = (checkpointing ? 4.0 / 3 : 1) * (nf4 ? 1.39 : 1)
+                  * (precision.equals("bf16") ? (nativeBf16 ? 0.5 : 2) : 1)
+                  * Math.pow(1.05, Math.log((double) batch / micro) / Math.log(2));
+              String description = String.format(Locale.ROOT, "%s, %s, batch %d × accumulation %d%s%s", precision,
+                  checkpointing ? "gradient checkpointing" : "no checkpointing", micro, steps,
+                  nf4 ? ", 4-bit base" : "", doubleQuantization ? ", double-quantized scales" : "");
+              candidates.add(new Candidate(overrides, description, planned, total, total <= budget,
+                  planned.validation().valid(), time));
             }
-            int steps = accumulation * (batch / micro);
-            List<String> overrides = new ArrayList<>(List.of("training.precision=" + precision,
-                "training.gradient-checkpointing=" + checkpointing, "training.batch-size=" + micro,
-                "training.gradient-accumulation-steps=" + steps));
-            if (nf4) {
-              overrides.add("model.quantization=nf4");
-            }
-            RunPlan planned = plan.apply(overrides);
-            long total = planned.memory().map(MemoryEstimate::total).orElse(Long.MAX_VALUE);
-            double time = (checkpointing ? 4.0 / 3 : 1) * (nf4 ? 1.39 : 1)
-                * (precision.equals("bf16") ? (nativeBf16 ? 0.5 : 2) : 1)
-                * Math.pow(1.05, Math.log((double) batch / micro) / Math.log(2));
-            String description = String.format(Locale.ROOT, "%s, %s, batch %d × accumulation %d%s", precision,
-                checkpointing ? "gradient checkpointing" : "no checkpointing", micro, steps, nf4 ? ", 4-bit base" : "");
-            candidates.add(new Candidate(overrides, description, planned, total, total <= budget,
-                planned.validation().valid(), time));
           }
         }
       }
@@ -112,7 +123,7 @@ public final class FitSearch {
     List<String> lines = new ArrayList<>();
     lines.add(String.format(Locale.ROOT, "fit in %s: %s", PlanText.human(result.budget()), result.best()
         .map(best -> "the fastest settings that fit are " + best.description())
-        .orElse("no combination of precision, checkpointing, 4-bit base and micro-batch fits")));
+        .orElse("no combination of precision, checkpointing, 4-bit base, double quantization and micro-batch fits")));
     result.best().ifPresent(best -> lines.add("  use: " + String.join(" ", best.overrides().stream()
         .map(o -> "--set " + o).toList())));
     lines.add("");

@@ -26,8 +26,9 @@ import java.util.Set;
  * </pre>
  *
  * <p>Weights: a frozen weight in the run's storage dtype (bf16: 2 bytes; NF4: two codes a byte and an fp32 scale per
- * 64), a trainable one as an fp32 master (4 bytes) — but for a parameter an optimizer hook says holds no gradient at
- * the peak (BAdam's inactive blocks), which is stored frozen then.
+ * 64, or with double quantization a byte per 64, an fp32 absmax per 64·256 and one fp32 offset a tensor), a
+ * trainable one as an fp32 master (4 bytes) — but for a parameter an optimizer hook says holds no gradient at the
+ * peak (BAdam's inactive blocks), which is stored frozen then.
  *
  * <p>Activations of one micro-batch: what autograd saves in each decoder layer, which the model's family prices
  * ({@link dev.peft4j.runtime.model.ModelFamily#layerActivations}: more when the layer's own weights train, since their
@@ -88,9 +89,11 @@ public final class MemoryModel {
    * @param writesModel whether the run ends by writing the trained model (no adapter method): each tensor passes
    *     through a Java array
    * @param maxHeap the JVM's maximum heap ({@code Runtime.maxMemory()}: the launcher starts plan and train alike)
+   * @param doubleQuantized whether the 4-bit weights' block scales are double-quantized
    */
   public static MemoryEstimate estimate(ModelConfig config, ModelShape model, Map<String, OptimizerCost> costs,
-      long methodPerToken, long methodPerPass, Workload work, boolean writesModel, long maxHeap) {
+      long methodPerToken, long methodPerPass, Workload work, boolean writesModel, long maxHeap,
+      boolean doubleQuantized) {
     long c = work.precision().storedBytes();
     Set<String> quantized = quantizedWeights(model);
     int layers = config.numLayers();
@@ -110,7 +113,7 @@ public final class MemoryModel {
       OptimizerCost cost = p.trainable() ? costs.getOrDefault(p.name(), adamW(n)) : OptimizerCost.NONE;
       boolean master = p.trainable() && cost.gradientValues() > 0;
       if (quantized.contains(p.name())) {
-        weights += nf4Bytes(n);
+        weights += nf4Bytes(n, doubleQuantized);
       } else {
         weights += master ? n * VALUE_BYTES : n * c;
       }
@@ -186,8 +189,9 @@ public final class MemoryModel {
       activations = stageOutput + graphs + methodBytes + castCopies + (layers == 0 ? 0 : dequantized * kept / layers);
     }
     activations += (long) (ALLOCATOR_RETENTION * activations);
-    // dequantizing a 4-bit weight goes through its codes as floats, their int64 indices and the float32 levels
-    long dequantizing = 16 * largestQuantized;
+    // dequantizing a 4-bit weight goes through its codes as floats, their int64 indices and the float32 levels;
+    // double-quantized block scales are dequantized first (a float32 scale a block)
+    long dequantizing = 16 * largestQuantized + (doubleQuantized ? VALUE_BYTES * blocks(largestQuantized) : 0);
     long backward = Math.max(layerBackward(config, work), lossChunk(config, work)) + largestGradient * VALUE_BYTES
         + dequantizing;
     return new MemoryEstimate(weights, gradients, state, activations, Math.max(backward, scratch),
@@ -232,9 +236,19 @@ public final class MemoryModel {
     return new OptimizerCost(n, 2 * n, 8 * n);
   }
 
-  /** A 4-bit NF4 weight: two codes a byte and an fp32 absmax per block of 64. */
-  static long nf4Bytes(long values) {
-    return (values + 1) / 2 + VALUE_BYTES * ((values + 63) / 64);
+  /**
+   * A 4-bit NF4 weight: two codes a byte and an fp32 absmax per block of 64 — or, double-quantized, a byte per block,
+   * an fp32 absmax per 256 blocks and an fp32 offset.
+   */
+  static long nf4Bytes(long values, boolean doubleQuantized) {
+    long blocks = blocks(values);
+    long scales = doubleQuantized ? blocks + VALUE_BYTES * ((blocks + 255) / 256) + VALUE_BYTES : VALUE_BYTES * blocks;
+    return (values + 1) / 2 + scales;
+  }
+
+  /** The NF4 blocks of 64 a weight of this many values has. */
+  private static long blocks(long values) {
+    return (values + 63) / 64;
   }
 
   /** A layer's backward pass: the gradients of its output and input and three of the MLP's in flight. */

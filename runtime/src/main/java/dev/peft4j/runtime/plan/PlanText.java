@@ -21,8 +21,7 @@ public final class PlanText {
         shown(plan.configFile()), c.modelType(), c.numLayers(), c.hiddenSize(), c.intermediateSize(), c.numHeads(),
         c.numKvHeads(), c.headDim(), c.vocabSize(), c.tieWordEmbeddings() ? "tied embeddings" : "untied head",
         c.features(),
-        plan.validation().core().model().quantization() == dev.peft4j.runtime.config.CoreSettings.Quantization.NF4
-            ? ", 4-bit (NF4) decoder weights" : ""));
+        nf4(plan.validation().core().model())));
     lines.add("methods: " + String.join(", ", plan.methods().stream().map(RunPlan.MethodPlanned::id).toList()));
     for (RunPlan.MethodPlanned method : plan.methods()) {
       for (String note : method.notes()) {
@@ -55,6 +54,15 @@ public final class PlanText {
     lines.add("");
     lines.addAll(ruleCheck(plan));
     return String.join(System.lineSeparator(), lines) + System.lineSeparator();
+  }
+
+  /** What the model line says of a 4-bit base, or nothing. */
+  private static String nf4(dev.peft4j.runtime.config.CoreSettings.Model model) {
+    if (model.quantization() != dev.peft4j.runtime.config.CoreSettings.Quantization.NF4) {
+      return "";
+    }
+    return ", 4-bit (NF4) decoder weights" + (model.doubleQuantization()
+        ? ", block scales double-quantized (4.127 bits a weight)" : " (4.5 bits a weight)");
   }
 
   /** A path inside the working folder relative to it (as the user typed it, usually), any other as it is. */

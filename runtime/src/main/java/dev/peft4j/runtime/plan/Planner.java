@@ -85,7 +85,8 @@ public final class Planner {
     Optional<RunPlan.Counts> counts = priced
         ? Optional.of(new RunPlan.Counts(model.trainableSize(), model.size())) : Optional.empty();
     Optional<MemoryEstimate> memory = priced
-        ? Optional.of(MemoryModel.estimate(config, model, costs, perToken, perPass, work, !adapter, maxHeap()))
+        ? Optional.of(MemoryModel.estimate(config, model, costs, perToken, perPass, work, !adapter, maxHeap(),
+            quantized && core.model().doubleQuantization()))
         : Optional.empty();
     return new RunPlan(report, folder.resolve("config.json"), config, work, methods, model, counts, memory);
   }

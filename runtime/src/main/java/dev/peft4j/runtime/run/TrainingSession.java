@@ -172,8 +172,9 @@ public final class TrainingSession {
     CausalLm model = ModelFiles.load(modelPath, manager, precision.precision());
     ModuleModelView view = new ModuleModelView(model);
     if (core.model().quantization() == CoreSettings.Quantization.NF4) {
-      view.quantizeNf4(manager);
-      out.println("base weights of the decoder layers stored as NF4 (4-bit)");
+      view.quantizeNf4(manager, core.model().doubleQuantization());
+      out.println("base weights of the decoder layers stored as NF4 (4-bit)"
+          + (core.model().doubleQuantization() ? ", their block scales double-quantized (8-bit)" : ""));
     }
     MethodSetup.apply(methods, view);
     List<AdapterMethod> adapters = methods.methods().stream().filter(AdapterMethod.class::isInstance)

@@ -1,6 +1,7 @@
 package dev.peft4j.runtime.nn;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
@@ -21,7 +22,12 @@ class Nf4LinearTest {
   }
 
   private Nf4Linear quantized(float[] weight, int out, int in) {
-    return Nf4Linear.quantize(new Linear(Tensors.of(manager, weight, new Shape(out, in)), null, Precision.FP32), manager);
+    return quantized(weight, out, in, false);
+  }
+
+  private Nf4Linear quantized(float[] weight, int out, int in, boolean doubleQuantization) {
+    return Nf4Linear.quantize(new Linear(Tensors.of(manager, weight, new Shape(out, in)), null, Precision.FP32), manager,
+        doubleQuantization);
   }
 
   @Test
@@ -71,6 +77,49 @@ class Nf4LinearTest {
 
     assertThat(layer.ownParameters().get("weight").data().getDataType()).isEqualTo(DataType.UINT8);
     assertThat(layer.storedBytes()).isEqualTo(16 * 64 / 2 + 16 * 4);
+    assertThat(layer.forward(x).toFloatArray()).containsExactly(x.matMul(layer.dequantize().transpose()).toFloatArray());
+  }
+
+  @Test
+  void doubleQuantizationStoresAByteABlockAndAnAbsmaxPer256BlocksAndComputesTheSameWay() {
+    Random random = new Random(5);
+    int out = 300;
+    float[] weight = new float[out * 64];
+    for (int i = 0; i < weight.length; i++) {
+      weight[i] = (float) (random.nextGaussian() * 0.02);
+    }
+    Nf4Linear plain = quantized(weight, out, 64);
+    Nf4Linear layer = quantized(weight, out, 64, true);
+    NDArray x = Tensors.of(manager, new float[] {1, 2}, new Shape(2, 1)).broadcast(2, 64);
+
+    // 300 blocks: codes, a byte a block, two second-level absmaxes (256 + 44 blocks) and the offset
+    assertThat(layer.storedBytes()).isEqualTo(out * 64 / 2 + out + 2 * 4 + 4);
+    assertThat(layer.storedBytes() * 8.0 / weight.length).isCloseTo(4 + 8.0 / 64, within(0.01));
+    assertThat(layer.ownParameters().get("weight").data().toByteArray())
+        .isEqualTo(plain.ownParameters().get("weight").data().toByteArray());
+    assertThat(layer.scaleCodes().getShape()).isEqualTo(new Shape(out));
+    assertThat(plain.scaleCodes()).isNull();
+    float[] exact = plain.blockScales().toFloatArray();
+    float[] scales = layer.blockScales().toFloatArray();
+    double mean = 0;
+    for (float scale : exact) {
+      mean += scale / out;
+    }
+    double widestGap = 0;
+    for (int i = 1; i < DoubleQuantization.CODE.length; i++) {
+      widestGap = Math.max(widestGap, DoubleQuantization.CODE[i] - DoubleQuantization.CODE[i - 1]);
+    }
+    for (int group = 0; group * 256 < out; group++) {
+      double largest = 0;
+      for (int block = group * 256; block < Math.min(out, (group + 1) * 256); block++) {
+        largest = Math.max(largest, Math.abs(exact[block] - mean));
+      }
+      // each difference from the mean to the code nearest it, or the next one (one bin of the kernel's table)
+      double bound = largest * (widestGap / 2 + 2.0 / 65535) + 1e-8;
+      for (int block = group * 256; block < Math.min(out, (group + 1) * 256); block++) {
+        assertThat((double) Math.abs(scales[block] - exact[block])).isLessThanOrEqualTo(bound);
+      }
+    }
     assertThat(layer.forward(x).toFloatArray()).containsExactly(x.matMul(layer.dequantize().transpose()).toFloatArray());
   }
 }

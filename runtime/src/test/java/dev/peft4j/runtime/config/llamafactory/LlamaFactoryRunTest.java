@@ -151,6 +151,35 @@ class LlamaFactoryRunTest {
   }
 
   @Test
+  void aFourBitBaseIsDoubleQuantizedUnlessTheFileSaysNotAsInLlamaFactory() throws IOException {
+    LlamaFactoryRun.Translation silent = translate("quantization_bit: 4\n");
+    assertThat(silent.config().getString("peft4j.model.quantization")).isEqualTo("nf4");
+    assertThat(silent.config().getBoolean("peft4j.model.double-quantization")).as("LLaMA-Factory's default").isTrue();
+    assertThat(silent.settings()).anySatisfy(s -> {
+      assertThat(s.path()).isEqualTo("peft4j.model.double-quantization");
+      assertThat(s.from()).isEqualTo("the default of double_quantization");
+    });
+    assertThat(silent.notes()).isEmpty();
+
+    Config off = translate("quantization_bit: 4\ndouble_quantization: false\n").config();
+    assertThat(off.getBoolean("peft4j.model.double-quantization")).isFalse();
+    assertThat(Origins.describe(off.getValue("peft4j.model.double-quantization").origin()))
+        .isEqualTo(dir.resolve("run.yaml") + ":4");
+
+    // without quantization_bit, LLaMA-Factory quantizes nothing: double_quantization changes nothing
+    LlamaFactoryRun.Translation unquantized = translate("double_quantization: true\n");
+    assertThat(unquantized.config().hasPath("peft4j.model.double-quantization")).isFalse();
+    assertThat(unquantized.notes()).singleElement().satisfies(p -> {
+      assertThat(p.path()).isEqualTo("double_quantization");
+      assertThat(p.message()).contains("quantization_bit is not set");
+    });
+    assertThat(problems("quantization_bit: 4\ndouble_quantization: often\n")).singleElement().satisfies(p -> {
+      assertThat(p.origin()).endsWith("run.yaml:4");
+      assertThat(p.message()).contains("must be true or false");
+    });
+  }
+
+  @Test
   void refusesWhatPeft4jCannotHonourNamingTheLine() {
     assertThat(problems("stage: dpo\n")).singleElement().satisfies(p -> {
       assertThat(p.origin()).endsWith("run.yaml:3");
