@@ -156,17 +156,17 @@ class CliTrainTest {
       "qwen3; [freeze]; ; model/model.safetensors",
       "qwen3; [full]; ; model/model.safetensors",
       "qwen3; [full, galore]; galore.rank = 4; model/model.safetensors",
-      "qwen3; [full, badam]; badam.switch-interval = 1; model/model.safetensors",
+      "qwen3; [full, badam]; badam.switch-interval = 1, training.precision = auto; model/model.safetensors",
       "phi3; [lora]; lora { use-dora = true, target = [qkv_proj, gate_up_proj] }; adapter/adapter_model.safetensors",
       "phi3; [freeze]; ; model/model.safetensors",
       "phi3; [full]; ; model/model.safetensors",
       "phi3; [full, galore]; galore.rank = 4; model/model.safetensors",
-      "phi3; [full, badam]; badam.switch-interval = 1; model/model.safetensors",
+      "phi3; [full, badam]; badam.switch-interval = 1, training.precision = auto; model/model.safetensors",
       "gemma2; [lora]; lora.use-dora = true; adapter/adapter_model.safetensors",
       "gemma2; [freeze]; ; model/model.safetensors",
       "gemma2; [full]; ; model/model.safetensors",
       "gemma2; [full, galore]; galore.rank = 4; model/model.safetensors",
-      "gemma2; [full, badam]; badam.switch-interval = 1; model/model.safetensors"})
+      "gemma2; [full, badam]; badam.switch-interval = 1, training.precision = auto; model/model.safetensors"})
   void everyMethodTrainsEachFamily(String family, String methods, String settings, String saved) throws IOException {
     initModel(family);
     Path run = run(3, methods);
