@@ -108,10 +108,7 @@ final class DoubleQuantization {
 
   /** The kernel's table ({@code build_quantize_lut}): for each bin of [-1, 1], the code it maps to. */
   private static byte[] table(float[] code) {
-    float[] midpoints = new float[code.length - 1];
-    for (int i = 0; i < midpoints.length; i++) {
-      midpoints[i] = 0.5f * (code[i] + code[i + 1]);
-    }
+    float[] midpoints = Nf4Linear.midpoints(code); // 0.5f · (a + b) in the kernel: the same float32
     byte[] table = new byte[BINS];
     int index = 0;
     for (int bin = 0; bin < BINS; bin++) {

@@ -37,7 +37,7 @@ public final class Nf4Linear extends Module implements LinearLayer {
       0.7229568362236023f, 1.0f};
 
   /** The midpoints between neighbouring levels, in float32 as bitsandbytes computes them: {@code (a + b) / 2}. */
-  static final float[] MIDPOINTS = midpoints();
+  static final float[] MIDPOINTS = midpoints(LEVELS);
 
   public static final int BLOCK = 64;
 
@@ -180,10 +180,11 @@ public final class Nf4Linear extends Module implements LinearLayer {
     return b == 0 ? a : gcd(b, a % b);
   }
 
-  private static float[] midpoints() {
-    float[] midpoints = new float[LEVELS.length - 1];
+  /** The midpoints of neighbouring values of a sorted code, {@code (a + b) / 2} in float32 (NF4's and the 8-bit map's). */
+  static float[] midpoints(float[] code) {
+    float[] midpoints = new float[code.length - 1];
     for (int i = 0; i < midpoints.length; i++) {
-      midpoints[i] = (LEVELS[i] + LEVELS[i + 1]) / 2f;
+      midpoints[i] = (code[i] + code[i + 1]) / 2f;
     }
     return midpoints;
   }
