@@ -148,6 +148,22 @@ public final class ConfigFields {
     return (int) number;
   }
 
+  /** The most decoder layers a config.json may state: far above any published model's (Llama 3.1 405B has 126). */
+  public static final int MAX_LAYERS = 1024;
+
+  /**
+   * {@code num_hidden_layers}, at most {@link #MAX_LAYERS}: a corrupt count (a million layers) would otherwise be
+   * shaped layer by layer before the weights could refute it.
+   */
+  public static int layerCount(JsonObject json) {
+    int layers = integer(json, "num_hidden_layers");
+    if (layers > MAX_LAYERS) {
+      throw new ModelConfigException("num_hidden_layers is " + layers + ", more than the " + MAX_LAYERS
+          + " peft4j reads (published decoders have at most a few hundred): check config.json");
+    }
+    return layers;
+  }
+
   /** {@code key} of {@code json} (named {@code prefix + key} in a message: a nested object's field). */
   public static double number(JsonObject json, String prefix, String key) {
     JsonElement value = required(json, prefix, key);

@@ -97,7 +97,7 @@ public record Gemma2Config(
       throw new ModelConfigException("rope_scaling " + json.get("rope_scaling") + " is not supported: peft4j's gemma2 "
           + "builds the default rotary embedding");
     }
-    int layers = integer(json, "num_hidden_layers");
+    int layers = ConfigFields.layerCount(json);
     int heads = integer(json, "num_attention_heads");
     // Gemma2Config's default window when absent; none when null.
     int window = !json.has("sliding_window") ? 4096 : present(json, "sliding_window") ? integer(json, "sliding_window") : 0;

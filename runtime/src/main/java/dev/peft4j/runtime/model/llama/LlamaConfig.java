@@ -124,7 +124,7 @@ public record LlamaConfig(
     }
     Map<String, Object> raw = ConfigFields.raw(json);
     return new LlamaConfig(type, hidden, integer(json, "intermediate_size"),
-        integer(json, "num_hidden_layers"), heads, kvHeads, headDim, integer(json, "vocab_size"),
+        ConfigFields.layerCount(json), heads, kvHeads, headDim, integer(json, "vocab_size"),
         present(json, "max_position_embeddings") ? integer(json, "max_position_embeddings") : 2048,
         present(json, "rms_norm_eps") ? number(json, "", "rms_norm_eps") : 1e-6,
         present(json, "rope_theta") ? number(json, "", "rope_theta") : 10000.0,

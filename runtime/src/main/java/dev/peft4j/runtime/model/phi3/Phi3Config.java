@@ -88,7 +88,7 @@ public record Phi3Config(
     if (present(json, "sliding_window") && window < 1) {
       throw new ModelConfigException("sliding_window must be a positive integer or null, got " + json.get("sliding_window"));
     }
-    return new Phi3Config(hidden, integer(json, "intermediate_size"), integer(json, "num_hidden_layers"), heads,
+    return new Phi3Config(hidden, integer(json, "intermediate_size"), ConfigFields.layerCount(json), heads,
         present(json, "num_key_value_heads") ? integer(json, "num_key_value_heads") : heads,
         present(json, "head_dim") ? integer(json, "head_dim") : heads > 0 ? hidden / heads : 0,
         integer(json, "vocab_size"),

@@ -20,6 +20,18 @@ class LlamaConfigTest {
         """.formatted(modelType, extra)).getAsJsonObject(), Path.of("config.json"));
   }
 
+  /** A corrupt layer count the fuzzer found: shaping a million layers for the planner ran out of heap. */
+  @Test
+  void aLayerCountAboveAnyModelsIsRefused() {
+    String json = """
+        {"model_type": "qwen2", "hidden_size": 16, "intermediate_size": 32, "num_hidden_layers": 1000000.0,
+         "num_attention_heads": 4, "num_key_value_heads": 2, "vocab_size": 40}
+        """;
+    assertThatThrownBy(() -> LlamaConfig.parse(JsonParser.parseString(json).getAsJsonObject(), Path.of("config.json")))
+        .hasMessageContaining("num_hidden_layers is 1000000, more than the 1024 peft4j reads");
+    assertThat(parse("llama", "").numLayers()).isEqualTo(2);
+  }
+
   @Test
   void mistralsSlidingWindowIsRead() {
     assertThat(parse("mistral", ", \"sliding_window\": 4096").slidingWindow()).isEqualTo(4096);
