@@ -43,7 +43,7 @@ class LlamaFactoryExamplesTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"lora_sft", "qlora_sft", "freeze_sft", "full_sft", "galore_sft", "badam_sft"})
+  @ValueSource(strings = {"lora_sft", "loraplus_sft", "qlora_sft", "freeze_sft", "full_sft", "galore_sft", "badam_sft"})
   void runsAsItsHandWrittenTwin(String name) {
     Path yaml = EXAMPLES.resolve(name + ".yaml");
     Peft4j peft4j = Peft4j.builder().build();
@@ -56,7 +56,7 @@ class LlamaFactoryExamplesTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"lora_sft", "qlora_sft", "freeze_sft", "full_sft", "galore_sft", "badam_sft"})
+  @ValueSource(strings = {"lora_sft", "loraplus_sft", "qlora_sft", "freeze_sft", "full_sft", "galore_sft", "badam_sft"})
   void validatesPlansAndTrainsTwoSteps(String name) throws IOException {
     String yaml = EXAMPLES.resolve(name + ".yaml").toString();
     List<String> sets = new java.util.ArrayList<>();
@@ -78,6 +78,9 @@ class LlamaFactoryExamplesTest {
     Path output = dir.resolve("out");
     assertThat(output.resolve("metrics.jsonl")).exists();
     assertThat(Files.readString(output.resolve("metrics.jsonl"))).containsPattern("\"step\"\\s*:\\s*2\\b");
+    // val_size: 0.1 held 2 of the 16 examples out, and the run evaluated on them
+    assertThat(Files.readString(output.resolve("metrics.jsonl"))).contains("\"eval_loss\"");
+    assertThat(out.toString()).contains("eval: 2 examples held out of data.train's 16 (data.val-size), 14 to train on");
     assertThat(output.resolve(name.contains("lora") ? "adapter" : "model")).isDirectory();
     // overwrite_output_dir: true lets the same run start again in its folder.
     assertThat(peft4j(concat(new String[] {"train", yaml}, overrides))).as(err.toString()).isZero();

@@ -16,6 +16,9 @@ public record CoreSettings(
 
   public enum DataFormat { ALPACA, SHAREGPT, TEXT }
 
+  /** The chat template conversations are encoded with: the model's own, or one of LLaMA-Factory's by name. */
+  public enum TemplateName { MODEL, LLAMA3, QWEN, QWEN3_NOTHINK, MISTRAL, GEMMA, PHI, ALPACA, DEFAULT }
+
   public enum Scheduler { COSINE, LINEAR, CONSTANT }
 
   /** {@code training.precision}: fp32, bf16, or auto (bf16 where the device computes it natively, else fp32). */
@@ -36,9 +39,11 @@ public record CoreSettings(
    * @param packing concatenate examples into sequences of up to {@code cutoffLen} tokens
    * @param skipBadLines count and skip bad lines instead of stopping at the first
    * @param maxSamples the first this many examples of each file; -1 for all
+   * @param template the chat template of conversations
+   * @param valSize examples of {@code train} held out for evaluation: a fraction below 1, else a count; 0 for none
    */
   public record Data(List<Path> train, List<Path> eval, DataFormat format, int cutoffLen, boolean packing,
-      boolean skipBadLines, int maxSamples) {}
+      boolean skipBadLines, int maxSamples, TemplateName template, double valSize) {}
 
   public enum OnNonFinite { STOP, SKIP }
 
@@ -83,7 +88,8 @@ public record CoreSettings(
         model(model),
         new Data(paths(data, "train"), paths(data, "eval"), data.choice("format", DataFormat.class),
             data.integerAtLeast("cutoff-len", 1), data.bool("packing"), data.bool("skip-bad-lines"),
-            data.integerAtLeast("max-samples", -1)),
+            data.integerAtLeast("max-samples", -1), data.choice("template", TemplateName.class),
+            data.numberAtLeast("val-size", 0)),
         new Training(learningRate, training.integerAtLeast("epochs", 1), training.integerAtLeast("batch-size", 1),
             training.integerAtLeast("gradient-accumulation-steps", 1), training.choice("lr-scheduler", Scheduler.class),
             training.integerAtLeast("warmup-steps", 0), weightDecay, maxGradNorm, training.integer("seed"),

@@ -1,5 +1,6 @@
 package dev.peft4j.runtime.data;
 
+import dev.peft4j.runtime.config.CoreSettings.TemplateName;
 import dev.peft4j.runtime.tokenizer.Tokenizer;
 import java.util.List;
 
@@ -12,12 +13,21 @@ import java.util.List;
  * ({@link Example#IGNORE}) and what is learned falls exactly between two tokens; a prompt to generate from is encoded
  * in the same pieces, so that the model sees at inference the very ids it was trained on.
  */
-public sealed interface ChatTemplate permits DefaultChatTemplate, JinjaChatTemplate {
+public sealed interface ChatTemplate permits DefaultChatTemplate, JinjaChatTemplate, NamedChatTemplate {
 
   /** The tokenizer's own chat template if it has one, else the default template. */
   static ChatTemplate of(Tokenizer tokenizer) {
     return tokenizer.chatTemplate().<ChatTemplate>map(template -> new JinjaChatTemplate(tokenizer, template))
         .orElseGet(() -> new DefaultChatTemplate(tokenizer));
+  }
+
+  /**
+   * The template {@code name} ({@link NamedChatTemplate}), or for {@link TemplateName#MODEL} the tokenizer's own.
+   *
+   * @throws ChatTemplateException when the named template is for another model family than the tokenizer's
+   */
+  static ChatTemplate of(Tokenizer tokenizer, TemplateName name) {
+    return name == TemplateName.MODEL ? of(tokenizer) : new NamedChatTemplate(name, tokenizer);
   }
 
   /**
@@ -28,6 +38,11 @@ public sealed interface ChatTemplate permits DefaultChatTemplate, JinjaChatTempl
    *     one another (then prompt and answer cannot be told apart)
    */
   Example encode(Conversation conversation);
+
+  /** The tokens of a conversation cut to {@code cutoffLen}: its start, unless the template cuts otherwise. */
+  default Example encode(Conversation conversation, int cutoffLen) {
+    return encode(conversation).truncate(cutoffLen);
+  }
 
   /**
    * The ids to generate an answer from: {@code turns} (which end with a user turn) and what the template puts before

@@ -2,6 +2,7 @@ package dev.peft4j.runtime.data;
 
 import dev.peft4j.runtime.config.CoreSettings;
 import dev.peft4j.runtime.config.CoreSettings.DataFormat;
+import dev.peft4j.runtime.config.CoreSettings.TemplateName;
 import java.util.Objects;
 
 /**
@@ -12,10 +13,13 @@ import java.util.Objects;
  * @param packing concatenate examples into sequences of up to {@code cutoffLen} tokens
  * @param skipBadLines count bad lines and go on, instead of stopping at the first
  * @param maxSamples the first this many samples of each file; -1 for all
+ * @param template the chat template of conversations
  */
-public record DataOptions(DataFormat format, int cutoffLen, boolean packing, boolean skipBadLines, int maxSamples) {
+public record DataOptions(DataFormat format, int cutoffLen, boolean packing, boolean skipBadLines, int maxSamples,
+    TemplateName template) {
   public DataOptions {
     Objects.requireNonNull(format, "format is null");
+    Objects.requireNonNull(template, "template is null");
     if (cutoffLen < 1) {
       throw new IllegalArgumentException("cutoffLen must be at least 1, got " + cutoffLen);
     }
@@ -24,13 +28,14 @@ public record DataOptions(DataFormat format, int cutoffLen, boolean packing, boo
     }
   }
 
-  /** Options that keep every sample. */
+  /** Options that keep every sample, with the model's own chat template. */
   public DataOptions(DataFormat format, int cutoffLen, boolean packing, boolean skipBadLines) {
-    this(format, cutoffLen, packing, skipBadLines, -1);
+    this(format, cutoffLen, packing, skipBadLines, -1, TemplateName.MODEL);
   }
 
   /** The options a run's {@code peft4j.data} block sets. */
   public static DataOptions of(CoreSettings.Data data) {
-    return new DataOptions(data.format(), data.cutoffLen(), data.packing(), data.skipBadLines(), data.maxSamples());
+    return new DataOptions(data.format(), data.cutoffLen(), data.packing(), data.skipBadLines(), data.maxSamples(),
+        data.template());
   }
 }

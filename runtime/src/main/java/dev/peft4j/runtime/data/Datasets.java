@@ -4,8 +4,10 @@ import dev.peft4j.runtime.tokenizer.Tokenizer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
+import java.util.Random;
 import java.util.function.Consumer;
 
 /**
@@ -34,7 +36,7 @@ public final class Datasets {
     SampleFile read = DataReader.read(file, options.format(), options.skipBadLines());
     List<DataLine> lines = options.maxSamples() >= 0 && read.lines().size() > options.maxSamples()
         ? read.lines().subList(0, options.maxSamples()) : read.lines();
-    ChatTemplate template = ChatTemplate.of(tokenizer);
+    ChatTemplate template = ChatTemplate.of(tokenizer, options.template());
     BadLines bad = read.badLines();
     List<Example> examples = new ArrayList<>();
     int truncated = 0;
@@ -63,7 +65,10 @@ public final class Datasets {
       }
       samples++;
       boolean cut = example.length() > options.cutoffLen();
-      example = example.truncate(options.cutoffLen());
+      if (cut) {
+        example = line.sample() instanceof Conversation conversation
+            ? template.encode(conversation, options.cutoffLen()) : example.truncate(options.cutoffLen());
+      }
       if (example.predictedTokens() == 0) {
         dropped++;
         continue;
@@ -92,7 +97,8 @@ public final class Datasets {
       throw new IllegalArgumentException("no data file");
     }
     DataOptions each = files.size() == 1 ? options
-        : new DataOptions(options.format(), options.cutoffLen(), false, options.skipBadLines(), options.maxSamples());
+        : new DataOptions(options.format(), options.cutoffLen(), false, options.skipBadLines(), options.maxSamples(),
+            options.template());
     List<Example> examples = new ArrayList<>();
     for (Path file : files) {
       PreparedData data = prepare(file, each, tokenizer);
@@ -100,6 +106,42 @@ public final class Datasets {
       examples.addAll(data.examples());
     }
     return options.packing() && files.size() > 1 ? pack(examples, options.cutoffLen()) : examples;
+  }
+
+  /** Examples to train on and examples held out from them. */
+  public record Split(List<Example> train, List<Example> eval) {}
+
+  /**
+   * Holds out examples for evaluation ({@code data.val-size}, LLaMA-Factory's {@code val_size}): a fraction
+   * {@code valSize} below 1 of them, rounded up, or {@code valSize} examples. Which ones is a permutation drawn from
+   * {@code seed} (not the one of numpy's generator LLaMA-Factory's {@code train_test_split} draws, so other
+   * examples); both parts keep the examples' order.
+   *
+   * @throws DataException when that holds out no example, or all of them
+   */
+  public static Split split(List<Example> examples, double valSize, long seed) {
+    int n = examples.size();
+    long held = valSize < 1 ? (long) Math.ceil(valSize * n) : (long) valSize;
+    if (held < 1 || held >= n) {
+      throw new DataException("data.val-size " + (valSize < 1 ? valSize : String.valueOf((long) valSize))
+          + " holds out " + held + " of the " + n + " examples of data.train" + (held < 1 ? ", none"
+              : ", leaving none to train on") + ": choose a val-size that keeps examples on both sides");
+    }
+    List<Integer> order = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      order.add(i);
+    }
+    Collections.shuffle(order, new Random(seed));
+    boolean[] isHeld = new boolean[n];
+    for (int i = 0; i < held; i++) {
+      isHeld[order.get(i)] = true;
+    }
+    List<Example> train = new ArrayList<>(n - (int) held);
+    List<Example> eval = new ArrayList<>((int) held);
+    for (int i = 0; i < n; i++) {
+      (isHeld[i] ? eval : train).add(examples.get(i));
+    }
+    return new Split(train, eval);
   }
 
   /** The characters of a conversation before its first answer. */

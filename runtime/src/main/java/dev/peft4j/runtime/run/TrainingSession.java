@@ -117,12 +117,21 @@ public final class TrainingSession {
         DataOptions options = DataOptions.of(core.data());
         List<Example> trainExamples = Datasets.prepare(core.data().train(), options, tokenizer,
             summary -> out.println("train: " + summary));
+        List<Example> evalExamples = List.of();
+        if (core.data().valSize() > 0) {
+          Datasets.Split split = Datasets.split(trainExamples, core.data().valSize(), core.training().seed());
+          trainExamples = split.train();
+          evalExamples = split.eval();
+          out.println("eval: " + evalExamples.size() + " examples held out of data.train's " + (trainExamples.size()
+              + evalExamples.size()) + " (data.val-size), " + trainExamples.size() + " to train on");
+        }
         Batches train = Batches.shuffled(trainExamples, core.training().batchSize(), core.training().seed(),
             tokenizer.padId());
         TrainingData eval = null;
         if (!core.data().eval().isEmpty()) {
-          List<Example> evalExamples = Datasets.prepare(core.data().eval(), options, tokenizer,
-              summary -> out.println("eval: " + summary));
+          evalExamples = Datasets.prepare(core.data().eval(), options, tokenizer, summary -> out.println("eval: " + summary));
+        }
+        if (!evalExamples.isEmpty()) {
           eval = data(Batches.inOrder(evalExamples, core.training().batchSize(), tokenizer.padId()));
         }
         RunIdentity identity = RunFolder.identity(report, discovery);

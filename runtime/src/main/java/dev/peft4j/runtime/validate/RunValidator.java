@@ -214,8 +214,17 @@ public final class RunValidator {
     }
   }
 
-  /** The files of data.train and data.eval, when set, must exist. */
+  /** The files of data.train and data.eval, when set, must exist; data.val-size is a fraction or a count. */
   private static void dataFiles(CoreSettings.Data data, SettingsReader reader, List<SettingProblem> problems) {
+    if (data.valSize() > 0 && !data.eval().isEmpty()) {
+      problems.add(new SettingProblem("peft4j.data.val-size", reader.originOf("val-size"), "holds out examples of "
+          + "data.train for evaluation, and data.eval names eval files too: set one of them (as LLaMA-Factory, which "
+          + "refuses val_size with eval_dataset)"));
+    }
+    if (data.valSize() >= 1 && data.valSize() != Math.rint(data.valSize())) {
+      problems.add(new SettingProblem("peft4j.data.val-size", reader.originOf("val-size"), "is " + data.valSize()
+          + ": a fraction of the examples is below 1, a number of examples is whole; write 0.1 or 100, say"));
+    }
     for (Map.Entry<String, List<Path>> files : List.of(Map.entry("train", data.train()), Map.entry("eval", data.eval()))) {
       for (Path path : files.getValue()) {
         if (!Files.isRegularFile(path)) {

@@ -8,6 +8,8 @@ import com.typesafe.config.ConfigValueFactory;
 import dev.peft4j.api.config.ConfigurationException;
 import dev.peft4j.api.config.SettingProblem;
 import dev.peft4j.api.config.Suggestions;
+import dev.peft4j.runtime.config.CoreSettings;
+import dev.peft4j.runtime.data.NamedChatTemplate;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -82,9 +84,6 @@ public final class LlamaFactoryRun {
     REFUSED.put("deepspeed", "DeepSpeed is not supported: peft4j trains in one process on one device; remove deepspeed");
     REFUSED.put("fsdp", "FSDP is not supported: peft4j trains in one process on one device; remove fsdp");
     REFUSED.put("fsdp_config", "FSDP is not supported: peft4j trains in one process on one device; remove fsdp_config");
-    REFUSED.put("template", "named chat templates are not implemented yet: peft4j renders the model's own chat template "
-        + "(the chat_template of its tokenizer_config.json, else peft4j's default, see docs/configuration.md); remove "
-        + "template: to use it");
   }
 
   private static final Pattern HUB_ID = Pattern.compile("[A-Za-z0-9][\\w.-]*/[\\w.-]+");
@@ -346,9 +345,16 @@ public final class LlamaFactoryRun {
     if (has("eval_dataset") && value("eval_dataset") != null && folder != null) {
       datasets("eval_dataset", "peft4j.data.eval", folder, stage);
     }
-    if (number("val_size", 0) > 1e-6) {
-      problem("val_size", "a held-out split (val_size) is not implemented yet: put the held-out examples in a file of "
-          + "their own and name it in eval_dataset");
+    double valSize = number("val_size", 0);
+    if (valSize > 1e-6) {
+      if (has("eval_dataset") && value("eval_dataset") != null) {
+        problem("val_size", "cannot be set with eval_dataset (as in LLaMA-Factory): keep one of them");
+      } else {
+        // LLaMA-Factory: a count above 1 (int(val_size)), a fraction up to 1
+        set("peft4j.data.val-size", valSize > 1 ? Math.floor(valSize) : valSize, "val_size");
+        note("val_size", "peft4j holds out as many examples as LLaMA-Factory, drawn with seed, but not the same ones "
+            + "(LLaMA-Factory draws them with numpy's generator)");
+      }
     }
     if (!text("mix_strategy", "concat").equals("concat")) {
       problem("mix_strategy", "peft4j concatenates the data sets (mix_strategy: concat) only");
@@ -362,8 +368,27 @@ public final class LlamaFactoryRun {
     } else {
       set("peft4j.data.cutoff-len", cutoff, has("cutoff_len") ? "cutoff_len" : "LLaMA-Factory's default of cutoff_len");
     }
+    template();
     if (has("max_samples") && value("max_samples") != null) {
       set("peft4j.data.max-samples", integer("max_samples", -1), "max_samples");
+    }
+  }
+
+  /** {@code template}: one of LLaMA-Factory's that peft4j implements; none is the model's own chat template. */
+  private void template() {
+    String name = text("template", null);
+    if (name == null) {
+      return; // LLaMA-Factory then parses the tokenizer's chat template; peft4j renders that template itself
+    }
+    List<String> implemented = Arrays.stream(CoreSettings.TemplateName.values())
+        .filter(t -> t != CoreSettings.TemplateName.MODEL).map(NamedChatTemplate::displayName).toList();
+    if (implemented.contains(name)) {
+      set("peft4j.data.template", name, "template");
+    } else {
+      problem("template", "template " + name + " is not implemented: peft4j encodes LLaMA-Factory's "
+          + String.join(", ", implemented) + "; without template: it renders the model's own chat template (the "
+          + "chat_template of its tokenizer)" + Suggestions.closest(name, implemented)
+              .map(t -> "; did you mean '" + t + "'?").orElse(""));
     }
   }
 
@@ -515,7 +540,7 @@ public final class LlamaFactoryRun {
     if (has("evaluation_strategy")) {
       note("evaluation_strategy", "evaluation_strategy is the old name of eval_strategy (transformers 4.46 renamed it)");
     }
-    boolean evalData = has("eval_dataset") && value("eval_dataset") != null;
+    boolean evalData = has("eval_dataset") && value("eval_dataset") != null || number("val_size", 0) > 1e-6;
     String strategyKey = has("eval_strategy") ? "eval_strategy" : "evaluation_strategy";
     switch (strategy) {
       case "no" -> {

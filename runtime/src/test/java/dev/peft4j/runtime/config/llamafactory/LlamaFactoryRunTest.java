@@ -189,10 +189,11 @@ class LlamaFactoryRunTest {
         .satisfies(p -> assertThat(p.message()).contains("DeepSpeed is not supported"));
     assertThat(problems("report_to: wandb\n")).singleElement()
         .satisfies(p -> assertThat(p.message()).contains("report_to: wandb is not supported"));
-    assertThat(problems("template: llama3\n")).singleElement()
-        .satisfies(p -> assertThat(p.message()).contains("named chat templates are not implemented yet"));
-    assertThat(problems("val_size: 0.1\n")).singleElement()
-        .satisfies(p -> assertThat(p.message()).contains("eval_dataset"));
+    assertThat(problems("template: llama2\n")).singleElement().satisfies(p -> assertThat(p.message())
+        .contains("template llama2 is not implemented", "llama3, qwen, qwen3_nothink, mistral, gemma, phi, alpaca, "
+            + "default", "did you mean 'llama3'?"));
+    assertThat(problems("val_size: 0.1\neval_dataset: b\n")).singleElement()
+        .satisfies(p -> assertThat(p.message()).contains("cannot be set with eval_dataset"));
     assertThat(problems("fp16: true\n")).singleElement()
         .satisfies(p -> assertThat(p.message()).contains("bf16: true"));
     assertThat(problems("use_llama_pro: true\n")).singleElement()
@@ -243,6 +244,19 @@ class LlamaFactoryRunTest {
     assertThat(config.getString("peft4j.data.format")).isEqualTo("alpaca");
     assertThat(config.getInt("peft4j.data.max-samples")).isEqualTo(100);
     assertThat(translate("dataset: chat\n").config().getString("peft4j.data.format")).isEqualTo("sharegpt");
+  }
+
+  @Test
+  void mapsTheTemplateAndTheHeldOutSplit() throws IOException {
+    Config config = translate("template: qwen3_nothink\nval_size: 0.1\neval_strategy: steps\neval_steps: 5\n")
+        .config();
+    assertThat(config.getString("peft4j.data.template")).isEqualTo("qwen3_nothink");
+    assertThat(config.getDouble("peft4j.data.val-size")).isEqualTo(0.1);
+    assertThat(config.getInt("peft4j.training.eval-steps")).isEqualTo(5);
+    // above 1 a count, as LLaMA-Factory's int(val_size); without template: the model's own (nothing set)
+    Config counted = translate("val_size: 20.7\n").config();
+    assertThat(counted.getDouble("peft4j.data.val-size")).isEqualTo(20.0);
+    assertThat(counted.hasPath("peft4j.data.template")).isFalse();
   }
 
   @Test
