@@ -62,6 +62,28 @@ class DataSettingsTest {
   }
 
   @Test
+  void fieldNamesAreReadAndTheirMistakesAreProblemsAtTheirLine() {
+    CoreSettings.Columns columns = runs.validate("methods = [lora]", "data.columns { prompt = question, system = null }",
+        "data.tags.user = me").core().data().columns();
+    assertThat(columns.prompt()).isEqualTo("question");
+    assertThat(columns.system()).isEmpty();
+    assertThat(columns.history()).contains("history");
+    assertThat(columns.tags().user()).isEqualTo("me");
+    assertThat(runs.validate("methods = [lora]", "data.columns.promt = question").problems()).singleElement()
+        .satisfies(p -> assertThat(p.message()).contains("did you mean 'prompt'"));
+    assertThat(runs.validate("methods = [lora]", "data.tags.user = gpt").problems()).singleElement()
+        .satisfies(p -> {
+          assertThat(p.path()).isEqualTo("peft4j.data.tags");
+          assertThat(p.message()).contains("names two roles alike");
+        });
+    assertThat(runs.validate("methods = [lora]", "data.columns.response = \"\"").problems()).singleElement()
+        .satisfies(p -> {
+          assertThat(p.path()).isEqualTo("peft4j.data.columns.response");
+          assertThat(p.origin()).endsWith("run.conf:3");
+        });
+  }
+
+  @Test
   void aWrongTypeForPackingIsAProblem() {
     assertThat(runs.validate("methods = [lora]", "data.packing = sometimes").problems()).singleElement()
         .satisfies(p -> {

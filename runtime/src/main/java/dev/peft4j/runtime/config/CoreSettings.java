@@ -21,6 +21,32 @@ public record CoreSettings(
 
   public enum Scheduler { COSINE, LINEAR, CONSTANT }
 
+  /**
+   * The field names of a data file ({@code data.columns}, LLaMA-Factory's {@code columns} of {@code dataset_info.json}):
+   * alpaca reads {@code prompt}, {@code query}, {@code response}, {@code system} and {@code history}; sharegpt reads
+   * {@code messages} and {@code system}, its turns named by {@code tags}; text reads {@code text}. No {@code system}
+   * or {@code history} column is read where they are empty.
+   */
+  public record Columns(String prompt, String query, String response, Optional<String> system,
+      Optional<String> history, String messages, String text, Tags tags) {
+    /** The formats' own names (those of {@code reference.conf}). */
+    public static final Columns DEFAULT = new Columns("instruction", "input", "output", Optional.of("system"),
+        Optional.of("history"), "conversations", "text", Tags.DEFAULT);
+
+    /**
+     * Whether sharegpt turns are read as by default: ShareGPT's {@code from}/{@code value} or, when a line has no
+     * {@code conversations} but {@code messages}, the OpenAI style's {@code role}/{@code content}.
+     */
+    public boolean sharegptAsDefault() {
+      return messages.equals(DEFAULT.messages) && tags.equals(Tags.DEFAULT);
+    }
+  }
+
+  /** The keys and role names of a sharegpt turn ({@code data.tags}, LLaMA-Factory's {@code tags}). */
+  public record Tags(String role, String content, String user, String assistant, String system) {
+    public static final Tags DEFAULT = new Tags("from", "value", "human", "gpt", "system");
+  }
+
   /** {@code training.precision}: fp32, bf16, or auto (bf16 where the device computes it natively, else fp32). */
   public enum Precision { FP32, BF16, AUTO }
 
@@ -41,9 +67,10 @@ public record CoreSettings(
    * @param maxSamples the first this many examples of each file; -1 for all
    * @param template the chat template of conversations
    * @param valSize examples of {@code train} held out for evaluation: a fraction below 1, else a count; 0 for none
+   * @param columns the field names of the files
    */
   public record Data(List<Path> train, List<Path> eval, DataFormat format, int cutoffLen, boolean packing,
-      boolean skipBadLines, int maxSamples, TemplateName template, double valSize) {}
+      boolean skipBadLines, int maxSamples, TemplateName template, double valSize, Columns columns) {}
 
   public enum OnNonFinite { STOP, SKIP }
 
@@ -89,7 +116,7 @@ public record CoreSettings(
         new Data(paths(data, "train"), paths(data, "eval"), data.choice("format", DataFormat.class),
             data.integerAtLeast("cutoff-len", 1), data.bool("packing"), data.bool("skip-bad-lines"),
             data.integerAtLeast("max-samples", -1), data.choice("template", TemplateName.class),
-            data.numberAtLeast("val-size", 0)),
+            data.numberAtLeast("val-size", 0), columns(data)),
         new Training(learningRate, training.integerAtLeast("epochs", 1), training.integerAtLeast("batch-size", 1),
             training.integerAtLeast("gradient-accumulation-steps", 1), training.choice("lr-scheduler", Scheduler.class),
             training.integerAtLeast("warmup-steps", 0), weightDecay, maxGradNorm, training.integer("seed"),
@@ -113,6 +140,31 @@ public record CoreSettings(
           + "4-bit base in 8 bits; set model.quantization = nf4, or remove model.double-quantization");
     }
     return new Model(optionalPath(model, "path"), quantization, doubleQuantization, optionalPath(model, "adapter-path"));
+  }
+
+  private static Columns columns(SettingsReader data) {
+    Tags tags = new Tags(name(data, "tags.role"), name(data, "tags.content"), name(data, "tags.user"),
+        name(data, "tags.assistant"), name(data, "tags.system"));
+    if (new java.util.HashSet<>(List.of(tags.user(), tags.assistant(), tags.system())).size() < 3) {
+      data.problem("tags", "names two roles alike (user = \"" + tags.user() + "\", assistant = \"" + tags.assistant()
+          + "\", system = \"" + tags.system() + "\"): give each role its own name, as the file writes it");
+    }
+    if (tags.role().equals(tags.content()) && !tags.role().isEmpty()) {
+      data.problem("tags.content", "is the same key as tags.role (\"" + tags.role() + "\"): a turn keeps its role and "
+          + "its text under two keys");
+    }
+    return new Columns(name(data, "columns.prompt"), name(data, "columns.query"), name(data, "columns.response"),
+        data.optionalString("columns.system"), data.optionalString("columns.history"), name(data, "columns.messages"),
+        name(data, "columns.text"), tags);
+  }
+
+  /** A field name: a string that is not empty. */
+  private static String name(SettingsReader data, String key) {
+    String name = data.string(key);
+    if (name.isEmpty() && !data.hasProblem(key)) {
+      data.problem(key, "is empty: give the name of the field in the data file");
+    }
+    return name;
   }
 
   /** A path or a list of paths; none when unset. */

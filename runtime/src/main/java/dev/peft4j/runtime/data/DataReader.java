@@ -10,7 +10,9 @@ import com.google.gson.Strictness;
 import com.google.gson.TypeAdapter;
 import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonToken;
+import dev.peft4j.runtime.config.CoreSettings.Columns;
 import dev.peft4j.runtime.config.CoreSettings.DataFormat;
+import dev.peft4j.runtime.config.CoreSettings.Tags;
 import java.io.BufferedInputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -45,6 +47,9 @@ import java.util.regex.Pattern;
  *   <li>{@code text}: {@code {"text": ...}}, for continued pre-training.
  * </ul>
  *
+ * <p>These are the formats' own field names; {@link Columns} names others (LLaMA-Factory's {@code columns} and
+ * {@code tags}).
+ *
  * <p>A bad line (not JSON, a field missing or of the wrong type, an empty conversation or answer, turns out of
  * order) is reported as {@code file:line: what is wrong}. It stops the read with a {@link DataException}, unless bad
  * lines are skipped: then they are counted in {@link SampleFile#badLines()}.
@@ -68,8 +73,18 @@ public final class DataReader {
    *     {@code skipBadLines} is off
    */
   public static SampleFile read(Path file, DataFormat format, boolean skipBadLines) {
+    return read(file, format, Columns.DEFAULT, skipBadLines);
+  }
+
+  /**
+   * Reads every line of {@code file}, its fields named by {@code columns}.
+   *
+   * @throws DataException when the file cannot be read, has no usable line, or has a bad line and
+   *     {@code skipBadLines} is off
+   */
+  public static SampleFile read(Path file, DataFormat format, Columns columns, boolean skipBadLines) {
     if (holdsArray(file)) {
-      return readArray(file, format, skipBadLines);
+      return readArray(file, format, columns, skipBadLines);
     }
     List<DataLine> lines = new ArrayList<>();
     BadLines bad = BadLines.NONE;
@@ -99,7 +114,7 @@ public final class DataReader {
           continue;
         }
         try {
-          lines.add(new DataLine(number, parse(line, format)));
+          lines.add(new DataLine(number, sample(object(line), format, columns)));
         } catch (BadLine e) {
           String reason = file + ":" + number + ": " + e.getMessage();
           if (!skipBadLines) {
@@ -145,7 +160,7 @@ public final class DataReader {
    * Reads a file that holds one JSON array of objects, as LLaMA-Factory's {@code .json} datasets do; each element is
    * named by the line it starts on.
    */
-  private static SampleFile readArray(Path file, DataFormat format, boolean skipBadLines) {
+  private static SampleFile readArray(Path file, DataFormat format, Columns columns, boolean skipBadLines) {
     List<DataLine> lines = new ArrayList<>();
     BadLines bad = BadLines.NONE;
     TypeAdapter<JsonElement> elements = new Gson().getAdapter(JsonElement.class);
@@ -161,7 +176,7 @@ public final class DataReader {
           if (!element.isJsonObject()) {
             throw new BadLine("expected a JSON object, got " + describe(element));
           }
-          lines.add(new DataLine(number, sample(element.getAsJsonObject(), format)));
+          lines.add(new DataLine(number, sample(element.getAsJsonObject(), format, columns)));
         } catch (BadLine e) {
           String reason = file + ":" + number + ": " + e.getMessage();
           if (!skipBadLines) {
@@ -208,14 +223,14 @@ public final class DataReader {
 
   /** One line's sample; a {@link BadLine} says what is wrong with it. */
   static Sample parse(String line, DataFormat format) {
-    return sample(object(line), format);
+    return sample(object(line), format, Columns.DEFAULT);
   }
 
-  private static Sample sample(JsonObject json, DataFormat format) {
+  private static Sample sample(JsonObject json, DataFormat format, Columns columns) {
     return switch (format) {
-      case ALPACA -> alpaca(json);
-      case SHAREGPT -> sharegpt(json);
-      case TEXT -> new PlainText(nonEmpty(json, "text", "there is no text to learn"));
+      case ALPACA -> alpaca(json, columns);
+      case SHAREGPT -> sharegpt(json, columns);
+      case TEXT -> new PlainText(nonEmpty(json, columns.text(), "there is no text to learn"));
     };
   }
 
@@ -242,52 +257,59 @@ public final class DataReader {
     return element.getAsJsonObject();
   }
 
-  private static Sample alpaca(JsonObject json) {
-    String instruction = string(json, "instruction");
-    String input = optionalString(json, "input").orElse("");
-    String output = nonEmpty(json, "output", "there is no answer to learn");
-    Optional<String> system = optionalString(json, "system").filter(s -> !s.isEmpty());
+  private static Sample alpaca(JsonObject json, Columns columns) {
+    String instruction = string(json, columns.prompt());
+    String input = optionalString(json, columns.query()).orElse("");
+    String output = nonEmpty(json, columns.response(), "there is no answer to learn");
+    Optional<String> system = systemOf(json, columns);
     List<Turn> turns = new ArrayList<>();
     system.ifPresent(s -> turns.add(Turn.system(s)));
-    JsonElement history = json.get("history");
+    String historyKey = "\"" + columns.history().orElse("") + "\"";
+    JsonElement history = columns.history().map(json::get).orElse(null);
     if (history != null && !history.isJsonNull()) {
       if (!history.isJsonArray()) {
-        throw new BadLine("\"history\" must be a list of [instruction, output] pairs, got " + describe(history));
+        throw new BadLine(historyKey + " must be a list of [instruction, output] pairs, got " + describe(history));
       }
       JsonArray pairs = history.getAsJsonArray();
       for (int i = 0; i < pairs.size(); i++) {
         JsonElement pair = pairs.get(i);
         if (!pair.isJsonArray() || pair.getAsJsonArray().size() != 2 || !isString(pair.getAsJsonArray().get(0))
             || !isString(pair.getAsJsonArray().get(1))) {
-          throw new BadLine("\"history\"[" + i + "] must be a pair of strings [instruction, output], got " + describe(pair));
+          throw new BadLine(historyKey + "[" + i + "] must be a pair of strings [instruction, output], got " + describe(pair));
         }
         turns.add(Turn.user(pair.getAsJsonArray().get(0).getAsString()));
         turns.add(Turn.assistant(pair.getAsJsonArray().get(1).getAsString()));
       }
     }
     if (instruction.isEmpty() && input.isEmpty()) {
-      throw new BadLine("\"instruction\" and \"input\" are both empty: there is no prompt");
+      throw new BadLine("\"" + columns.prompt() + "\" and \"" + columns.query() + "\" are both empty: there is no prompt");
     }
     turns.add(Turn.user(instruction.isEmpty() ? input : input.isEmpty() ? instruction : instruction + "\n" + input));
     turns.add(Turn.assistant(output));
     return conversation(turns);
   }
 
-  private static Sample sharegpt(JsonObject json) {
-    boolean openAi = !json.has("conversations") && json.has("messages");
-    String key = openAi ? "messages" : "conversations";
+  private static Sample sharegpt(JsonObject json, Columns columns) {
+    boolean asDefault = columns.sharegptAsDefault();
+    boolean openAi = asDefault && !json.has("conversations") && json.has("messages");
+    String key = openAi ? "messages" : columns.messages();
     JsonElement list = json.get(key);
     if (list == null || list.isJsonNull()) {
-      throw new BadLine("\"conversations\" (ShareGPT) or \"messages\" (OpenAI style) is missing");
+      throw new BadLine(asDefault ? "\"conversations\" (ShareGPT) or \"messages\" (OpenAI style) is missing"
+          : "\"" + key + "\" is missing");
     }
     if (!list.isJsonArray()) {
       throw new BadLine("\"" + key + "\" must be a list of turns, got " + describe(list));
     }
-    String roleKey = openAi ? "role" : "from";
-    String contentKey = openAi ? "content" : "value";
-    Map<String, Role> roles = openAi ? OPENAI_ROLES : SHAREGPT_ROLES;
+    Tags tags = columns.tags();
+    String roleKey = openAi ? "role" : tags.role();
+    String contentKey = openAi ? "content" : tags.content();
+    Map<String, Role> roles = openAi ? OPENAI_ROLES : asDefault ? SHAREGPT_ROLES
+        : Map.of(tags.user(), Role.USER, tags.assistant(), Role.ASSISTANT, tags.system(), Role.SYSTEM);
+    List<String> roleNames = openAi ? List.of("user", "assistant", "system") : asDefault
+        ? List.of("human", "gpt", "system") : List.of(tags.user(), tags.assistant(), tags.system());
     List<Turn> turns = new ArrayList<>();
-    Optional<String> system = optionalString(json, "system").filter(s -> !s.isEmpty());
+    Optional<String> system = systemOf(json, columns);
     system.ifPresent(s -> turns.add(Turn.system(s)));
     JsonArray array = list.getAsJsonArray();
     for (int i = 0; i < array.size(); i++) {
@@ -302,11 +324,11 @@ public final class DataReader {
       if (role == null) {
         throw new BadLine(where + ": " + (TOOL_ROLES.contains(roleName)
             ? "tool turns (\"" + roleName + "\") are not supported yet"
-            : "unknown " + roleKey + " \"" + roleName + "\": expected " + String.join(", ", openAi
-                ? List.of("user", "assistant", "system") : List.of("human", "gpt", "system"))));
+            : "unknown " + roleKey + " \"" + roleName + "\": expected " + String.join(", ", roleNames)));
       }
       if (role == Role.SYSTEM && system.isPresent()) {
-        throw new BadLine(where + " is a system turn, and the line has a \"system\" field too: keep one of them");
+        throw new BadLine(where + " is a system turn, and the line has a \"" + columns.system().orElseThrow()
+            + "\" field too: keep one of them");
       }
       String content = string(turn, contentKey, where);
       if (role == Role.ASSISTANT && content.isBlank()) {
@@ -318,6 +340,11 @@ public final class DataReader {
       throw new BadLine("\"" + key + "\" is empty: there is no conversation");
     }
     return conversation(turns);
+  }
+
+  /** The line's system prompt, when its columns read one and it is not empty. */
+  private static Optional<String> systemOf(JsonObject json, Columns columns) {
+    return columns.system().flatMap(key -> optionalString(json, key)).filter(s -> !s.isEmpty());
   }
 
   private static Conversation conversation(List<Turn> turns) {

@@ -33,7 +33,7 @@ public final class Datasets {
    */
   public static PreparedData prepare(Path file, DataOptions options, Tokenizer tokenizer) {
     Objects.requireNonNull(options, "options is null");
-    SampleFile read = DataReader.read(file, options.format(), options.skipBadLines());
+    SampleFile read = DataReader.read(file, options.format(), options.columns(), options.skipBadLines());
     List<DataLine> lines = options.maxSamples() >= 0 && read.lines().size() > options.maxSamples()
         ? read.lines().subList(0, options.maxSamples()) : read.lines();
     ChatTemplate template = ChatTemplate.of(tokenizer, options.template());
@@ -96,9 +96,7 @@ public final class Datasets {
     if (files.isEmpty()) {
       throw new IllegalArgumentException("no data file");
     }
-    DataOptions each = files.size() == 1 ? options
-        : new DataOptions(options.format(), options.cutoffLen(), false, options.skipBadLines(), options.maxSamples(),
-            options.template());
+    DataOptions each = files.size() == 1 ? options : options.withPacking(false);
     List<Example> examples = new ArrayList<>();
     for (Path file : files) {
       PreparedData data = prepare(file, each, tokenizer);

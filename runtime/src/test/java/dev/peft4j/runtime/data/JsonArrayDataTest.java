@@ -3,10 +3,13 @@ package dev.peft4j.runtime.data;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.peft4j.runtime.config.CoreSettings.Columns;
 import dev.peft4j.runtime.config.CoreSettings.DataFormat;
+import dev.peft4j.runtime.config.CoreSettings.Tags;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -35,6 +38,43 @@ class JsonArrayDataTest {
         """);
     Conversation conversation = (Conversation) DataReader.read(file, DataFormat.SHAREGPT, false).samples().get(0);
     assertThat(conversation.turns()).extracting(Turn::role).containsExactly(Role.USER, Role.ASSISTANT);
+  }
+
+  @Test
+  void readsTheFieldsColumnsName() throws IOException {
+    Path alpaca = dir.resolve("renamed.json");
+    Files.writeString(alpaca, """
+        [{"question": "2 + 2?", "context": "in base 10", "answer": "4", "system": "ignored", "sys": "Be brief.",
+          "earlier": [["1 + 1?", "2"]], "history": [["not", "read"]]},
+         {"question": "3 + 3?", "answer": ""}]
+        """);
+    Columns columns = new Columns("question", "context", "answer", Optional.of("sys"), Optional.of("earlier"),
+        "conversations", "text", Tags.DEFAULT);
+    assertThatThrownBy(() -> DataReader.read(alpaca, DataFormat.ALPACA, columns, false))
+        .isInstanceOf(DataException.class).hasMessageContaining(":3: \"answer\" is empty");
+    Conversation read = (Conversation) DataReader.read(alpaca, DataFormat.ALPACA, columns, true).samples().get(0);
+    assertThat(read.turns()).extracting(Turn::content)
+        .containsExactly("Be brief.", "1 + 1?", "2", "2 + 2?\nin base 10", "4");
+    Columns noSystem = new Columns("question", "context", "answer", Optional.empty(), Optional.empty(),
+        "conversations", "text", Tags.DEFAULT);
+    assertThat(((Conversation) DataReader.read(alpaca, DataFormat.ALPACA, noSystem, true).samples().get(0)).turns())
+        .extracting(Turn::content).containsExactly("2 + 2?\nin base 10", "4");
+  }
+
+  @Test
+  void readsShareGptTurnsByTheirTags() throws IOException {
+    Path file = dir.resolve("tagged.json");
+    Files.writeString(file, """
+        [{"dialog": [{"who": "me", "said": "hi"}, {"who": "bot", "said": "Hello."}]},
+         {"dialog": [{"who": "human", "said": "hi"}, {"who": "bot", "said": "Hello."}]}]
+        """);
+    Columns columns = new Columns("instruction", "input", "output", Optional.of("system"), Optional.empty(),
+        "dialog", "text", new Tags("who", "said", "me", "bot", "sys"));
+    assertThatThrownBy(() -> DataReader.read(file, DataFormat.SHAREGPT, columns, false))
+        .isInstanceOf(DataException.class)
+        .hasMessageContaining(":2: \"dialog\"[0]: unknown who \"human\": expected me, bot, sys");
+    Conversation read = (Conversation) DataReader.read(file, DataFormat.SHAREGPT, columns, true).samples().get(0);
+    assertThat(read.turns()).extracting(Turn::role).containsExactly(Role.USER, Role.ASSISTANT);
   }
 
   @Test

@@ -9,7 +9,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -17,25 +17,34 @@ import java.util.Set;
 
 /**
  * LLaMA-Factory's {@code dataset_info.json}: data set names mapped to a file, its formatting and the names of its
- * columns ({@code data/parser.py}'s {@code DatasetAttr}). peft4j reads local files in the columns its own reader knows;
- * a mapping onto other names, a hub data set and a ranking (preference) data set are refused, each saying why.
+ * columns ({@code data/parser.py}'s {@code DatasetAttr}). peft4j reads local files, their fields named by the entry's
+ * {@code columns} and {@code tags} ({@code data.columns}, {@code data.tags}); a hub data set, a ranking (preference)
+ * data set and columns peft4j cannot read (tools, images, …) are refused, each saying why.
  */
 final class DatasetInfo {
 
-  /** One data set: its file and how peft4j reads it. */
-  record Dataset(String name, Path file, String formatting) {}
+  /**
+   * One data set: its file, how peft4j reads it, and the names its entry gives: {@code columns} by LLaMA-Factory's
+   * column names ({@code prompt}, {@code messages}, …), {@code tags} by peft4j's {@code data.tags} keys
+   * ({@code role}, {@code user}, …).
+   */
+  record Dataset(String name, Path file, String formatting, Map<String, String> columns, Map<String, String> tags) {}
 
-  /** What peft4j's reader takes for each of LLaMA-Factory's column names, by formatting. */
-  private static final Map<String, Map<String, String>> COLUMNS = Map.of(
-      "alpaca", Map.of("prompt", "instruction", "query", "input", "response", "output", "system", "system",
-          "history", "history"),
-      "sharegpt", Map.of("messages", "conversations", "system", "system"));
-  /** The two sets of ShareGPT tags peft4j reads: ShareGPT's own and the OpenAI style. */
-  private static final Map<String, Map<String, String>> TAGS = Map.of(
-      "conversations", Map.of("role_tag", "from", "content_tag", "value", "user_tag", "human",
-          "assistant_tag", "gpt", "system_tag", "system"),
-      "messages", Map.of("role_tag", "role", "content_tag", "content", "user_tag", "user",
-          "assistant_tag", "assistant", "system_tag", "system"));
+  /** The columns peft4j reads, by formatting. */
+  private static final Map<String, Set<String>> COLUMNS = Map.of(
+      "alpaca", Set.of("prompt", "query", "response", "system", "history"),
+      "sharegpt", Set.of("messages", "system"));
+  /** LLaMA-Factory's columns peft4j cannot read, and why. */
+  private static final Map<String, String> UNREAD_COLUMNS = Map.of(
+      "tools", "tool definitions are not supported yet",
+      "images", "peft4j trains text models", "videos", "peft4j trains text models",
+      "audios", "peft4j trains text models", "chosen", "peft4j trains sft and pt runs, not on preference pairs",
+      "rejected", "peft4j trains sft and pt runs, not on preference pairs",
+      "kto_tag", "peft4j trains sft and pt runs, not KTO");
+  /** LLaMA-Factory's tags and the {@code data.tags} key each sets; its tool tags name roles peft4j refuses anyway. */
+  private static final Map<String, String> TAGS = Map.of("role_tag", "role", "content_tag", "content",
+      "user_tag", "user", "assistant_tag", "assistant", "system_tag", "system", "observation_tag", "",
+      "function_tag", "");
   private static final Set<String> HUB_KEYS = Set.of("hf_hub_url", "ms_hub_url", "om_hub_url", "script_url",
       "cloud_file_name");
   private static final Set<String> KNOWN_KEYS = Set.of("file_name", "formatting", "columns", "tags", "file_sha1",
@@ -119,52 +128,57 @@ final class DatasetInfo {
     if (!COLUMNS.containsKey(formatting)) {
       throw new IllegalArgumentException(where + ": formatting '" + formatting + "' is not one of alpaca, sharegpt");
     }
-    String messages = checkColumns(entry, formatting, where);
-    if (formatting.equals("sharegpt")) {
-      checkMapping(entry, "tags", TAGS.get(messages), where);
-    } else if (entry.has("tags")) {
-      throw new IllegalArgumentException(where + ": tags belong to sharegpt data sets, and this one is alpaca");
-    }
-    return new Dataset(name, file, formatting);
-  }
-
-  /** Checks the column mapping and returns the ShareGPT messages column ({@code conversations} by default). */
-  private static String checkColumns(JsonObject entry, String formatting, String where) {
-    String messages = "conversations";
-    if (entry.has("columns") && entry.get("columns").isJsonObject()) {
-      JsonElement column = entry.getAsJsonObject("columns").get("messages");
-      if (formatting.equals("sharegpt") && column != null && column.isJsonPrimitive()
-          && column.getAsString().equals("messages")) {
-        messages = "messages";
+    Map<String, String> columns = names(entry, "columns", where);
+    for (String column : columns.keySet()) {
+      if (UNREAD_COLUMNS.containsKey(column)) {
+        throw new IllegalArgumentException(where + ": column '" + column + "' is not supported: "
+            + UNREAD_COLUMNS.get(column) + "; remove it from columns");
+      }
+      if (!COLUMNS.get(formatting).contains(column)) {
+        Set<String> known = COLUMNS.get(formatting);
+        throw new IllegalArgumentException(where + ": " + formatting + " data sets have no column '" + column + "'"
+            + Suggestions.closest(column, known).map(c -> ": did you mean '" + c + "'?")
+                .orElse(": their columns are " + String.join(", ", new java.util.TreeSet<>(known))));
       }
     }
-    Map<String, String> known = new java.util.HashMap<>(COLUMNS.get(formatting));
-    known.put("messages", messages);
-    checkMapping(entry, "columns", formatting.equals("sharegpt") ? known : COLUMNS.get(formatting), where);
-    return messages;
+    Map<String, String> tags = new LinkedHashMap<>();
+    for (Map.Entry<String, String> tag : names(entry, "tags", where).entrySet()) {
+      String key = TAGS.get(tag.getKey());
+      if (!formatting.equals("sharegpt")) {
+        throw new IllegalArgumentException(where + ": tags belong to sharegpt data sets, and this one is alpaca");
+      }
+      if (key == null) {
+        throw new IllegalArgumentException(where + ": unknown tag '" + tag.getKey() + "'" + Suggestions.closest(
+            tag.getKey(), TAGS.keySet()).map(t -> ": did you mean '" + t + "'?").orElse(""));
+      }
+      if (!key.isEmpty()) {
+        tags.put(key, tag.getValue());
+      }
+    }
+    return new Dataset(name, file, formatting, columns, tags);
   }
 
-  private static void checkMapping(JsonObject entry, String key, Map<String, String> known, String where) {
+  /** The object of names under {@code key} ({@code columns} or {@code tags}), in the entry's order; none if unset. */
+  private static Map<String, String> names(JsonObject entry, String key, String where) {
     if (!entry.has(key) || entry.get(key).isJsonNull()) {
-      return;
+      return Map.of();
     }
     if (!entry.get(key).isJsonObject()) {
       throw new IllegalArgumentException(where + ": " + key + " must be an object of names");
     }
-    List<String> unsupported = new ArrayList<>();
+    Map<String, String> names = new LinkedHashMap<>();
     for (Map.Entry<String, JsonElement> mapping : entry.getAsJsonObject(key).entrySet()) {
-      String wanted = known.get(mapping.getKey());
-      String given = mapping.getValue().isJsonPrimitive() ? mapping.getValue().getAsString() : mapping.getValue().toString();
-      if (wanted == null) {
-        unsupported.add(mapping.getKey() + " (not read by peft4j)");
-      } else if (!wanted.equals(given)) {
-        unsupported.add(mapping.getKey() + ": \"" + given + "\" (peft4j reads \"" + wanted + "\")");
+      JsonElement value = mapping.getValue();
+      if (value.isJsonNull()) {
+        continue; // LLaMA-Factory's default
       }
+      if (!value.isJsonPrimitive() || !value.getAsJsonPrimitive().isString() || value.getAsString().isEmpty()) {
+        throw new IllegalArgumentException(where + ": " + key + "." + mapping.getKey()
+            + " must be the name of a field in the file, got " + value);
+      }
+      names.put(mapping.getKey(), value.getAsString());
     }
-    if (!unsupported.isEmpty()) {
-      throw new IllegalArgumentException(where + ": " + key + " mappings onto other names are not supported yet: "
-          + String.join(", ", unsupported) + "; rename the fields in the file to the names peft4j reads");
-    }
+    return names;
   }
 
   private static String text(JsonObject entry, String key, String where) {

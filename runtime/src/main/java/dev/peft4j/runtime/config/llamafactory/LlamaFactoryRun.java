@@ -98,6 +98,9 @@ public final class LlamaFactoryRun {
   private final List<SettingProblem> notes = new ArrayList<>();
   private final List<SettingProblem> problems = new ArrayList<>();
   private Config config = ConfigFactory.empty();
+  /** The {@code peft4j.data.columns} and {@code .tags} settings of the first data set, and its name. */
+  private Map<String, String> fieldNames;
+  private String fieldNamesOf;
 
   private LlamaFactoryRun(Path file, Path workingFolder, Map<String, YamlRunFile.Entry> entries) {
     this.file = file;
@@ -407,6 +410,7 @@ public final class LlamaFactoryRun {
         DatasetInfo.Dataset dataset = info.dataset(name);
         files.add(dataset.file().toString());
         formats.add(dataset.formatting());
+        fieldNames(key, dataset, stage);
       } catch (IllegalArgumentException e) {
         problem(key, e.getMessage());
       }
@@ -424,6 +428,54 @@ public final class LlamaFactoryRun {
     if (path.endsWith("train")) {
       set("peft4j.data.format", format, stage.equals("pt") ? "stage: pt (every token learned)" : "formatting in "
           + "dataset_info.json");
+    }
+  }
+
+  /**
+   * Sets {@code peft4j.data.columns} and {@code .tags} to the field names LLaMA-Factory reads in {@code dataset}
+   * (its {@code DatasetAttr}'s defaults where the entry names none: no system or history column; pt learns the prompt
+   * column's text), or refuses a data set that names them otherwise than the first: peft4j reads one set a run.
+   */
+  private void fieldNames(String key, DatasetInfo.Dataset dataset, String stage) {
+    Map<String, String> columns = dataset.columns();
+    Map<String, String> names = new LinkedHashMap<>();
+    if (stage.equals("pt")) {
+      names.put("columns.text", columns.getOrDefault("prompt", "instruction"));
+    } else if (dataset.formatting().equals("alpaca")) {
+      names.put("columns.prompt", columns.getOrDefault("prompt", "instruction"));
+      names.put("columns.query", columns.getOrDefault("query", "input"));
+      names.put("columns.response", columns.getOrDefault("response", "output"));
+      names.put("columns.system", columns.get("system"));
+      names.put("columns.history", columns.get("history"));
+    } else {
+      names.put("columns.messages", columns.getOrDefault("messages", "conversations"));
+      names.put("columns.system", columns.get("system"));
+      CoreSettings.Tags tags = CoreSettings.Tags.DEFAULT;
+      names.put("tags.role", dataset.tags().getOrDefault("role", tags.role()));
+      names.put("tags.content", dataset.tags().getOrDefault("content", tags.content()));
+      names.put("tags.user", dataset.tags().getOrDefault("user", tags.user()));
+      names.put("tags.assistant", dataset.tags().getOrDefault("assistant", tags.assistant()));
+      names.put("tags.system", dataset.tags().getOrDefault("system", tags.system()));
+    }
+    if (fieldNames == null) {
+      fieldNames = names;
+      fieldNamesOf = dataset.name();
+      Config defaults = ConfigFactory.defaultReference().getConfig("peft4j.data");
+      names.forEach((name, value) -> {
+        if (value == null ? defaults.hasPath(name) : !defaults.hasPath(name) || !defaults.getString(name).equals(value)) {
+          set("peft4j.data." + name, value, key);
+          String why = value == null ? "dataset_info.json names no " + name.substring("columns.".length())
+              + " column for " + dataset.name() + ", so LLaMA-Factory reads none" : name + " of " + dataset.name()
+              + " in dataset_info.json";
+          settings.set(settings.size() - 1, new Setting("peft4j.data." + name, value, why));
+        }
+      });
+    } else if (!fieldNames.keySet().equals(names.keySet())) {
+      return; // another formatting: datasets() says so
+    } else if (!fieldNames.equals(names)) {
+      problem(key, "data sets " + fieldNamesOf + " and " + dataset.name() + " name their fields differently in "
+          + "dataset_info.json (" + fieldNames + " against " + names + "): peft4j reads one set of field names a run; "
+          + "write the files with the same field names");
     }
   }
 

@@ -37,7 +37,13 @@ class LlamaFactoryRunTest {
         {"a": {"file_name": "a.jsonl"},
          "b": {"file_name": "b.json", "formatting": "alpaca", "columns": {"prompt": "instruction"}},
          "chat": {"file_name": "chat.json", "formatting": "sharegpt"},
-         "renamed": {"file_name": "a.jsonl", "columns": {"prompt": "question"}},
+         "renamed": {"file_name": "a.jsonl", "columns": {"prompt": "question", "response": "answer", "system": "sys"}},
+         "openai": {"file_name": "chat.json", "formatting": "sharegpt", "columns": {"messages": "messages"},
+                    "tags": {"role_tag": "role", "content_tag": "content", "user_tag": "user",
+                             "assistant_tag": "assistant"}},
+         "pictures": {"file_name": "a.jsonl", "columns": {"prompt": "instruction", "images": "images"}},
+         "typo": {"file_name": "a.jsonl", "columns": {"promt": "instruction"}},
+         "c4": {"file_name": "a.jsonl", "columns": {"prompt": "text"}},
          "hub": {"hf_hub_url": "someone/data"}}
         """);
   }
@@ -247,6 +253,26 @@ class LlamaFactoryRunTest {
   }
 
   @Test
+  void readsTheFieldsDatasetInfoNamesAndOnlyThoseLlamaFactoryReads() throws IOException {
+    Config renamed = translate("dataset: renamed\n").config();
+    assertThat(renamed.getString("peft4j.data.columns.prompt")).isEqualTo("question");
+    assertThat(renamed.getString("peft4j.data.columns.response")).isEqualTo("answer");
+    assertThat(renamed.getString("peft4j.data.columns.system")).isEqualTo("sys");
+    assertThat(renamed.hasPath("peft4j.data.columns.query")).isFalse(); // LLaMA-Factory's default is peft4j's
+    // LLaMA-Factory reads no history (nor system) column that dataset_info.json does not name
+    assertThat(renamed.hasPathOrNull("peft4j.data.columns.history")).isTrue();
+    assertThat(renamed.getIsNull("peft4j.data.columns.history")).isTrue();
+    Config openAi = translate("dataset: openai\n").config();
+    assertThat(openAi.getString("peft4j.data.columns.messages")).isEqualTo("messages");
+    assertThat(openAi.getString("peft4j.data.tags.user")).isEqualTo("user");
+    assertThat(openAi.getString("peft4j.data.tags.content")).isEqualTo("content");
+    assertThat(openAi.hasPath("peft4j.data.tags.system")).isFalse();
+    // pt learns the prompt column's text: "instruction" unless named
+    assertThat(translate("dataset: c4\nstage: pt\n").config().hasPath("peft4j.data.columns.text")).isFalse(); // "text"
+    assertThat(translate("stage: pt\n").config().getString("peft4j.data.columns.text")).isEqualTo("instruction");
+  }
+
+  @Test
   void mapsTheTemplateAndTheHeldOutSplit() throws IOException {
     Config config = translate("template: qwen3_nothink\nval_size: 0.1\neval_strategy: steps\neval_steps: 5\n")
         .config();
@@ -263,8 +289,12 @@ class LlamaFactoryRunTest {
   void refusesDatasetsPeft4jCannotReadAsLlamaFactoryDoes() {
     assertThat(problems("dataset: a,chat\n")).singleElement()
         .satisfies(p -> assertThat(p.message()).contains("mix formattings"));
-    assertThat(problems("dataset: renamed\n")).singleElement()
-        .satisfies(p -> assertThat(p.message()).contains("prompt: \"question\" (peft4j reads \"instruction\")"));
+    assertThat(problems("dataset: a, renamed\n")).singleElement()
+        .satisfies(p -> assertThat(p.message()).contains("data sets a and renamed name their fields differently"));
+    assertThat(problems("dataset: pictures\n")).singleElement()
+        .satisfies(p -> assertThat(p.message()).contains("column 'images' is not supported: peft4j trains text models"));
+    assertThat(problems("dataset: typo\n")).singleElement()
+        .satisfies(p -> assertThat(p.message()).contains("no column 'promt': did you mean 'prompt'?"));
     assertThat(problems("dataset: hub\n")).singleElement()
         .satisfies(p -> assertThat(p.message()).contains("download it first"));
     assertThat(problems("dataset: aa\n")).singleElement()
