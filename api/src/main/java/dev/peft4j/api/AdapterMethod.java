@@ -3,6 +3,7 @@ package dev.peft4j.api;
 import static org.apiguardian.api.API.Status.EXPERIMENTAL;
 
 import dev.peft4j.api.model.ModelView;
+import java.util.Map;
 import org.apiguardian.api.API;
 
 /**
@@ -24,6 +25,17 @@ public interface AdapterMethod extends PeftMethod {
 
   /** Replaces the adapter's state by a saved one. */
   void load(AdapterState state);
+
+  /**
+   * Other forms of the trained adapter, written next to it at the end of training, each into the folder of the
+   * output its key names; none by default. LoRA with {@code lora.pissa-convert} gives {@code pissa_converted}: its
+   * PiSSA adapter as a plain LoRA adapter on the unchanged base, as PEFT converts it. Arrays made for them are the
+   * caller's to close.
+   */
+  @API(status = EXPERIMENTAL, since = "1.4")
+  default Map<String, AdapterState> conversions() {
+    return Map.of();
+  }
 
   /**
    * Folds the adapter into the base weights. With {@code safe}, the merged weights are checked for

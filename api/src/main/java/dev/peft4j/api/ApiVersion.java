@@ -18,7 +18,7 @@ import org.apiguardian.api.API;
 public final class ApiVersion {
 
   /** The version of the API these classes implement. */
-  public static final String CURRENT = "1.3";
+  public static final String CURRENT = "1.4";
 
   private ApiVersion() {}
 

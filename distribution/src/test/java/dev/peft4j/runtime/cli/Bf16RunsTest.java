@@ -57,6 +57,7 @@ class Bf16RunsTest {
       "[lora]; true; lora { target = all-linear, dropout = 0.1 }",
       "[lora]; true; lora { use-dora = true }",
       "[lora]; false; lora { init = pissa }",
+      "[lora]; true; lora { init = pissa_niter_4, pissa-convert = true }",
       "[lora]; true; model.quantization = nf4",
       "[full, galore]; false; galore { rank = 8, update-interval = 2 }",
       "[full, galore]; true; galore { rank = 8, layerwise = true }, training.max-grad-norm = 0",
@@ -90,6 +91,8 @@ class Bf16RunsTest {
       try (SafetensorsFile adapter = SafetensorsFile.open(out.resolve("adapter/adapter_model.safetensors"))) {
         assertThat(adapter.tensors().values()).allSatisfy(t -> assertThat(t.dtype()).isEqualTo("F32"));
       }
+      assertThat(out.resolve("pissa_converted/adapter_model.safetensors").toFile().exists())
+          .isEqualTo(extra.contains("pissa-convert"));
     } else {
       try (SafetensorsFile model = SafetensorsFile.open(out.resolve("model/model.safetensors"))) {
         assertThat(model.tensors().values()).allSatisfy(t -> assertThat(t.dtype()).isEqualTo("BF16"));

@@ -267,6 +267,36 @@ class CliTrainTest {
     assertThat(out.toString()).containsPattern("exact match: \\d/3 = ");
   }
 
+  /**
+   * {@code lora.pissa-convert}: training from the converted adapter on the unchanged base starts where the PiSSA run
+   * ended. Both evaluate in float32; the base W and W_res + s·B₀·A₀ differ by roundings, hence 1e-5.
+   */
+  @Test
+  void aConvertedPissaAdapterContinuesTheRunOnTheUnchangedBase() throws IOException {
+    peft4j("init-model", "--size", "tiny", "--out", dir.resolve("model").toString());
+    Path run = run(3, "[lora]");
+    String pissa = Files.readString(run) + "lora { rank = 4, alpha = 8, init = pissa, pissa-convert = true }\n";
+    Files.writeString(run, pissa);
+    assertThat(peft4j("train", run.toString())).as(err.toString()).isZero();
+    assertThat(out.toString()).contains("converted adapter: " + dir.resolve("out/pissa_converted"));
+    List<JsonObject> first = MetricsLog.read(dir.resolve("out/metrics.jsonl"));
+    double trainedEvalLoss = first.get(first.size() - 1).get("eval_loss").getAsDouble();
+    assertThat(trainedEvalLoss).isLessThan(first.get(0).get("eval_loss").getAsDouble() - 1e-3);
+
+    String again = Files.readString(run(3, "[lora]")).replace("output.dir = out", "output.dir = again")
+        + "model.adapter-path = out/pissa_converted\n";
+    Files.writeString(run, again);
+    // rank 8 is the default and the converted rank; alpha 16 is not the default: the run must say it
+    assertThat(peft4j("train", run.toString())).isEqualTo(1);
+    assertThat(err.toString()).contains(dir.resolve("out/pissa_converted/adapter_config.json")
+        + " does not describe the adapter this run would train: peft4j.lora.alpha = 8 where the adapter has 16");
+    Files.writeString(run, again + "lora { rank = 8, alpha = 16 }\n");
+    assertThat(peft4j("train", run.toString())).as(err.toString()).isZero();
+    List<JsonObject> second = MetricsLog.read(dir.resolve("again/metrics.jsonl"));
+    assertThat(second.get(0).get("eval_loss").getAsDouble())
+        .isCloseTo(trainedEvalLoss, org.assertj.core.data.Offset.offset(1e-5));
+  }
+
   @Test
   void freezeTrainsOnlyTheChosenLayers() throws IOException {
     peft4j("init-model", "--size", "tiny", "--out", dir.resolve("model").toString());

@@ -101,6 +101,12 @@ class RulesBetweenMethodsTest {
             List.of("lora/pissa-needs-lora"), none),
         run("6: all lora options with lora accepted", false, List.of("methods = [lora]", "lora.loraplus-lr-ratio = 16",
             "lora.use-rslora = true", "lora.use-dora = true", "lora.init = pissa"), none, none),
+        run("6: pissa-convert without a pissa init refused", false,
+            List.of("methods = [lora]", "lora.pissa-convert = true"), List.of("lora/pissa-convert-needs-pissa"), none),
+        run("6: pissa-convert with dora refused", false, List.of("methods = [lora]", "lora.init = pissa_niter_4",
+            "lora.pissa-convert = true", "lora.use-dora = true"), List.of("lora/pissa-convert-not-with-dora"), none),
+        run("6: pissa-convert with pissa accepted", false, List.of("methods = [lora]", "lora.init = pissa_niter_4",
+            "lora.pissa-convert = true"), none, none),
         // 7. quantized base only with LoRA, PiSSA not on it, an existing adapter only with LoRA
         run("7: quantized base with full refused", false, List.of("methods = [full]", "model.quantization = nf4"),
             List.of("core/quantized-base-needs-adapter"), none),

@@ -38,6 +38,8 @@ final class LoraAdapter implements AdapterMethod, OptimizerHook {
   private final Map<String, NDArray> mergedDeltas = new LinkedHashMap<>();
   /** Biases that train with {@code bias = all} or {@code lora_only}; saved with the adapter, as PEFT saves them. */
   private final Map<String, ParameterView> trainedBiases = new LinkedHashMap<>();
+  /** With {@code pissa-convert}: each layer's A and B as PiSSA initialised them, for {@link #conversions}. */
+  private final Map<String, NDArray[]> initial = new LinkedHashMap<>();
   private boolean training;
 
   LoraAdapter(LoraSettings settings, MethodContext context) {
@@ -72,6 +74,9 @@ final class LoraAdapter implements AdapterMethod, OptimizerHook {
           linear.weight().data().set(ALL, pissa.residual());
           added.put("lora_A.weight", keep(pissa.a()));
           added.put("lora_B.weight", keep(pissa.b()));
+          if (settings.pissaConvert()) {
+            initial.put(name, new NDArray[] {keep(pissa.a().duplicate()), keep(pissa.b().duplicate())});
+          }
         }
       } else {
         added.put("lora_A.weight", initialA(name, rank, linear.inFeatures()));
@@ -137,6 +142,27 @@ final class LoraAdapter implements AdapterMethod, OptimizerHook {
       }
     });
     return new AdapterState(tensors, PeftConfig.of(settings, layers.keySet()));
+  }
+
+  /**
+   * With {@code pissa-convert}, {@code pissa_converted}: the PiSSA adapter as a LoRA adapter on the unchanged base,
+   * as PEFT's {@code subtract_mutated_init} makes it. W = W_res + s·B₀·A₀ and the trained model is W_res + s·B·A, so
+   * its change of W is s·(B·A − B₀·A₀) = s·[B | −B₀]·[A ; A₀]: rank 2r at the same scaling. Trained biases are kept
+   * (PiSSA leaves biases as they are; PEFT's conversion drops them).
+   */
+  @Override
+  public Map<String, AdapterState> conversions() {
+    if (!settings.pissaConvert()) {
+      return Map.of();
+    }
+    Map<String, NDArray> tensors = new LinkedHashMap<>();
+    trainedBiases.forEach((name, bias) -> tensors.put(PREFIX + name, bias.data()));
+    layers.forEach((name, layer) -> {
+      NDArray[] start = initial.get(name);
+      tensors.put(PREFIX + name + ".lora_A.weight", layer.a().data().concat(start[0], 0));
+      tensors.put(PREFIX + name + ".lora_B.weight", layer.b().data().concat(start[1].neg(), 1));
+    });
+    return Map.of("pissa_converted", new AdapterState(tensors, PeftConfig.converted(settings, layers.keySet())));
   }
 
   @Override

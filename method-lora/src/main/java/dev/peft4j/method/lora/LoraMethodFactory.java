@@ -60,7 +60,15 @@ public final class LoraMethodFactory implements MethodFactory<LoraSettings> {
       Rule.error("pissa-not-on-quantized-base",
           "PiSSA initialises from the SVD of full-precision weights and cannot start from a quantized base: "
               + "set model.quantization = none, or lora.init = default",
-          chosen(ID), setting("lora.init", Op.MATCHES, PISSA), setting("model.quantization", Op.NOT_EQUALS, "none")));
+          chosen(ID), setting("lora.init", Op.MATCHES, PISSA), setting("model.quantization", Op.NOT_EQUALS, "none")),
+      Rule.error("pissa-convert-needs-pissa",
+          "lora.pissa-convert converts a PiSSA adapter and lora.init is not PiSSA: set lora.init = pissa (or "
+              + "pissa_niter_N), or remove lora.pissa-convert",
+          chosen(ID), setting("lora.pissa-convert", Op.EQUALS, true), setting("lora.init", Op.MATCHES, "default|true|gaussian")),
+      Rule.error("pissa-convert-not-with-dora",
+          "lora.pissa-convert cannot convert a DoRA adapter: its magnitude was learnt over the residual base, and "
+              + "PEFT's conversion drops it. Remove lora.pissa-convert or lora.use-dora",
+          chosen(ID), setting("lora.pissa-convert", Op.EQUALS, true), setting("lora.use-dora", Op.EQUALS, true)));
 
   @Override
   public MethodDescriptor descriptor() {

@@ -56,6 +56,10 @@ final class LoraPlan {
     }
     plan.note(String.format(Locale.ROOT, "%d linear layers adapted%s: %,d adapter parameters",
         adapted.size(), settings.useDora() ? " with DoRA magnitudes" : "", adapters));
+    if (settings.pissaConvert()) {
+      plan.note(String.format(Locale.ROOT, "pissa-convert keeps PiSSA's initial A and B (%,d float32 values, not priced "
+          + "above) to write pissa_converted", adapters));
+    }
     return plan.build();
   }
 }

@@ -31,7 +31,8 @@ public record LoraSettings(
     boolean useDora,
     OptionalDouble loraplusLrRatio,
     double loraplusLrEmbedding,
-    List<String> modulesToSave) {
+    List<String> modulesToSave,
+    boolean pissaConvert) {
 
   /** The {@code all-linear} target: every linear layer but the output head. */
   public static final String ALL_LINEAR = "all-linear";
@@ -77,12 +78,18 @@ public record LoraSettings(
       r.problem("loraplus-lr-ratio", "must be positive (typically 16), got " + ratio.getAsDouble());
     }
     double embeddingLr = r.numberAtLeast("loraplus-lr-embedding", 0);
+    boolean useRslora = r.bool("use-rslora");
+    boolean pissaConvert = r.bool("pissa-convert");
+    if (pissaConvert && useRslora && !(rankPattern.isEmpty() && alphaPattern.isEmpty())) {
+      r.problem("pissa-convert", "cannot convert an rsLoRA adapter with rank-pattern or alpha-pattern (PEFT does not "
+          + "either); remove pissa-convert, use-rslora or the patterns");
+    }
     return new LoraSettings(
         rank, alpha, dropout, target,
         r.strings("exclude-modules"), layers, rankPattern, alphaPattern,
         r.choice("bias", Bias.class), readInit(r),
-        r.bool("use-rslora"), r.bool("use-dora"), ratio, embeddingLr,
-        r.strings("modules-to-save"));
+        useRslora, r.bool("use-dora"), ratio, embeddingLr,
+        r.strings("modules-to-save"), pissaConvert);
   }
 
 

@@ -28,7 +28,7 @@ final class PeftConfig {
     config.put("peft_type", PEFT_TYPE);
     config.put("task_type", "CAUSAL_LM");
     config.put("r", settings.rank());
-    config.put("lora_alpha", settings.alpha() == Math.rint(settings.alpha()) ? (Object) (int) settings.alpha() : settings.alpha());
+    config.put("lora_alpha", number(settings.alpha()));
     config.put("lora_dropout", settings.dropout());
     config.put("target_modules", settings.target().regex() != null
         ? settings.target().regex().pattern() : targetModules(settings, adapted));
@@ -46,6 +46,30 @@ final class PeftConfig {
     config.put("rank_pattern", rankPattern);
     config.put("alpha_pattern", settings.alphaPattern());
     return config;
+  }
+
+  /**
+   * The config of a PiSSA adapter converted to plain LoRA on the unchanged base, as PEFT's {@code save_pretrained}
+   * writes it with {@code path_initial_model_for_weight_conversion}: twice the ranks, {@code init_lora_weights} true,
+   * and alphas that keep each module's scaling (× 2, or × √2 under rsLoRA).
+   */
+  static Map<String, Object> converted(LoraSettings settings, Collection<String> adapted) {
+    Map<String, Object> config = of(settings, adapted);
+    config.put("r", 2 * settings.rank());
+    config.put("lora_alpha", number(settings.useRslora() ? settings.alpha() * Math.sqrt(2) : 2 * settings.alpha()));
+    config.put("init_lora_weights", true);
+    Map<String, Object> rankPattern = new LinkedHashMap<>();
+    settings.rankPattern().forEach((pattern, rank) -> rankPattern.put(pattern, 2 * (int) Math.round(rank)));
+    config.put("rank_pattern", rankPattern);
+    Map<String, Object> alphaPattern = new LinkedHashMap<>();
+    settings.alphaPattern().forEach((pattern, a) -> alphaPattern.put(pattern, 2 * a));
+    config.put("alpha_pattern", alphaPattern);
+    return config;
+  }
+
+  /** An integral alpha as an int, as PEFT writes it (16, not 16.0). */
+  private static Object number(double value) {
+    return value == Math.rint(value) ? (Object) (int) value : value;
   }
 
   /**
@@ -68,12 +92,15 @@ final class PeftConfig {
     Object init = config.get("init_lora_weights");
     if (init instanceof String text && text.startsWith("pissa_niter_")) {
       throw new UnsupportedFeatureException("init_lora_weights " + text + " cannot be reloaded exactly (its "
-          + "randomized decomposition of the base is not reproducible); merge it in the run that trained it, or "
-          + "train with lora.init = pissa");
+          + "randomized decomposition of the base is not reproducible); use the plain LoRA adapter that "
+          + "lora.pissa-convert = true (LLaMA-Factory: pissa_convert) writes in pissa_converted, or train with "
+          + "lora.init = pissa");
     }
     if ("pissa".equals(init) || "gaussian".equals(init)) {
       // PiSSA's base keeps the residual of the decomposition, which re-running the initialisation rebuilds.
       settings.put("init", init);
+    } else if (Boolean.TRUE.equals(init)) {
+      settings.put("init", "default"); // the base as it is: no PiSSA residual under these weights
     }
     return Optional.of(settings);
   }

@@ -19,7 +19,8 @@ final class Pissa {
 
   private Pissa() {}
 
-  static Init of(NDArray weight, int rank, double scaling, int iterations, MethodContext context, long seed) {
+  static Init of(NDArray base, int rank, double scaling, int iterations, MethodContext context, long seed) {
+    NDArray weight = context.castLike(base, context.scalar(1f)); // in float32 even over a bf16 base, as PEFT
     MethodContext.LinearAlgebra.Svd svd = iterations == 0
         ? context.linearAlgebra().svd(weight) : randomized(weight, rank, iterations, context, seed);
     NDArray u = svd.u().get(new NDIndex(":, :{}", rank));

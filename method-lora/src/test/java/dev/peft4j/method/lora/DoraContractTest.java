@@ -24,7 +24,9 @@ class DoraContractTest extends MethodContract {
         .breaks("rslora-needs-lora", "methods = [freeze]", "lora.use-rslora = true")
         .breaks("dora-needs-lora", "methods = [freeze]")
         .breaks("pissa-needs-lora", "methods = [freeze]", "lora.init = pissa_niter_4")
-        .breaks("pissa-not-on-quantized-base", "lora.init = pissa", "model.quantization = nf4");
+        .breaks("pissa-not-on-quantized-base", "lora.init = pissa", "model.quantization = nf4")
+        .breaks("pissa-convert-needs-pissa", "lora.pissa-convert = true")
+        .breaks("pissa-convert-not-with-dora", "lora.init = pissa", "lora.pissa-convert = true");
   }
 
   /** The same contract on the kit's Qwen3 model (q/k norms, head_dim 16 apart from hidden / heads). */

@@ -1,6 +1,7 @@
 package dev.peft4j.method.lora;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
@@ -216,6 +217,67 @@ class LoraAgainstPeftTest {
     }
     // The randomized form only approximates the top singular space (a random 32×32 weight has a flat
     // spectrum, and torch draws another sketch), so its factors are not compared with PEFT's exact ones.
+  }
+
+  /**
+   * {@code lora.pissa-convert}: a trained PiSSA adapter over its residual base and its conversion over the unchanged
+   * base (a plain LoRA adapter of twice the rank, as PEFT converts it) give the same logits. Both compute W·x in
+   * float32 (W_res + s·B₀·A₀ rounds to W within a few ulps), so the logits agree to the tolerance of the PEFT cases;
+   * the trained adapter moves them by far more.
+   */
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = ';', value = {
+      "pissa; init = pissa; 8; 16",
+      "pissa with rsLoRA; init = pissa, use-rslora = true; 8; 11.313708498984761",
+      "randomized pissa; init = pissa_niter_4; 8; 16"})
+  void aConvertedPissaAdapterIsTheTrainedModelOnTheUnchangedBase(String name, String init, int rank, double alpha) {
+    JsonObject expected = Fixtures.json(Fixtures.path("peft/pissa/expected.json"));
+    NDArray ids = Tensors.of(manager, Fixtures.longs(expected.getAsJsonArray("input_ids")), new Shape(2, 9));
+    int[][] mask = Fixtures.ints(expected.getAsJsonArray("attention_mask"));
+    String settings = "rank = 4, alpha = 8, target = [q_proj, v_proj], pissa-convert = true, " + init;
+    CausalLm original = ModelFiles.load(Fixtures.path(Fixtures.LLAMA), manager);
+    float[] baseLogits = original.forward(ids, mask).toFloatArray();
+
+    CausalLm residual = ModelFiles.load(Fixtures.path(Fixtures.LLAMA), manager);
+    AdapterMethod pissa = lora(settings);
+    pissa.apply(new ModuleModelView(residual));
+    java.util.Random random = new java.util.Random(11);
+    Map<String, NDArray> moved = new java.util.LinkedHashMap<>();
+    pissa.state().tensors().forEach((key, tensor) -> {
+      float[] noise = new float[(int) tensor.size()];
+      for (int i = 0; i < noise.length; i++) {
+        noise[i] = (float) (0.2 * random.nextGaussian());
+      }
+      moved.put(key, tensor.add(Tensors.of(manager, noise, tensor.getShape())));
+    });
+    pissa.load(new AdapterState(moved, pissa.state().config()));
+    float[] trainedLogits = residual.forward(ids, mask).toFloatArray();
+    assertThat(maxError(trainedLogits, baseLogits)).as("what training changed").isGreaterThan(0.05);
+
+    Path written = Path.of("target", "peft4j-written-adapters", "pissa-converted-" + init.replaceAll("\\W+", "-"));
+    AdapterFiles.write(written, pissa.conversions().get("pissa_converted"), Fixtures.LLAMA);
+    AdapterState converted = AdapterFiles.read(written, manager);
+    assertThat(((Number) converted.config().get("r")).intValue()).isEqualTo(rank);
+    assertThat(converted.config()).containsEntry("init_lora_weights", true);
+    assertThat(((Number) converted.config().get("lora_alpha")).doubleValue()).isCloseTo(alpha, within(1e-12));
+    assertThat(converted.tensors().get("base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight").getShape())
+        .isEqualTo(new Shape(8, 32));
+
+    AdapterMethod plain = lora("rank = " + rank + ", alpha = " + alpha + ", target = [q_proj, v_proj]"
+        + (init.contains("rslora") ? ", use-rslora = true" : ""));
+    plain.apply(new ModuleModelView(original));
+    plain.load(converted);
+    double error = maxError(original.forward(ids, mask).toFloatArray(), trainedLogits);
+    System.out.printf("%s converted: max abs logits error vs the trained PiSSA model %.3g%n", name, error);
+    assertThat(error).isLessThan(LOGITS_TOLERANCE);
+  }
+
+  @org.junit.jupiter.api.Test
+  void withoutPissaConvertThereIsNoConversion() {
+    CausalLm model = ModelFiles.load(Fixtures.path(Fixtures.LLAMA), manager);
+    AdapterMethod lora = lora("rank = 4, alpha = 8, target = [q_proj], init = pissa");
+    lora.apply(new ModuleModelView(model));
+    assertThat(lora.conversions()).isEmpty();
   }
 
   private static float[] floats(JsonObject tensor) {

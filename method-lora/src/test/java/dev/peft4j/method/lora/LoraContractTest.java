@@ -23,6 +23,8 @@ class LoraContractTest extends MethodContract {
         .breaks("dora-needs-lora", "methods = [full]", "lora.use-dora = true")
         .breaks("pissa-needs-lora", "methods = [full]", "lora.init = pissa")
         .breaks("pissa-not-on-quantized-base", "lora.init = pissa", "model.quantization = nf4")
+        .breaks("pissa-convert-needs-pissa", "lora.pissa-convert = true")
+        .breaks("pissa-convert-not-with-dora", "lora.init = pissa", "lora.pissa-convert = true", "lora.use-dora = true")
         .unsupported("lora.modules-to-save is not implemented yet", "lora.modules-to-save = [lm_head]")
         .unsupported("model is named \"qkv\"", "lora.target = [qkv]");
   }

@@ -58,7 +58,8 @@ class LoraMethodFactoryTest {
     assertThat(rules).isEqualTo(LoraMethodFactory.RULES);
     assertThat(rules).extracting(Rule::name).containsExactlyInAnyOrder(
         "not-with-galore", "not-with-badam", "not-with-selector", "loraplus-needs-lora", "rslora-needs-lora",
-        "dora-needs-lora", "pissa-needs-lora", "pissa-not-on-quantized-base");
+        "dora-needs-lora", "pissa-needs-lora", "pissa-not-on-quantized-base", "pissa-convert-needs-pissa",
+        "pissa-convert-not-with-dora");
     assertThat(rules).extracting(Rule::severity).containsOnly(Severity.ERROR);
   }
 
@@ -72,6 +73,8 @@ class LoraMethodFactoryTest {
     assertThat(rule("pissa-not-on-quantized-base").describeConditions())
         .isEqualTo("lora is chosen and lora.init matches pissa.* and model.quantization != none");
     assertThat(rule("pissa-not-on-quantized-base").message()).contains("model.quantization = none");
+    assertThat(rule("pissa-convert-needs-pissa").describeConditions())
+        .isEqualTo("lora is chosen and lora.pissa-convert == true and lora.init matches default|true|gaussian");
   }
 
   private static Rule rule(String name) {

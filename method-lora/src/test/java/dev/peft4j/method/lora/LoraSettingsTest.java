@@ -228,6 +228,17 @@ class LoraSettingsTest {
   }
 
   @Test
+  void pissaConvertIsRefusedForAnRsLoraAdapterWithPatternsAsPeftRefusesIt() {
+    assertThat(read("peft4j.lora { init = pissa, pissa-convert = true, use-rslora = true }").pissaConvert()).isTrue();
+    assertThat(reader.problems()).isEmpty();
+    read("peft4j.lora { init = pissa, pissa-convert = true, use-rslora = true, rank-pattern { q_proj = 4 } }");
+    assertThat(onlyProblem().path()).isEqualTo("peft4j.lora.pissa-convert");
+    assertThat(onlyProblem().message()).contains("rank-pattern or alpha-pattern");
+    read("peft4j.lora { init = pissa, pissa-convert = true, rank-pattern { q_proj = 4 } }");
+    assertThat(reader.problems()).as("without rsLoRA, doubled ranks and alphas keep each scaling").isEmpty();
+  }
+
+  @Test
   void initAcceptsGaussianAndTrue() {
     assertThat(read("peft4j.lora.init = gaussian").init()).isEqualTo(new Init(Init.Kind.GAUSSIAN, 0));
     assertThat(read("peft4j.lora.init = true").init()).isEqualTo(new Init(Init.Kind.DEFAULT, 0));

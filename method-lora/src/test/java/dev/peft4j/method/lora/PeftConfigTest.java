@@ -70,7 +70,7 @@ class PeftConfigTest {
     config.put("rank_pattern", Map.of());
     config.put("init_lora_weights", true);
 
-    assertThat(factory.settingsOfAdapter(config)).contains(Map.of("rank", 4.0));
+    assertThat(factory.settingsOfAdapter(config)).contains(Map.of("rank", 4.0, "init", "default"));
   }
 
   @Test
@@ -79,6 +79,6 @@ class PeftConfigTest {
         "pissa_niter_4")))
         .isInstanceOf(UnsupportedFeatureException.class)
         .hasMessageContaining("init_lora_weights pissa_niter_4 cannot be reloaded exactly")
-        .hasMessageContaining("train with lora.init = pissa");
+        .hasMessageContaining("pissa_converted").hasMessageContaining("train with lora.init = pissa");
   }
 }

@@ -3,6 +3,7 @@ package dev.peft4j.runtime.run;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import dev.peft4j.api.AdapterMethod;
 import dev.peft4j.api.AdapterState;
 import dev.peft4j.api.PeftMethod;
@@ -191,6 +192,7 @@ public final class TrainingSession {
     if (core.model().adapterPath().isPresent()) {
       Path adapterPath = core.model().adapterPath().get();
       AdapterState saved = AdapterFiles.read(adapterPath, manager);
+      Adapters.requireRunMatches(adapterPath, saved.config(), report.run().merged(), discovery);
       adapters.forEach(adapter -> Adapters.load(adapter, saved, adapterPath));
       out.println("adapter " + adapterPath + " loaded");
     }
@@ -209,8 +211,11 @@ public final class TrainingSession {
     return saved;
   }
 
-  /** Writes the trained adapter (when a method is one), or else the whole trained model, in the base's dtype. */
-  private static Path writeResult(Tuned tuned, Path modelPath, Path outputDir) throws IOException {
+  /**
+   * Writes the trained adapter (when a method is one) and its {@linkplain AdapterMethod#conversions conversions}, or
+   * else the whole trained model, in the base's dtype.
+   */
+  private Path writeResult(Tuned tuned, Path modelPath, Path outputDir) throws IOException {
     CausalLm model = tuned.model();
     if (tuned.adapters().isEmpty()) {
       Path modelOut = outputDir.resolve("model");
@@ -222,6 +227,13 @@ public final class TrainingSession {
     AdapterState trained = tuned.adapters().get(0).state();
     FiniteWeights.require(trained.tensors(), "writing the trained adapter " + modelOut);
     AdapterFiles.write(modelOut, trained, modelPath.toString());
+    try (NDScope scope = new NDScope()) {
+      for (Map.Entry<String, AdapterState> conversion : tuned.adapters().get(0).conversions().entrySet()) {
+        Path folder = outputDir.resolve(conversion.getKey());
+        AdapterFiles.write(folder, conversion.getValue(), modelPath.toString());
+        out.println("converted adapter: " + folder);
+      }
+    }
     return modelOut;
   }
 

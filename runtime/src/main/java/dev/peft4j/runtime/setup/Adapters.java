@@ -99,6 +99,37 @@ public final class Adapters {
     }
   }
 
+  /**
+   * A run that trains a saved adapter further ({@code model.adapter-path}) must set what its config says (rank,
+   * alpha, rsLoRA, DoRA, bias, init): the weights mean another model under other settings, and the shapes alone do
+   * not show it (alpha changes the scaling). Settings that are lists or maps (targets, patterns) are left to the
+   * shape check of {@link #load}.
+   *
+   * @throws Peft4jException naming each setting that differs, the adapter's value and what to set
+   */
+  public static void requireRunMatches(Path folder, Map<String, Object> adapterConfig, Config run, Discovery discovery) {
+    Path file = folder.resolve(AdapterFiles.CONFIG);
+    Claim claim = claim(file, adapterConfig, discovery);
+    String block = claim.method().descriptor().configPath();
+    List<String> differing = new ArrayList<>();
+    claim.settings().forEach((key, saved) -> {
+      String path = block + "." + key;
+      if (saved instanceof java.util.Collection<?> || saved instanceof Map<?, ?> || !run.hasPath(path)) {
+        return;
+      }
+      Object ours = run.getValue(path).unwrapped();
+      boolean same = saved instanceof Number a && ours instanceof Number b
+          ? a.doubleValue() == b.doubleValue() : String.valueOf(saved).equalsIgnoreCase(String.valueOf(ours));
+      if (!same) {
+        differing.add(path + " = " + ours + " where the adapter has " + saved);
+      }
+    });
+    if (!differing.isEmpty()) {
+      throw new Peft4jException(file + " does not describe the adapter this run would train: " + String.join("; ",
+          differing) + ". Set those as adapter_config.json says (model.adapter-path trains that adapter further)");
+    }
+  }
+
   /** The one adapter method that claims the config; a clear error when none or several do. */
   private static Claim claim(Path file, Map<String, Object> adapterConfig, Discovery discovery) {
     List<String> adapters = new ArrayList<>();

@@ -316,13 +316,10 @@ public final class LlamaFactoryRun {
     if (pissa) {
       set("peft4j.lora.init", iterations == -1 ? "pissa" : "pissa_niter_" + iterations,
           "pissa_init: true, pissa_iter: " + iterations);
+      set("peft4j.lora.pissa-convert", flag("pissa_convert", false), "pissa_convert");
     } else {
       set("peft4j.lora.init", "default", "pissa_init: false");
-      unused("pissa_init is not true", "pissa_iter");
-    }
-    if (flag("pissa_convert", false)) {
-      problem("pissa_convert", "converting a PiSSA adapter to a plain LoRA adapter at the end is not implemented yet: "
-          + "remove pissa_convert (peft4j saves the PiSSA adapter over the residual base)");
+      unused("pissa_init is not true", "pissa_iter", "pissa_convert");
     }
     if (flag("create_new_adapter", false)) {
       problem("create_new_adapter", "create_new_adapter is not supported: peft4j trains the adapter of "

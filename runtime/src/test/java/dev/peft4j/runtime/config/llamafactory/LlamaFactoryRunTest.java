@@ -122,7 +122,7 @@ class LlamaFactoryRunTest {
       "finetuning_type: lora|use_dora: true|peft4j.lora.use-dora=true",
       "finetuning_type: lora|pissa_init: true|peft4j.lora.init=pissa_niter_16",
       "pissa_init: true|pissa_iter: -1|peft4j.lora.init=pissa",
-      "finetuning_type: lora|pissa_convert: true|refused",
+      "pissa_init: true|pissa_convert: true|peft4j.lora.pissa-convert=true",
       "finetuning_type: lora|create_new_adapter: true|refused",
       "finetuning_type: full|use_galore: true|peft4j.methods=[full, galore]",
       "use_galore: true\nfinetuning_type: full|galore_target: mlp|peft4j.galore.target=[mlp]",
