@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDManager;
 import dev.peft4j.api.AdapterMethod;
 import dev.peft4j.api.PeftMethod;
 import dev.peft4j.runtime.config.CoreSettings.DataFormat;
+import dev.peft4j.runtime.config.CoreSettings.TemplateName;
 import dev.peft4j.runtime.data.ChatTemplate;
 import dev.peft4j.runtime.data.Role;
 import dev.peft4j.runtime.data.Turn;
@@ -90,18 +91,30 @@ public final class LoadedModel implements AutoCloseable {
     }
   }
 
-  /** The answer to one user turn, through the model's chat template (the one training used), without it. */
+  /** The answer to one user turn, through the model's own chat template, without it. */
   public String generate(String prompt, Generator.Sampling sampling) {
-    return complete(ChatTemplate.of(tokenizer()).encodePrompt(List.of(new Turn(Role.USER, prompt))), sampling);
+    return generate(prompt, sampling, TemplateName.MODEL);
+  }
+
+  /**
+   * The answer to one user turn through {@code template}: the model's own, or the one of LLaMA-Factory's that
+   * training used ({@code data.template}); generation stops at the end-of-answer token that template trains.
+   *
+   * @throws dev.peft4j.runtime.data.ChatTemplateException when the named template is for another model family
+   */
+  public String generate(String prompt, Generator.Sampling sampling, TemplateName template) {
+    ChatTemplate chat = ChatTemplate.of(tokenizer(), template);
+    return complete(chat.encodePrompt(List.of(new Turn(Role.USER, prompt))), ChatTemplate.answerEnd(chat, tokenizer),
+        sampling);
   }
 
   /** The continuation of {@code text} as it is, without a chat template. */
   public String continueText(String text, Generator.Sampling sampling) {
-    return complete(tokenizer().encode(text), sampling);
+    return complete(tokenizer().encode(text), tokenizer().eosId(), sampling);
   }
 
-  private String complete(int[] ids, Generator.Sampling sampling) {
-    int[] answer = new Generator(model, manager).generate(List.of(ids), tokenizer.eosId(), sampling,
+  private String complete(int[] ids, int eosId, Generator.Sampling sampling) {
+    int[] answer = new Generator(model, manager).generate(List.of(ids), eosId, sampling,
         tokens -> tokenizer.decode(tokens, true)).get(0);
     return sampling.cut(tokenizer.decode(answer, true));
   }
@@ -122,7 +135,14 @@ public final class LoadedModel implements AutoCloseable {
    */
   public Evaluation.Answers evaluate(Path data, DataFormat format, int limit, int maxNewTokens, int batchSize,
       Evaluation.Progress progress) {
-    return Evaluation.exactMatch(model, tokenizer(), manager, data, format, limit, maxNewTokens, batchSize, progress);
+    return evaluate(data, format, limit, maxNewTokens, batchSize, progress, TemplateName.MODEL);
+  }
+
+  /** {@link #evaluate(Path, DataFormat, int, int, int, Evaluation.Progress)} through chat template {@code template}. */
+  public Evaluation.Answers evaluate(Path data, DataFormat format, int limit, int maxNewTokens, int batchSize,
+      Evaluation.Progress progress, TemplateName template) {
+    return Evaluation.exactMatch(model, tokenizer(), manager, data, format, limit, maxNewTokens, batchSize, progress,
+        template);
   }
 
   /**

@@ -77,6 +77,29 @@ class CliTrainTest {
     assertThat(out.toString()).containsPattern("exact match: \\d/5 = ");
   }
 
+  /**
+   * {@code --template}: generate and evaluate through the LLaMA-Factory template training used; one for another
+   * family, or a name that is none, is an error that says so.
+   */
+  @Test
+  void generateAndEvaluateTakeTheTemplateTrainingUsed() throws IOException {
+    Path model = dir.resolve("model");
+    assertThat(peft4j("init-model", "--size", "tiny", "--out", model.toString())).as(err.toString()).isZero();
+    String eval = Path.of("..", "examples", "data", "eval.jsonl").toString();
+
+    assertThat(peft4j("generate", "--model", model.toString(), "--template", "alpaca", "--prompt", "What is 1 + 2?",
+        "--max-new-tokens", "3")).as(err.toString()).isZero();
+    assertThat(peft4j("evaluate", "--model", model.toString(), "--template", "alpaca", "--data", eval, "--limit", "2",
+        "--max-new-tokens", "3")).as(err.toString()).isZero();
+    assertThat(out.toString()).containsPattern("exact match: \\d/2 = ");
+
+    assertThat(peft4j("evaluate", "--model", model.toString(), "--template", "llama3", "--data", eval)).isEqualTo(1);
+    assertThat(err.toString()).contains("template llama3 ends each answer with <|eot_id|>", "--template")
+        .doesNotContain("internal error");
+    assertThat(peft4j("generate", "--model", model.toString(), "--template", "llama-3", "--prompt", "hi")).isEqualTo(2);
+    assertThat(err.toString()).contains("unknown --template 'llama-3'", "llama3", "qwen3_nothink");
+  }
+
   /** {@code --stop} ends the answer where it first holds the text, cut before it. */
   @Test
   void generateStopsAtAStopString() {

@@ -2,6 +2,7 @@ package dev.peft4j.runtime.cli;
 
 import dev.peft4j.runtime.LoadedModel;
 import dev.peft4j.runtime.config.CoreSettings.DataFormat;
+import dev.peft4j.runtime.config.CoreSettings.TemplateName;
 import dev.peft4j.runtime.generate.Evaluation;
 import dev.peft4j.runtime.train.Progress;
 import java.io.PrintWriter;
@@ -26,6 +27,11 @@ final class EvaluateCommand extends ModelCommand {
   @Option(names = "--limit", defaultValue = "1000000", description = "Evaluate at most this many examples.")
   int limit;
 
+  @Option(names = "--template", defaultValue = "model", paramLabel = "NAME", description = "The chat template: model "
+      + "(the model's own, default) or the LLaMA-Factory template training used (data.template): llama3, qwen, "
+      + "qwen3_nothink, mistral, gemma, phi, alpaca, default.")
+  String template;
+
   @Option(names = "--max-new-tokens", defaultValue = "16", description = "Default ${DEFAULT-VALUE}.")
   int maxNewTokens;
 
@@ -47,6 +53,7 @@ final class EvaluateCommand extends ModelCommand {
     if (batchSize < 1) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--batch-size must be at least 1, not " + batchSize);
     }
+    TemplateName chat = template(template, spec);
     PrintWriter err = spec.commandLine().getErr();
     boolean terminal = Peft4jCommand.onTerminal();
     Evaluation.Progress progress = (done, total) -> {
@@ -56,7 +63,7 @@ final class EvaluateCommand extends ModelCommand {
       }
     };
     try (LoadedModel loaded = load()) {
-      Evaluation.Answers answers = loaded.evaluate(data, dataFormat, limit, maxNewTokens, batchSize, progress);
+      Evaluation.Answers answers = loaded.evaluate(data, dataFormat, limit, maxNewTokens, batchSize, progress, chat);
       PrintWriter out = spec.commandLine().getOut();
       for (int i = 0; i < Math.min(show, answers.prompts().size()); i++) {
         out.printf("%s -> %s (expected %s)%n", answers.prompts().get(i), answers.predicted().get(i), answers.references().get(i));

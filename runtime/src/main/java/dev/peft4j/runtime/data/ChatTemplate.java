@@ -30,6 +30,11 @@ public sealed interface ChatTemplate permits DefaultChatTemplate, JinjaChatTempl
     return name == TemplateName.MODEL ? of(tokenizer) : new NamedChatTemplate(name, tokenizer);
   }
 
+  /** The token an answer ends with, where generation stops: a named template's own, else the tokenizer's. */
+  static int answerEnd(ChatTemplate template, Tokenizer tokenizer) {
+    return template instanceof NamedChatTemplate named ? named.eosId() : tokenizer.eosId();
+  }
+
   /**
    * The tokens of a conversation, labels on its assistant answers (and the end-of-turn tokens that close them)
    * and {@link Example#IGNORE} everywhere else.

@@ -65,10 +65,10 @@ public final class NamedChatTemplate implements ChatTemplate {
       String stop = definition.stopWords().get(0);
       int[] ids = tokenizer.encode(stop);
       if (ids.length != 1 || !tokenizer.decode(ids, false).equals(stop)) {
-        throw new ChatTemplateException("data.template: template " + displayName(name) + " ends each answer with " + stop
+        throw new ChatTemplateException("template " + displayName(name) + " ends each answer with " + stop
             + ", which the tokenizer of " + tokenizer.folder() + " has no token for: the template is for another "
-            + "model family; name the one of this model, or leave data.template at model (the model's own chat "
-            + "template)");
+            + "model family. Name the one of this model's family (data.template in a run file, --template for "
+            + "generate and evaluate), or model for the model's own chat template");
       }
       this.eosId = ids[0];
     } else {

@@ -2,6 +2,7 @@ package dev.peft4j.runtime.generate;
 
 import ai.djl.ndarray.NDManager;
 import dev.peft4j.runtime.config.CoreSettings.DataFormat;
+import dev.peft4j.runtime.config.CoreSettings.TemplateName;
 import dev.peft4j.runtime.data.ChatTemplate;
 import dev.peft4j.runtime.data.Conversation;
 import dev.peft4j.runtime.data.DataReader;
@@ -48,10 +49,21 @@ public final class Evaluation {
    */
   public static Answers exactMatch(CausalLm model, Tokenizer tokenizer, NDManager manager, Path data,
       DataFormat format, int limit, int maxNewTokens, int batchSize, Progress progress) {
+    return exactMatch(model, tokenizer, manager, data, format, limit, maxNewTokens, batchSize, progress,
+        TemplateName.MODEL);
+  }
+
+  /**
+   * @param template the chat template the prompts go through: the model's own, or the one of LLaMA-Factory's that
+   *     training used ({@code data.template})
+   * @throws dev.peft4j.runtime.data.ChatTemplateException when the named template is for another model family
+   */
+  public static Answers exactMatch(CausalLm model, Tokenizer tokenizer, NDManager manager, Path data,
+      DataFormat format, int limit, int maxNewTokens, int batchSize, Progress progress, TemplateName templateName) {
     if (batchSize < 1) {
       throw new IllegalArgumentException("the evaluation batch size must be at least 1, not " + batchSize);
     }
-    ChatTemplate template = ChatTemplate.of(tokenizer);
+    ChatTemplate template = ChatTemplate.of(tokenizer, templateName);
     List<String> prompts = new ArrayList<>();
     List<int[]> encoded = new ArrayList<>();
     List<String> references = new ArrayList<>();
@@ -71,7 +83,8 @@ public final class Evaluation {
     String[] predicted = new String[total];
     for (int from = 0; from < total; from += batchSize) {
       List<Integer> rows = Arrays.asList(byLength).subList(from, Math.min(total, from + batchSize));
-      List<int[]> answers = generator.generate(rows.stream().map(encoded::get).toList(), tokenizer.eosId(),
+      List<int[]> answers = generator.generate(rows.stream().map(encoded::get).toList(),
+          ChatTemplate.answerEnd(template, tokenizer),
           Generator.Sampling.greedy(maxNewTokens));
       for (int i = 0; i < rows.size(); i++) {
         predicted[rows.get(i)] = tokenizer.decode(answers.get(i), true);

@@ -144,7 +144,7 @@ class LlamaFactoryTemplateTest {
     try (Tokenizer plain = Tokenizer.load(dir)) {
       assertThatThrownBy(() -> ChatTemplate.of(plain, TemplateName.LLAMA3))
           .isInstanceOf(ChatTemplateException.class)
-          .hasMessageContaining("data.template")
+          .hasMessageContaining("data.template").hasMessageContaining("--template")
           .hasMessageContaining("llama3 ends each answer with <|eot_id|>")
           .hasMessageContaining("another model family");
       // templates that keep the tokenizer's own end-of-sequence token work with any tokenizer
