@@ -100,6 +100,8 @@ public final class LlamaFactoryRun {
   private Config config = ConfigFactory.empty();
   /** The {@code peft4j.data.columns} and {@code .tags} settings of the first data set, and its name. */
   private Map<String, String> fieldNames;
+  /** adapter_name_or_path, when it names one adapter. */
+  private Path adapterFolder;
   private String fieldNamesOf;
 
   private LlamaFactoryRun(Path file, Path workingFolder, Map<String, YamlRunFile.Entry> entries) {
@@ -191,6 +193,7 @@ public final class LlamaFactoryRun {
         Path adapter = path("adapter_name_or_path", adapters.get(0));
         if (adapter != null) {
           set("peft4j.model.adapter-path", adapter.toString(), "adapter_name_or_path");
+          adapterFolder = adapter;
         }
       }
     }
@@ -321,6 +324,7 @@ public final class LlamaFactoryRun {
       set("peft4j.lora.init", "default", "pissa_init: false");
       unused("pissa_init is not true", "pissa_iter", "pissa_convert");
     }
+    adapterSettings();
     if (flag("create_new_adapter", false)) {
       problem("create_new_adapter", "create_new_adapter is not supported: peft4j trains the adapter of "
           + "adapter_name_or_path further; to train a new one, merge that adapter first (peft4j merge)");
@@ -474,6 +478,63 @@ public final class LlamaFactoryRun {
           + "dataset_info.json (" + fieldNames + " against " + names + "): peft4j reads one set of field names a run; "
           + "write the files with the same field names");
     }
+  }
+
+  /**
+   * LLaMA-Factory trains the adapter of adapter_name_or_path further as its adapter_config.json describes it (PEFT's
+   * {@code from_pretrained}), whatever lora_rank and the others say: its rank, alpha, dropout, rsLoRA, DoRA and
+   * targets replace theirs, with a warning for each that the YAML set otherwise. A folder without a readable config is
+   * left to the run, which says what is missing.
+   */
+  private void adapterSettings() {
+    if (adapterFolder == null) {
+      return;
+    }
+    Path file = (adapterFolder.isAbsolute() ? adapterFolder : workingFolder.resolve(adapterFolder))
+        .resolve("adapter_config.json");
+    com.google.gson.JsonObject saved;
+    try {
+      saved = com.google.gson.JsonParser.parseString(Files.readString(file)).getAsJsonObject();
+    } catch (IOException | RuntimeException e) {
+      return;
+    }
+    String from = file + " (adapter_name_or_path's config, which LLaMA-Factory trains by)";
+    Map<String, String> keys = new LinkedHashMap<>();
+    keys.put("r", "lora_rank");
+    keys.put("lora_alpha", "lora_alpha");
+    keys.put("lora_dropout", "lora_dropout");
+    keys.put("use_rslora", "use_rslora");
+    keys.put("use_dora", "use_dora");
+    keys.put("target_modules", "lora_target");
+    keys.forEach((peftKey, yamlKey) -> {
+      com.google.gson.JsonElement value = saved.get(peftKey);
+      if (value == null || value.isJsonNull()) {
+        return;
+      }
+      String path = "peft4j.lora." + switch (peftKey) {
+        case "r" -> "rank";
+        case "lora_alpha" -> "alpha";
+        case "lora_dropout" -> "dropout";
+        case "use_rslora" -> "use-rslora";
+        case "use_dora" -> "use-dora";
+        default -> "target";
+      };
+      Object adapterValue = value.isJsonArray() ? new com.google.gson.Gson().fromJson(value, List.class)
+          : value.getAsJsonPrimitive().isBoolean() ? (Object) value.getAsBoolean()
+          : value.getAsJsonPrimitive().isNumber() ? (Object) value.getAsDouble() : value.getAsString();
+      Object ours = config.hasPath(path) ? config.getValue(path).unwrapped() : null;
+      boolean same = adapterValue instanceof Number a && ours instanceof Number b ? a.doubleValue() == b.doubleValue()
+          : String.valueOf(adapterValue).equals(String.valueOf(ours));
+      if (same) {
+        return;
+      }
+      if (has(yamlKey)) {
+        note(yamlKey, yamlKey + ": " + value(yamlKey) + " is not used: adapter_name_or_path's adapter_config.json says "
+            + peftKey + " " + value + ", and LLaMA-Factory trains the adapter as its config says");
+      }
+      set(path, adapterValue instanceof Double d && d == Math.rint(d) && !peftKey.equals("lora_dropout")
+          ? (Object) d.intValue() : adapterValue, from);
+    });
   }
 
   // --- output ---

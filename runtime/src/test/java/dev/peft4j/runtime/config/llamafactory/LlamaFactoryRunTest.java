@@ -87,6 +87,30 @@ class LlamaFactoryRunTest {
     assertThat(config.getString("peft4j.model.path")).isEqualTo(dir.resolve("model").toString());
   }
 
+  /** As LLaMA-Factory (PEFT's from_pretrained), the adapter trains further as its adapter_config.json says. */
+  @Test
+  void anAdapterToTrainFurtherKeepsTheSettingsOfItsConfig() throws IOException {
+    Path adapter = Files.createDirectories(dir.resolve("saves/adapter"));
+    Files.writeString(adapter.resolve("adapter_config.json"), """
+        {"peft_type": "LORA", "r": 16, "lora_alpha": 32, "lora_dropout": 0.05, "use_rslora": false,
+         "use_dora": false, "target_modules": ["v_proj", "q_proj"]}
+        """);
+    LlamaFactoryRun.Translation translation = translate("adapter_name_or_path: saves/adapter\nlora_rank: 8\n");
+    Config config = translation.config();
+    assertThat(config.getInt("peft4j.lora.rank")).isEqualTo(16);
+    assertThat(config.getInt("peft4j.lora.alpha")).isEqualTo(32);
+    assertThat(config.getDouble("peft4j.lora.dropout")).isEqualTo(0.05);
+    assertThat(config.getStringList("peft4j.lora.target")).containsExactly("v_proj", "q_proj");
+    assertThat(translation.settings()).anySatisfy(s -> {
+      assertThat(s.path()).isEqualTo("peft4j.lora.rank");
+      assertThat(s.from()).contains("adapter_config.json");
+    });
+    assertThat(translation.notes()).singleElement().satisfies(note -> {
+      assertThat(note.path()).isEqualTo("lora_rank");
+      assertThat(note.message()).contains("lora_rank: 8 is not used", "r 16");
+    });
+  }
+
   @Test
   void everyValueNamesTheLineItCameFrom() throws IOException {
     Path file = yaml("finetuning_type: lora\nlora_rank: 32\nlearning_rate: 1.0e-4\n");
