@@ -25,7 +25,7 @@ public record CoreSettings(
    * The field names of a data file ({@code data.columns}, LLaMA-Factory's {@code columns} of {@code dataset_info.json}):
    * alpaca reads {@code prompt}, {@code query}, {@code response}, {@code system} and {@code history}; sharegpt reads
    * {@code messages} and {@code system}, its turns named by {@code tags}; text reads {@code text}. No {@code system}
-   * or {@code history} column is read where they are empty.
+   * or {@code history} field is read where they are empty ({@code null} in {@code data.columns}).
    */
   public record Columns(String prompt, String query, String response, Optional<String> system,
       Optional<String> history, String messages, String text, Tags tags) {
