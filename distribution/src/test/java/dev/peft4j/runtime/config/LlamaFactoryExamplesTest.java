@@ -70,8 +70,12 @@ class LlamaFactoryExamplesTest {
       sets.add(override);
     }
     String[] overrides = sets.toArray(String[]::new);
-    assertThat(peft4j(concat(new String[] {"validate", yaml}, overrides))).as(err.toString()).isZero();
+    assertThat(peft4j(concat(new String[] {"validate", "--verbose", yaml}, overrides))).as(err.toString()).isZero();
     assertThat(out.toString()).contains(yaml + " is valid");
+    // --verbose: every setting of the translation, and the YAML line or LLaMA-Factory default it came from
+    assertThat(out.toString()).containsPattern("peft4j\\.training\\.learning-rate = [0-9.E-]+  # "
+        + java.util.regex.Pattern.quote(yaml) + ":\\d+")
+        .contains("peft4j.training.seed = 42  # " + yaml + " (the default of seed)");
     assertThat(err.toString()).contains("warning: " + yaml + ":", "preprocessing_num_workers: changes nothing");
     assertThat(peft4j(concat(new String[] {"plan", yaml}, overrides))).as(err.toString()).isZero();
     assertThat(peft4j(concat(new String[] {"train", yaml}, overrides))).as(err.toString()).isZero();

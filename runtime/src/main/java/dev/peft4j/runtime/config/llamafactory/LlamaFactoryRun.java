@@ -850,8 +850,8 @@ public final class LlamaFactoryRun {
       origin = ConfigOriginFactory.newSimple(entry.origin());
       described = entry.origin();
     } else {
-      origin = ConfigOriginFactory.newSimple(file + " (" + from + ")");
       described = ARGUMENT_NAMES.contains(from) ? "the default of " + from : from;
+      origin = ConfigOriginFactory.newSimple(file + " (" + described + ")");
     }
     config = config.withValue(path, ConfigValueFactory.fromAnyRef(value).withOrigin(origin));
     settings.removeIf(s -> s.path().equals(path));
