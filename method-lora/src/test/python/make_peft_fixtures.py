@@ -83,6 +83,9 @@ CASES = {
     # Gemma 2: soft-capped, (1 + w) norms, tied embeddings
     "gemma2-lora": (dict(), ("B",), 11, GEMMA2),
     "gemma2-dora": (dict(use_dora=True, target_modules="all-linear"), ("B",), 12, GEMMA2),
+    # modules_to_save (LLaMA-Factory's additional_target): full trainable copies of the embeddings and the head,
+    # both moved away from the base ("M") so that a loader which ignored them would give other logits
+    "modules-to-save": (dict(modules_to_save=["embed_tokens", "lm_head"]), ("B", "M"), 13),
 }
 
 
@@ -117,7 +120,7 @@ def base_batch(base=BASE):
 def state_dict_name(parameter_name):
     """A trainable parameter's name in the saved adapter: PEFT drops the adapter name ("default"), and DoRA's
     magnitude (an nn.Parameter inside a module `lora_magnitude_vector[default]`) is saved without ".weight"."""
-    name = parameter_name.replace(".default", "")
+    name = parameter_name.replace(".default", "").replace(".modules_to_save", "")  # modules_to_save: the module's own name
     if name.endswith("lora_magnitude_vector.weight"):
         name = name[: -len(".weight")]
     return name
@@ -127,8 +130,11 @@ def randomise(model, which, seed):
     generator = torch.Generator().manual_seed(seed)
     with torch.no_grad():
         for name, parameter in model.named_parameters():  # a fixed order: the module tree's
-            if (".lora_B." in name and "B" in which) or (".lora_A." in name and "A" in which):
-                parameter.copy_(torch.randn(parameter.shape, generator=generator, dtype=torch.float32) * RANDOM_STD)
+            if (".lora_B." in name and "B" in which) or (".lora_A." in name and "A" in which) or (
+                    ".modules_to_save." in name and "M" in which):
+                noise = torch.randn(parameter.shape, generator=generator, dtype=torch.float32) * RANDOM_STD
+                # a module to save moves from its start (the base's values); LoRA's A or B is replaced
+                parameter.copy_(parameter + noise if ".modules_to_save." in name else noise)
 
 
 def make_case(name, extra, which, seed, input_ids, attention_mask, base_logits, base=BASE):
@@ -202,7 +208,7 @@ def make_case(name, extra, which, seed, input_ids, attention_mask, base_logits, 
         "transformers_version": transformers.__version__,
         "torch_version": torch.__version__.split("+")[0],
         "lora_config": {k: (list(v) if isinstance(v, (list, tuple, set)) else v) for k, v in arguments.items()},
-        "randomised": [f"lora_{w}" for w in which],
+        "randomised": [f"lora_{w}" if w != "M" else "modules_to_save" for w in which],
         "random_std": RANDOM_STD if which else None,
         "seed": seed,
         "print_trainable_parameters": printed,

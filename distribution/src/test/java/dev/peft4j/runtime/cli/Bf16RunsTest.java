@@ -59,6 +59,7 @@ class Bf16RunsTest {
       "[lora]; false; lora { init = pissa }",
       "[lora]; true; lora { init = pissa_niter_4, pissa-convert = true }",
       "[lora]; true; model.quantization = nf4",
+      "[lora]; true; model.quantization = nf4, lora.modules-to-save = [embed_tokens, lm_head]",
       "[full, galore]; false; galore { rank = 8, update-interval = 2 }",
       "[full, galore]; true; galore { rank = 8, layerwise = true }, training.max-grad-norm = 0",
       "[full, badam]; true; badam { switch-interval = 2, include-embedding = true, include-lm-head = true }",

@@ -94,12 +94,13 @@ class CliTest {
   }
 
   @Test
-  void trainingWithAMethodThatCannotTrainYetSaysSo() {
-    Path run = runs.runFile("methods = [lora]", "lora.modules-to-save = [lm_head]", "data.train = " + Path.of("..", "examples", "data", "train.jsonl")
-        .toAbsolutePath());
+  void trainingWhatAMethodCannotDoSaysSo() {
+    Path run = runs.runFile("methods = [lora]", "model.quantization = nf4", "lora.modules-to-save = [mlp]",
+        "data.train = " + Path.of("..", "examples", "data", "train.jsonl").toAbsolutePath());
 
-    assertThat(peft4j("train", run.toString())).isEqualTo(1);
-    assertThat(err.toString()).contains("error: ", "modules-to-save", "not implemented yet");
+    assertThat(peft4j("plan", run.toString())).isEqualTo(1);
+    assertThat(err.toString()).contains("error: ", "lora.modules-to-save would train model.layers.0.mlp.",
+        "4-bit base", "model.quantization = none").doesNotContain("internal error");
   }
 
 

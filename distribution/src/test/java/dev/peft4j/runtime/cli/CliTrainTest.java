@@ -215,7 +215,7 @@ class CliTrainTest {
 
   @org.junit.jupiter.params.ParameterizedTest(name = "{0} on {1}")
   @org.junit.jupiter.params.provider.CsvSource({"dora, llama-tiny", "pissa, llama-tiny", "qwen3-dora, qwen3-tiny",
-      "phi3-dora, phi3-tiny", "gemma2-dora, gemma2-tiny"})
+      "phi3-dora, phi3-tiny", "gemma2-dora, gemma2-tiny", "modules-to-save, llama-tiny"})
   void mergeFoldsAPeftAdapterIntoAModelThatGivesTheSameLogits(String adapter, String base) {
     Path merged = dir.resolve("merged");
     Path fixture = dev.peft4j.runtime.testing.Fixtures.path("peft/" + adapter);
@@ -318,6 +318,46 @@ class CliTrainTest {
     List<JsonObject> second = MetricsLog.read(dir.resolve("again/metrics.jsonl"));
     assertThat(second.get(0).get("eval_loss").getAsDouble())
         .isCloseTo(trainedEvalLoss, org.assertj.core.data.Offset.offset(1e-5));
+  }
+
+  /**
+   * {@code lora.modules-to-save} (LLaMA-Factory's additional_target): the modules train whole, are saved with the
+   * adapter under PEFT's names, and come back with it, so training further starts where the run ended; a run that
+   * does not name them is refused rather than given another model.
+   */
+  @Test
+  void modulesToSaveTrainWholeAndComeBackWithTheAdapter() throws IOException {
+    peft4j("init-model", "--size", "tiny", "--out", dir.resolve("model").toString());
+    Path run = run(3, "[lora]");
+    String withModules = Files.readString(run) + "lora.modules-to-save = [embed_tokens, lm_head]\n";
+    Files.writeString(run, withModules);
+    assertThat(peft4j("plan", run.toString())).as(err.toString()).isZero();
+    assertThat(out.toString()).contains("lora.modules-to-save [embed_tokens, lm_head] trains 25,600 parameters in place");
+    assertThat(peft4j("train", run.toString())).as(err.toString()).isZero();
+    // q_proj 8·128 + 128·8 and v_proj 8·128 + 64·8 in 4 layers, and the two 100 × 128 modules whole
+    assertThat(out.toString()).contains("trainable params: 39,936 ||");
+    Path adapter = dir.resolve("out/adapter");
+    com.google.gson.JsonObject config = dev.peft4j.runtime.testing.Fixtures.json(adapter.resolve("adapter_config.json"));
+    assertThat(config.get("modules_to_save").toString()).isEqualTo("[\"embed_tokens\",\"lm_head\"]");
+    try (ai.djl.ndarray.NDManager manager = ai.djl.engine.Engine.getEngine("PyTorch").newBaseManager()) {
+      var saved = dev.peft4j.runtime.io.AdapterFiles.read(adapter, manager).tensors();
+      var base = dev.peft4j.runtime.model.ModelFiles.load(dir.resolve("model"), manager).namedParameters();
+      assertThat(saved).containsKeys("base_model.model.model.embed_tokens.weight", "base_model.model.lm_head.weight");
+      assertThat(saved.get("base_model.model.lm_head.weight").toFloatArray())
+          .isNotEqualTo(base.get("lm_head.weight").data().toFloatArray());
+    }
+    List<JsonObject> first = MetricsLog.read(dir.resolve("out/metrics.jsonl"));
+    double trainedEvalLoss = first.get(first.size() - 1).get("eval_loss").getAsDouble();
+
+    String again = withModules.replace("output.dir = out", "output.dir = again") + "model.adapter-path = out/adapter\n";
+    Files.writeString(run, again.replace("lora.modules-to-save = [embed_tokens, lm_head]\n", ""));
+    assertThat(peft4j("train", run.toString())).isEqualTo(1);
+    assertThat(err.toString()).contains("peft4j.lora.modules-to-save = [] where the adapter has [embed_tokens, lm_head]");
+    Files.writeString(run, again);
+    assertThat(peft4j("train", run.toString())).as(err.toString()).isZero();
+    List<JsonObject> second = MetricsLog.read(dir.resolve("again/metrics.jsonl"));
+    assertThat(second.get(0).get("eval_loss").getAsDouble())
+        .isCloseTo(trainedEvalLoss, org.assertj.core.data.Offset.offset(1e-6));
   }
 
   @Test

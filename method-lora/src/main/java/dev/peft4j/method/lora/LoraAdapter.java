@@ -36,8 +36,11 @@ final class LoraAdapter implements AdapterMethod, OptimizerHook {
   private final LoraTargets targets;
   private final Map<String, LoraLayer> layers = new LinkedHashMap<>();
   private final Map<String, NDArray> mergedDeltas = new LinkedHashMap<>();
-  /** Biases that train with {@code bias = all} or {@code lora_only}; saved with the adapter, as PEFT saves them. */
-  private final Map<String, ParameterView> trainedBiases = new LinkedHashMap<>();
+  /**
+   * Base parameters that train in place and are saved with the adapter, as PEFT saves them: biases ({@code bias = all}
+   * or {@code lora_only}) and the parameters of {@code modules-to-save}.
+   */
+  private final Map<String, ParameterView> trainedBase = new LinkedHashMap<>();
   /** With {@code pissa-convert}: each layer's A and B as PiSSA initialised them, for {@link #conversions}. */
   private final Map<String, NDArray[]> initial = new LinkedHashMap<>();
   private boolean training;
@@ -91,17 +94,22 @@ final class LoraAdapter implements AdapterMethod, OptimizerHook {
       adapted.add(name);
     }
     if (adapted.isEmpty()) {
-      throw new Peft4jException("lora.target matches no linear layer of the model: nothing to adapt");
+      throw new Peft4jException(LoraTargets.NOTHING_ADAPTED);
     }
-    trainBiases(model);
+    trainBase(model);
   }
 
-  /** PEFT's {@code bias}: none, every bias, or the biases of adapted layers. */
-  private void trainBiases(ModelView model) {
+  /**
+   * PEFT's {@code bias} (none, every bias, or the biases of adapted layers) and {@code modules_to_save}. PEFT trains a
+   * copy of each module to save and keeps the original beside it; the copy starts equal and the original is not used
+   * again, so training the module in place gives the same model without holding it twice.
+   */
+  private void trainBase(ModelView model) {
+    List<String> quantized = model.linearLayers().stream().filter(LinearView::quantized).map(LinearView::name).toList();
     for (ParameterView parameter : model.parameters()) {
-      if (LoraTargets.trainsBias(settings, parameter.name(), layers::containsKey)) {
+      if (LoraTargets.trainsInPlace(settings, parameter.name(), layers::containsKey, quantized)) {
         parameter.setTrainable(true);
-        trainedBiases.put(parameter.name(), parameter);
+        trainedBase.put(parameter.name(), parameter);
       }
     }
   }
@@ -133,7 +141,7 @@ final class LoraAdapter implements AdapterMethod, OptimizerHook {
   @Override
   public AdapterState state() {
     Map<String, NDArray> tensors = new LinkedHashMap<>();
-    trainedBiases.forEach((name, bias) -> tensors.put(PREFIX + name, bias.data()));
+    trainedBase.forEach((name, p) -> tensors.put(PREFIX + name, p.data()));
     layers.forEach((name, layer) -> {
       tensors.put(PREFIX + name + ".lora_A.weight", layer.a().data());
       tensors.put(PREFIX + name + ".lora_B.weight", layer.b().data());
@@ -148,7 +156,8 @@ final class LoraAdapter implements AdapterMethod, OptimizerHook {
    * With {@code pissa-convert}, {@code pissa_converted}: the PiSSA adapter as a LoRA adapter on the unchanged base,
    * as PEFT's {@code subtract_mutated_init} makes it. W = W_res + s·B₀·A₀ and the trained model is W_res + s·B·A, so
    * its change of W is s·(B·A − B₀·A₀) = s·[B | −B₀]·[A ; A₀]: rank 2r at the same scaling. Trained biases are kept
-   * (PiSSA leaves biases as they are; PEFT's conversion drops them).
+   * (PiSSA leaves biases as they are; PEFT's conversion drops them), and so are the modules to save, without which the
+   * converted adapter would not give the trained model.
    */
   @Override
   public Map<String, AdapterState> conversions() {
@@ -156,7 +165,7 @@ final class LoraAdapter implements AdapterMethod, OptimizerHook {
       return Map.of();
     }
     Map<String, NDArray> tensors = new LinkedHashMap<>();
-    trainedBiases.forEach((name, bias) -> tensors.put(PREFIX + name, bias.data()));
+    trainedBase.forEach((name, p) -> tensors.put(PREFIX + name, p.data()));
     layers.forEach((name, layer) -> {
       NDArray[] start = initial.get(name);
       tensors.put(PREFIX + name + ".lora_A.weight", layer.a().data().concat(start[0], 0));
@@ -167,7 +176,7 @@ final class LoraAdapter implements AdapterMethod, OptimizerHook {
 
   @Override
   public void load(AdapterState state) {
-    trainedBiases.forEach((name, bias) -> copy(state, PREFIX + name, bias));
+    trainedBase.forEach((name, p) -> copy(state, PREFIX + name, p));
     for (Map.Entry<String, LoraLayer> entry : layers.entrySet()) {
       String key = PREFIX + entry.getKey();
       copy(state, key + ".lora_A.weight", entry.getValue().a());

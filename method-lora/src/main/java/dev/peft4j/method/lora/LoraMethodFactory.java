@@ -110,6 +110,7 @@ public final class LoraMethodFactory implements MethodFactory<LoraSettings> {
             + "\"; linear layers are " + String.join(", ", model.linearModules()));
       }
     }
+    checkModulesToSave(settings, model, reader);
     for (int index : settings.layersToTransform()) {
       if (index >= layers) {
         reader.problem("layers-to-transform",
@@ -118,9 +119,40 @@ public final class LoraMethodFactory implements MethodFactory<LoraSettings> {
     }
   }
 
+  /**
+   * Every name in {@code modules-to-save} must end the name of a module, as PEFT matches it. With tied embeddings
+   * (no lm_head), PEFT trains a copy of embed_tokens for the input alone and leaves the output head the original;
+   * training in place would change both, so that is refused.
+   */
+  private static void checkModulesToSave(LoraSettings settings, ModelInfo model, SettingsReader reader) {
+    int layers = model.layerCount().getAsInt();
+    int layersAt = model.layerPrefix().indexOf("layers.");
+    String decoder = layersAt < 0 ? "" : model.layerPrefix().substring(0, layersAt);
+    List<String> modules = new ArrayList<>(model.moduleNames());
+    for (int i = 0; i < layers; i++) {
+      modules.add(model.layerPrefix() + i);
+      for (String m : model.layerModules()) {
+        modules.add(model.layerModule(i, m));
+      }
+    }
+    model.otherModules().forEach(m -> modules.add(m.equals("lm_head") ? m : decoder + m));
+    boolean tied = !model.otherModules().contains("lm_head");
+    for (String name : settings.modulesToSave()) {
+      List<String> matched = modules.stream().filter(m -> m.endsWith(name)).toList();
+      if (matched.isEmpty()) {
+        reader.problem("modules-to-save", "no module of this " + model.modelType() + " model is named \"" + name
+            + "\": modules are " + String.join(", ", model.otherModules()) + " and, in every layer, "
+            + String.join(", ", model.layerModules()) + ", " + String.join(", ", model.linearModules()));
+      } else if (tied && matched.stream().anyMatch(m -> m.endsWith("embed_tokens"))) {
+        reader.problem("modules-to-save", "\"" + name + "\" names embed_tokens, which this model ties to its output "
+            + "head (tie_word_embeddings): PEFT trains a copy for the input alone, which peft4j does not do. Remove "
+            + "it, or train the whole model (methods = [full])");
+      }
+    }
+  }
+
   @Override
   public PeftMethod create(LoraSettings settings, MethodContext context) {
-    LoraTargets.requireSupported(settings);
     return new LoraAdapter(settings, context);
   }
 

@@ -18,7 +18,6 @@ final class LoraPlan {
   private LoraPlan() {}
 
   static MethodPlan of(LoraSettings settings, ModelShape model) {
-    LoraTargets.requireSupported(settings);
     LoraTargets targets = new LoraTargets(settings);
     MethodPlan.Builder plan = MethodPlan.builder();
     Set<String> adapted = new HashSet<>();
@@ -47,15 +46,24 @@ final class LoraPlan {
       plan.activations(perToken, perPass);
     }
     if (adapted.isEmpty()) {
-      throw new Peft4jException("lora.target matches no linear layer of the model: nothing to adapt");
+      throw new Peft4jException(LoraTargets.NOTHING_ADAPTED);
     }
+    Set<String> quantized = new HashSet<>();
+    model.linearLayers().stream().filter(LinearShape::quantized).forEach(l -> quantized.add(l.name()));
+    long saved = 0;
     for (ParameterShape parameter : model.parameters()) {
-      if (LoraTargets.trainsBias(settings, parameter.name(), adapted::contains)) {
+      if (LoraTargets.trainsInPlace(settings, parameter.name(), adapted::contains, quantized)) {
         plan.train(parameter.name());
       }
+      saved += LoraTargets.savesWhole(settings, parameter.name()) ? parameter.size() : 0;
     }
     plan.note(String.format(Locale.ROOT, "%d linear layers adapted%s: %,d adapter parameters",
         adapted.size(), settings.useDora() ? " with DoRA magnitudes" : "", adapters));
+    if (saved > 0) {
+      plan.note(String.format(Locale.ROOT, "lora.modules-to-save %s trains %,d parameters in place; PEFT keeps their "
+          + "originals beside its trained copies, and its all params counts them twice (%,d more)",
+          settings.modulesToSave(), saved, saved));
+    }
     if (settings.pissaConvert()) {
       plan.note(String.format(Locale.ROOT, "pissa-convert keeps PiSSA's initial A and B (%,d float32 values, not priced "
           + "above) to write pissa_converted", adapters));

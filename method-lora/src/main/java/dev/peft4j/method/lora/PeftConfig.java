@@ -16,10 +16,12 @@ final class PeftConfig {
   static final String PEFT_TYPE = "LORA";
 
   /** PEFT's adapter_config.json keys and the LoRA settings they set. */
-  private static final Map<String, String> SETTINGS = Map.of(
-      "r", "rank", "lora_alpha", "alpha", "target_modules", "target", "use_rslora", "use-rslora",
-      "use_dora", "use-dora", "bias", "bias", "layers_to_transform", "layers-to-transform",
-      "rank_pattern", "rank-pattern", "alpha_pattern", "alpha-pattern", "exclude_modules", "exclude-modules");
+  private static final Map<String, String> SETTINGS = Map.ofEntries(
+      Map.entry("r", "rank"), Map.entry("lora_alpha", "alpha"), Map.entry("target_modules", "target"),
+      Map.entry("use_rslora", "use-rslora"), Map.entry("use_dora", "use-dora"), Map.entry("bias", "bias"),
+      Map.entry("layers_to_transform", "layers-to-transform"), Map.entry("rank_pattern", "rank-pattern"),
+      Map.entry("alpha_pattern", "alpha-pattern"), Map.entry("exclude_modules", "exclude-modules"),
+      Map.entry("modules_to_save", "modules-to-save"));
 
   private PeftConfig() {}
 
@@ -39,7 +41,7 @@ final class PeftConfig {
     config.put("init_lora_weights", initLoraWeights(settings.init()));
     config.put("fan_in_fan_out", false);
     config.put("inference_mode", true);
-    config.put("modules_to_save", null);
+    config.put("modules_to_save", settings.modulesToSave().isEmpty() ? null : settings.modulesToSave());
     config.put("layers_to_transform", settings.layersToTransform().isEmpty() ? null : settings.layersToTransform());
     Map<String, Object> rankPattern = new LinkedHashMap<>();
     settings.rankPattern().forEach((pattern, rank) -> rankPattern.put(pattern, (int) Math.round(rank)));

@@ -25,7 +25,7 @@ class LoraContractTest extends MethodContract {
         .breaks("pissa-not-on-quantized-base", "lora.init = pissa", "model.quantization = nf4")
         .breaks("pissa-convert-needs-pissa", "lora.pissa-convert = true")
         .breaks("pissa-convert-not-with-dora", "lora.init = pissa", "lora.pissa-convert = true", "lora.use-dora = true")
-        .unsupported("lora.modules-to-save is not implemented yet", "lora.modules-to-save = [lm_head]")
+        .unsupported("no module of this", "lora.modules-to-save = [embeddings]")
         .unsupported("model is named \"qkv\"", "lora.target = [qkv]");
   }
 

@@ -1,14 +1,12 @@
 package dev.peft4j.method.lora;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.peft4j.api.MethodCapability;
 import dev.peft4j.api.MethodDescriptor;
 import dev.peft4j.api.MethodKind;
-import dev.peft4j.api.UnsupportedFeatureException;
 import dev.peft4j.api.config.SettingProblem;
 import dev.peft4j.api.config.SettingsReader;
 import dev.peft4j.api.model.ModelInfo;
@@ -154,12 +152,26 @@ class LoraMethodFactoryTest {
   }
 
   @Test
-  void createRefusesWhatIsNotImplementedYet() {
-    LoraSettings modules = factory.readSettings(new SettingsReader(
-        ConfigFactory.parseString("peft4j.lora.modules-to-save = [lm_head]").withFallback(ConfigFactory.defaultReference()),
-        "peft4j.lora"));
+  void modulesToSaveMatchTheEndOfAModuleNameAsInPeft() {
+    assertThat(check("peft4j.lora.modules-to-save = [embed_tokens, lm_head, model.norm, layers.1, mlp, q_proj]", LLAMA))
+        .isEmpty();
+  }
 
-    assertThatThrownBy(() -> factory.create(modules, null))
-        .isInstanceOf(UnsupportedFeatureException.class).hasMessageContaining("modules-to-save is not implemented yet");
+  @Test
+  void reportsAnUnknownModuleToSaveListingTheModules() {
+    assertThat(check("peft4j.lora.modules-to-save = [embeddings]", LLAMA)).singleElement().satisfies(p -> {
+      assertThat(p.path()).isEqualTo("peft4j.lora.modules-to-save");
+      assertThat(p.message()).contains("\"embeddings\"", "embed_tokens", "lm_head");
+    });
+  }
+
+  @Test
+  void refusesToSaveEmbeddingsTiedToTheOutputHead() {
+    ModelInfo tied = new ModelInfo("qwen2", OptionalInt.of(2), LLAMA.layerModules(), LLAMA.linearModules(),
+        List.of("embed_tokens", "norm"));
+
+    assertThat(check("peft4j.lora.modules-to-save = [embed_tokens]", tied)).singleElement()
+        .satisfies(p -> assertThat(p.message()).contains("tie_word_embeddings", "methods = [full]"));
+    assertThat(check("peft4j.lora.modules-to-save = [embed_tokens]", LLAMA)).isEmpty();
   }
 }

@@ -45,10 +45,16 @@ class PeftFixturesTest {
 
   /**
    * What each case was made with (make_peft_fixtures.py's CASES): on which base, and which modules of each layer
-   * were wrapped (all of its linear ones when {@code allLinear}: PEFT then writes their full names).
+   * were wrapped (all of its linear ones when {@code allLinear}: PEFT then writes their full names), and the base
+   * weights of its {@code modules_to_save}, saved whole.
    */
   private record Case(String base, int r, double alpha, boolean dora, boolean rslora, Object init, List<String> modules,
-      boolean allLinear) {}
+      boolean allLinear, List<String> whole) {
+    Case(String base, int r, double alpha, boolean dora, boolean rslora, Object init, List<String> modules,
+        boolean allLinear) {
+      this(base, r, alpha, dora, rslora, init, modules, allLinear, List.of());
+    }
+  }
 
   private static final Map<String, Case> CASES = Map.ofEntries(
       Map.entry("lora", new Case(Fixtures.LLAMA, 4, 8, false, false, true, QV, false)),
@@ -63,7 +69,9 @@ class PeftFixturesTest {
           List.of("self_attn.qkv_proj", "mlp.gate_up_proj"), false)),
       Map.entry("phi3-dora", new Case(Fixtures.PHI3, 4, 8, true, false, true, PHI3_LINEAR, true)),
       Map.entry("gemma2-lora", new Case(Fixtures.GEMMA2, 4, 8, false, false, true, QV, false)),
-      Map.entry("gemma2-dora", new Case(Fixtures.GEMMA2, 4, 8, true, false, true, ALL_LINEAR, true)));
+      Map.entry("gemma2-dora", new Case(Fixtures.GEMMA2, 4, 8, true, false, true, ALL_LINEAR, true)),
+      Map.entry("modules-to-save", new Case(Fixtures.LLAMA, 4, 8, false, false, true, QV, false,
+          List.of("model.embed_tokens.weight", "lm_head.weight"))));
 
   @Test
   void everyPeftAdapterFollowsPeftsKeyLayoutShapesAndConfig() throws IOException {
@@ -130,6 +138,14 @@ class PeftFixturesTest {
           }
         }
       }
+      for (String weight : c.whole()) {
+        expected.put("base_model.model." + weight, baseShapes.get(weight));
+      }
+      List<String> toSave = config.get("modules_to_save").isJsonNull() ? List.of()
+          : strings(config.getAsJsonArray("modules_to_save"));
+      assertThat(toSave).as(name).containsExactlyElementsOf(
+          c.whole().stream().map(w -> w.substring(w.lastIndexOf('.', w.length() - ".weight".length() - 1) + 1,
+              w.length() - ".weight".length())).toList());
       JsonObject reference = Fixtures.json(folder.resolve("expected.json"));
       try (SafetensorsFile file = SafetensorsFile.open(folder.resolve("adapter_model.safetensors"))) {
         assertThat(file.metadata()).as(name).isEqualTo(Map.of("format", "pt"));
@@ -139,7 +155,8 @@ class PeftFixturesTest {
         for (Map.Entry<String, TensorInfo> e : tensors.entrySet()) {
           String key = e.getKey();
           Matcher m = KEY.matcher(key);
-          assertThat(m.matches()).as("%s: %s follows PEFT's layout", name, key).isTrue();
+          assertThat(m.matches() || c.whole().contains(key.substring("base_model.model.".length())))
+              .as("%s: %s follows PEFT's layout", name, key).isTrue();
           assertThat(key).as(name).doesNotContain(".default").doesNotEndWith("lora_magnitude_vector.weight");
           assertThat(e.getValue().dtype()).as(key).isEqualTo("F32");
           assertThat(e.getValue().shape()).as(key).isEqualTo(expected.get(key));

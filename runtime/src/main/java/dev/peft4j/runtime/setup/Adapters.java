@@ -67,21 +67,14 @@ public final class Adapters {
   }
 
   /**
-   * Loads a saved adapter into {@code adapter}, strictly: its config must not ask for what peft4j does not do
-   * ({@code modules_to_save}), its weights must be finite, and every tensor of its file must be one the adapter
-   * uses; a tensor left over means the config and the weights do not belong together, and dropping it would give
+   * Loads a saved adapter into {@code adapter}, strictly: its weights must be finite, and every tensor of its file
+   * must be one the adapter uses (a method that does not save {@code modules_to_save} leaves those over); a tensor left over means the config and the weights do not belong together, and dropping it would give
    * another model than the one trained.
    *
    * @param folder the adapter's folder, for messages
    */
   public static void load(AdapterMethod adapter, AdapterState state, Path folder) {
     Path config = folder.resolve(AdapterFiles.CONFIG);
-    Object modulesToSave = state.config().get("modules_to_save");
-    if (modulesToSave != null && !(modulesToSave instanceof java.util.Collection<?> c && c.isEmpty())) {
-      throw new UnsupportedFeatureException(config + ": modules_to_save " + modulesToSave + " is not supported: peft4j "
-          + "cannot load the full copies of those modules the adapter holds, and ignoring them would give another model "
-          + "than the one trained. Merge the adapter with PEFT, or train it again without modules_to_save");
-    }
     List<String> nonFinite = FiniteWeights.nonFinite(state.tensors());
     if (!nonFinite.isEmpty()) {
       throw new Peft4jException(folder.resolve(AdapterFiles.WEIGHTS) + ": the adapter's weights are not finite (NaN or "
@@ -101,9 +94,10 @@ public final class Adapters {
 
   /**
    * A run that trains a saved adapter further ({@code model.adapter-path}) must set what its config says (rank,
-   * alpha, rsLoRA, DoRA, bias, init): the weights mean another model under other settings, and the shapes alone do
-   * not show it (alpha changes the scaling). Settings that are lists or maps (targets, patterns) are left to the
-   * shape check of {@link #load}.
+   * alpha, rsLoRA, DoRA, bias, init, and lists such as the targets or the modules to save, in any order): the weights
+   * mean another model under other settings, and the shapes alone do not show it (alpha changes the scaling). Maps
+   * (patterns), and a list the run writes otherwise (all-linear, a regex), are left to the shape check of {@link
+   * #load}.
    *
    * @throws Peft4jException naming each setting that differs, the adapter's value and what to set
    */
@@ -114,11 +108,16 @@ public final class Adapters {
     List<String> differing = new ArrayList<>();
     claim.settings().forEach((key, saved) -> {
       String path = block + "." + key;
-      if (saved instanceof java.util.Collection<?> || saved instanceof Map<?, ?> || !run.hasPath(path)) {
+      if (saved instanceof Map<?, ?> || !run.hasPath(path)) {
         return;
       }
       Object ours = run.getValue(path).unwrapped();
-      boolean same = saved instanceof Number a && ours instanceof Number b
+      if (saved instanceof java.util.Collection<?> && !(ours instanceof java.util.Collection<?>)) {
+        return; // a target written as all-linear or a regex, saved as the modules it matched: the shapes decide
+      }
+      boolean same = saved instanceof java.util.Collection<?> theirs && ours instanceof java.util.Collection<?> list
+          ? names(theirs).equals(names(list))
+          : saved instanceof Number a && ours instanceof Number b
           ? a.doubleValue() == b.doubleValue() : String.valueOf(saved).equalsIgnoreCase(String.valueOf(ours));
       if (!same) {
         differing.add(path + " = " + ours + " where the adapter has " + saved);
@@ -128,6 +127,12 @@ public final class Adapters {
       throw new Peft4jException(file + " does not describe the adapter this run would train: " + String.join("; ",
           differing) + ". Set those as adapter_config.json says (model.adapter-path trains that adapter further)");
     }
+  }
+
+  private static java.util.Set<String> names(java.util.Collection<?> values) {
+    java.util.Set<String> names = new java.util.TreeSet<>();
+    values.forEach(v -> names.add(String.valueOf(v)));
+    return names;
   }
 
   /** The one adapter method that claims the config; a clear error when none or several do. */

@@ -324,7 +324,6 @@ public final class LlamaFactoryRun {
       set("peft4j.lora.init", "default", "pissa_init: false");
       unused("pissa_init is not true", "pissa_iter", "pissa_convert");
     }
-    adapterSettings();
     if (flag("create_new_adapter", false)) {
       problem("create_new_adapter", "create_new_adapter is not supported: peft4j trains the adapter of "
           + "adapter_name_or_path further; to train a new one, merge that adapter first (peft4j merge)");
@@ -332,6 +331,7 @@ public final class LlamaFactoryRun {
     if (has("additional_target") && value("additional_target") != null) {
       set("peft4j.lora.modules-to-save", list("additional_target", List.of()), "additional_target");
     }
+    adapterSettings();
   }
 
   // --- data ---
@@ -482,8 +482,8 @@ public final class LlamaFactoryRun {
 
   /**
    * LLaMA-Factory trains the adapter of adapter_name_or_path further as its adapter_config.json describes it (PEFT's
-   * {@code from_pretrained}), whatever lora_rank and the others say: its rank, alpha, dropout, rsLoRA, DoRA and
-   * targets replace theirs, with a warning for each that the YAML set otherwise. A folder without a readable config is
+   * {@code from_pretrained}), whatever lora_rank and the others say: its rank, alpha, dropout, rsLoRA, DoRA, targets
+   * and modules to save replace theirs, with a warning for each that the YAML set otherwise. A folder without a readable config is
    * left to the run, which says what is missing.
    */
   private void adapterSettings() {
@@ -506,8 +506,12 @@ public final class LlamaFactoryRun {
     keys.put("use_rslora", "use_rslora");
     keys.put("use_dora", "use_dora");
     keys.put("target_modules", "lora_target");
+    keys.put("modules_to_save", "additional_target");
     keys.forEach((peftKey, yamlKey) -> {
       com.google.gson.JsonElement value = saved.get(peftKey);
+      if ((value == null || value.isJsonNull()) && peftKey.equals("modules_to_save")) {
+        value = new com.google.gson.JsonArray(); // PEFT writes null for none
+      }
       if (value == null || value.isJsonNull()) {
         return;
       }
@@ -517,6 +521,7 @@ public final class LlamaFactoryRun {
         case "lora_dropout" -> "dropout";
         case "use_rslora" -> "use-rslora";
         case "use_dora" -> "use-dora";
+        case "modules_to_save" -> "modules-to-save";
         default -> "target";
       };
       Object adapterValue = value.isJsonArray() ? new com.google.gson.Gson().fromJson(value, List.class)
@@ -525,7 +530,7 @@ public final class LlamaFactoryRun {
       Object ours = config.hasPath(path) ? config.getValue(path).unwrapped() : null;
       boolean same = adapterValue instanceof Number a && ours instanceof Number b ? a.doubleValue() == b.doubleValue()
           : String.valueOf(adapterValue).equals(String.valueOf(ours));
-      if (same) {
+      if (same || (ours == null && adapterValue instanceof List<?> none && none.isEmpty())) {
         return;
       }
       if (has(yamlKey)) {

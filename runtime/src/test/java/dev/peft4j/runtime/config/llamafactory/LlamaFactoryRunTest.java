@@ -112,6 +112,25 @@ class LlamaFactoryRunTest {
   }
 
   @Test
+  void anAdapterToTrainFurtherKeepsItsModulesToSave() throws IOException {
+    Path adapter = Files.createDirectories(dir.resolve("saves/adapter"));
+    Files.writeString(adapter.resolve("adapter_config.json"), """
+        {"peft_type": "LORA", "r": 8, "lora_alpha": 16, "modules_to_save": ["lm_head"]}
+        """);
+    Config config = translate("adapter_name_or_path: saves/adapter\nadditional_target: embed_tokens\n").config();
+    assertThat(config.getStringList("peft4j.lora.modules-to-save")).containsExactly("lm_head");
+
+    Files.writeString(adapter.resolve("adapter_config.json"), """
+        {"peft_type": "LORA", "r": 8, "lora_alpha": 16, "modules_to_save": null}
+        """);
+    LlamaFactoryRun.Translation none = translate("adapter_name_or_path: saves/adapter\nadditional_target: lm_head\n");
+    assertThat(none.config().getStringList("peft4j.lora.modules-to-save")).isEmpty();
+    assertThat(none.notes()).anySatisfy(note -> assertThat(note.message()).contains("additional_target: ", "is not used"));
+    assertThat(translate("adapter_name_or_path: saves/adapter\nlora_rank: 8\n").config()
+        .hasPath("peft4j.lora.modules-to-save")).as("nothing to save, nothing set").isFalse();
+  }
+
+  @Test
   void everyValueNamesTheLineItCameFrom() throws IOException {
     Path file = yaml("finetuning_type: lora\nlora_rank: 32\nlearning_rate: 1.0e-4\n");
     Config config = LlamaFactoryRun.translate(file, List.of(), dir).config();
