@@ -36,6 +36,8 @@ def main():
     parser.add_argument("--precision", choices=["fp32", "bf16"], default="fp32")
     parser.add_argument("--checkpointing", action="store_true")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--profile", help="torch.profiler over steps 4 and 5, as a Chrome trace in this file "
+                        "(TrainingBenchmark's -Dpeft4j.bench.profile writes the same for peft4j)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(1)
@@ -59,7 +61,15 @@ def main():
     generator = torch.Generator().manual_seed(1)
     times = []
     last = time.perf_counter()
+    profiler = None
     for step in range(args.steps):
+        if args.profile and step == 4:
+            profiler = torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU], record_shapes=True)
+            profiler.__enter__()
+        elif profiler is not None and step == 6:
+            profiler.__exit__(None, None, None)
+            profiler.export_chrome_trace(args.profile)
+            profiler = None
         ids = torch.randint(0, config.vocab_size, (args.batch, args.length), generator=generator)
         now = time.perf_counter()
         if step > 0:

@@ -276,6 +276,19 @@ public final class TrainingBenchmark {
       return Integer.MAX_VALUE / 2;
     }
 
+    /**
+     * With {@code -Dpeft4j.bench.profile=FILE}: libtorch's profiler over steps 4 and 5 (after the warm-up), written
+     * to FILE as a Chrome trace (each operator with its time), to compare with torch.profiler on the same step.
+     */
+    private static void profile(long served) {
+      String file = System.getProperty("peft4j.bench.profile");
+      if (file != null && served == 4) {
+        ai.djl.pytorch.jni.JniUtils.startProfile(false, true, false);
+      } else if (file != null && served == 6) {
+        ai.djl.pytorch.jni.JniUtils.stopProfile(file);
+      }
+    }
+
     @Override
     public Batch batch(int epoch, int index) {
       long now = System.nanoTime();
@@ -285,6 +298,7 @@ public final class TrainingBenchmark {
       if (rssAt.contains(served)) {
         rss.add(new long[] {served, kilobytes("VmRSS")});
       }
+      profile(served);
       served++;
       last = now;
       Random random = new Random(index);

@@ -1,6 +1,8 @@
 package dev.peft4j.runtime.nn;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
@@ -103,9 +105,10 @@ public final class Nf4Linear extends Module implements LinearLayer {
   }
 
   /**
-   * Quantizes a linear layer's weight; the weight is closed. The layer count must divide into blocks. The values
-   * pass through Java arrays a few rows at a time (about {@value #CHUNK_VALUES} values), so that quantizing a large
-   * model leaves little garbage on the Java heap.
+   * Quantizes a linear layer's weight; the weight is closed. The layer count must divide into blocks. It is done in
+   * libtorch, a few rows at a time (about {@value #CHUNK_VALUES} values), so that quantizing a large model makes no
+   * garbage on the Java heap (whose pages the JVM would keep) and bounded transients: the codes of a chunk are the
+   * number of midpoints below each scaled value, as {@link #code} counts them.
    *
    * @param doubleQuantization store the block scales in 8 bits, as QLoRA's double quantization
    */
@@ -117,38 +120,58 @@ public final class Nf4Linear extends Module implements LinearLayer {
     if (count % BLOCK != 0 || count / 2 > Integer.MAX_VALUE) {
       throw new IllegalArgumentException("a " + out + "×" + in + " weight does not divide into NF4 blocks of " + BLOCK);
     }
-    float[] absmax = new float[(int) (count / BLOCK)];
-    byte[] packed = new byte[(int) (count / 2)];
     // rows per chunk: a whole number of blocks
     int rowsPerBlock = BLOCK / gcd(in, BLOCK);
     int rows = Math.max(rowsPerBlock, (CHUNK_VALUES / Math.max(1, in)) / rowsPerBlock * rowsPerBlock);
-    for (int from = 0; from < out; from += rows) {
-      int to = Math.min(out, from + rows);
-      float[] values;
-      try (NDScope scope = new NDScope()) {
-        values = weight.get(new NDIndex("{}:{}", from, to)).toFloatArray();
-      }
-      int first = (int) ((long) from * in / BLOCK);
-      for (int block = 0; block < values.length / BLOCK; block++) {
-        float max = 0;
-        for (int i = block * BLOCK; i < (block + 1) * BLOCK; i++) {
-          max = Math.max(max, Math.abs(values[i]));
-        }
-        absmax[first + block] = max;
-        float reciprocal = 1f / Math.max(max, SMALLEST_ABSMAX);
-        for (int i = block * BLOCK; i < (block + 1) * BLOCK; i += 2) {
-          int high = code(values[i] * reciprocal);
-          int low = code(values[i + 1] * reciprocal);
-          packed[(first * BLOCK + i) / 2] = (byte) ((high << 4) | low);
+    NDList packedChunks = new NDList();
+    NDList absmaxChunks = new NDList();
+    try (NDArray one = manager.create(1f)) {
+      for (int from = 0; from < out; from += rows) {
+        try (NDScope scope = new NDScope()) {
+          NDArray blocks = weight.get(new NDIndex("{}:{}", from, Math.min(out, from + rows))).reshape(-1, BLOCK);
+          NDArray absmax = blocks.abs().max(new int[] {1}, true);
+          NDArray scaled = blocks.mul(one.div(absmax.maximum(SMALLEST_ABSMAX))).clip(-1f, 1f);
+          NDArray codes = scaled.gt(MIDPOINTS[0]).toType(DataType.INT32, false);
+          for (int i = 1; i < MIDPOINTS.length; i++) {
+            try (NDArray above = scaled.gt(MIDPOINTS[i]); NDArray counted = above.toType(DataType.INT32, false)) {
+              codes.addi(counted);
+            }
+          }
+          codes = codes.reshape(-1, 2);
+          NDArray packed = codes.get(new NDIndex(":, 0")).mul(16).add(codes.get(new NDIndex(":, 1")))
+              .toType(DataType.UINT8, false);
+          packedChunks.add(keep(packed));
+          absmaxChunks.add(keep(absmax));
         }
       }
     }
     weight.close();
-    NDArray codes = Tensors.owned(manager.create(ByteBuffer.wrap(packed), new Shape(packed.length), DataType.UINT8));
-    Scales scales = doubleQuantization ? doubleQuantized(absmax, manager)
-        : new Scales(absmax.length, Tensors.of(manager, absmax, new Shape(absmax.length, 1)), null, null, null);
+    NDArray codes = concatenated(packedChunks);
+    NDArray absmax = concatenated(absmaxChunks);
+    Scales scales;
+    if (doubleQuantization) {
+      scales = doubleQuantized(absmax.toFloatArray(), manager);
+      absmax.close();
+    } else {
+      scales = new Scales((int) absmax.getShape().get(0), absmax, null, null, null);
+    }
     return new Nf4Linear(out, in, codes, scales, Tensors.of(manager, LEVELS, new Shape(LEVELS.length, 1)),
         Tensors.scalar(manager, 16f), linear.bias(), linear.precision());
+  }
+
+  private static NDArray keep(NDArray array) {
+    NDScope.unregister(array);
+    return array;
+  }
+
+  /** The chunks joined along their first axis; the chunks are closed. */
+  private static NDArray concatenated(NDList chunks) {
+    if (chunks.size() == 1) {
+      return chunks.get(0);
+    }
+    NDArray joined = NDArrays.concat(chunks);
+    chunks.close();
+    return joined;
   }
 
   /**

@@ -40,6 +40,30 @@ class Nf4LinearTest {
     assertThat(quantized(weight, 1, 64).dequantize().toFloatArray()).containsExactly(weight);
   }
 
+  /** A weight of several chunks (the last one short): each value's level is the one {@link Nf4Linear#code} picks. */
+  @Test
+  void aWeightOfSeveralChunksIsQuantizedValueByValueAsOneChunkWould() {
+    int in = 1024;
+    int out = 2 * Nf4Linear.CHUNK_VALUES / in + 3;
+    Random random = new Random(5);
+    float[] weight = new float[out * in];
+    for (int i = 0; i < weight.length; i++) {
+      weight[i] = (float) (random.nextGaussian() * (i % 4096 == 0 ? 1 : 0.02));
+    }
+    float[] back = quantized(weight, out, in).dequantize().toFloatArray();
+
+    for (int block = 0; block < weight.length / 64; block++) {
+      float max = 0;
+      for (int i = block * 64; i < (block + 1) * 64; i++) {
+        max = Math.max(max, Math.abs(weight[i]));
+      }
+      float reciprocal = 1f / max;
+      for (int i = block * 64; i < (block + 1) * 64; i++) {
+        assertThat(back[i]).as("value %d", i).isEqualTo(Nf4Linear.LEVELS[Nf4Linear.code(weight[i] * reciprocal)] * max);
+      }
+    }
+  }
+
   @Test
   void everyValueIsWithinHalfTheWidestGapOfItsBlockMaximum() {
     Random random = new Random(3);
