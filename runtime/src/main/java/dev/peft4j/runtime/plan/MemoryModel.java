@@ -47,10 +47,10 @@ import java.util.Set;
  * (added into the existing one). Update temporaries: AdamW makes 8 arrays of a parameter's size (freed parameter
  * by parameter), clipping one per gradient; methods state their own.
  *
- * <p>Java heap: weights are read from the mapped file straight into libtorch's memory; what passes through Java
- * arrays is each weight a 4-bit base quantizes, a few rows at a time, and each tensor written at the end (a trained
- * model: a float array and the direct buffer DJL copies it through), as much garbage as that, at most the JVM's
- * maximum heap, which keeps its pages once grown.
+ * <p>Java heap: weights are read from the mapped file straight into libtorch's memory (and a 4-bit base is quantized
+ * there); what passes through Java arrays is each tensor written at the end (a trained model: a float array and the
+ * direct buffer DJL copies it through), as much garbage as that, at most the JVM's maximum heap, which keeps its pages
+ * once grown; a 4-bit run adds what was measured ({@link #QUANTIZING_HEAP}).
  */
 public final class MemoryModel {
 
@@ -65,7 +65,11 @@ public final class MemoryModel {
    */
   static final double ALLOCATOR_RETENTION = 0.6;
 
-  /** Java heap a 4-bit base's quantization keeps in use (arrays of about a million values, collected young). */
+  /**
+   * Java heap a run on a 4-bit base grows beyond others: measured (bench/plan-check), not derived. The quantization
+   * itself runs in libtorch; the JVM, which starts with a heap of 1/64 of the machine and rarely collects in a short
+   * run, keeps every page it touches.
+   */
   static final long QUANTIZING_HEAP = 64L << 20;
 
   /** The logits a chunk of the loss holds at most (as {@code StagedPass.LOSS_CHUNK_VALUES}). */
@@ -150,7 +154,7 @@ public final class MemoryModel {
       dequantizedLayer = dequantized / layers;
     }
     if (!quantized.isEmpty()) {
-      // the 4-bit base is quantized from Java arrays of a few rows each: the young generation's churn
+      // measured: the heap a 4-bit run grows (see QUANTIZING_HEAP)
       javaArrays += QUANTIZING_HEAP;
     }
     if (writesModel) {
