@@ -60,6 +60,8 @@ def main():
 
     generator = torch.Generator().manual_seed(1)
     times = []
+    faults = []  # minor page faults a step
+    last_faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
     last = time.perf_counter()
     profiler = None
     for step in range(args.steps):
@@ -72,9 +74,12 @@ def main():
             profiler = None
         ids = torch.randint(0, config.vocab_size, (args.batch, args.length), generator=generator)
         now = time.perf_counter()
+        minflt = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
         if step > 0:
             times.append((now - last) * 1000)
+            faults.append(minflt - last_faults)
         last = now
+        last_faults = minflt
         loss = model(input_ids=ids, labels=ids).loss
         loss.backward()
         torch.nn.utils.clip_grad_norm_(trainable, 1.0)
@@ -88,6 +93,7 @@ def main():
         "trainable": sum(p.numel() for p in trainable), "median_step_ms": round(median, 1),
         "tokens_per_second": round(args.batch * args.length / (median / 1000), 1),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "minor_faults_per_step": statistics.median(faults[min(3, len(faults) - 1):]),
         "threads": args.threads}))
 
 

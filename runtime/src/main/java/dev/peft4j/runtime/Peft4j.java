@@ -63,6 +63,7 @@ public final class Peft4j {
   private Injector injector;
 
   private Peft4j(Discovery discovery, Properties systemProperties) {
+    dev.peft4j.runtime.nn.NativeMemory.keepFreedMemory(); // before the first arrays
     this.discovery = discovery;
     this.systemProperties = systemProperties;
   }

@@ -81,6 +81,7 @@ public final class TrainingBenchmark {
       }
     }
     int vocab = config.vocabSize();
+    dev.peft4j.runtime.nn.NativeMemory.keepFreedMemory();
     Engine engine = Engine.getEngine("PyTorch");
     try (NDManager manager = engine.newBaseManager()) {
       engine.setRandomSeed(1);
@@ -106,8 +107,9 @@ public final class TrainingBenchmark {
       long theoryBytes = optimizerStateTheory(method, model, layers);
 
       List<Double> stepMillis = new ArrayList<>();
+      List<Double> stepFaults = new ArrayList<>();
       List<long[]> rss = new ArrayList<>();
-      TrainingData data = new RandomTokens(batch, length, vocab, stepMillis, rss, rssAt);
+      TrainingData data = new RandomTokens(batch, length, vocab, stepMillis, stepFaults, rss, rssAt);
       CoreSettings.Training settings = new CoreSettings.Training(1e-4, 1, batch, 1, CoreSettings.Scheduler.CONSTANT, 0,
           0.0, 1.0, 1, CoreSettings.Precision.valueOf(precision.name()), checkpointing, 1, steps, steps, 0, 0,
           CoreSettings.OnNonFinite.STOP,
@@ -117,6 +119,7 @@ public final class TrainingBenchmark {
       long optimizerBytes = trainer.optimizerStateBytes();
       rss.add(new long[] {steps, kilobytes("VmRSS")});
       double medianStep = median(stepMillis.subList(Math.min(3, stepMillis.size() - 1), stepMillis.size()));
+      double medianFaults = median(stepFaults.subList(Math.min(3, stepFaults.size() - 1), stepFaults.size()));
       double tokensPerSecond = batch * (double) length / (medianStep / 1000);
       double matmulGflops = matmulGflops(manager, batch * length, config.hiddenSize(), config.intermediateSize(), precision);
       // Training costs about 6 flops per parameter per token (2 forward, 4 backward) for full fine-tuning.
@@ -127,10 +130,10 @@ public final class TrainingBenchmark {
               + "\"length\": %d, \"steps\": %d, \"parameters\": %d, "
               + "\"trainable\": %d, \"all_with_adapters\": %d, \"trainable_bytes\": %d, \"optimizer_state_bytes\": %d, "
               + "\"optimizer_state_theory_bytes\": %d, \"median_step_ms\": %.1f, \"tokens_per_second\": %.1f, \"peak_rss_mb\": %.1f, "
-              + "\"matmul_gflops\": %.2f, \"training_gflops\": %.2f, \"threads\": %s",
+              + "\"matmul_gflops\": %.2f, \"training_gflops\": %.2f, \"minor_faults_per_step\": %.0f, \"threads\": %s",
           modelName, method, precision.name().toLowerCase(Locale.ROOT), checkpointing, batch, length, steps, parameters, trainable, allParameters, 4 * trainable,
           optimizerBytes, theoryBytes, medianStep, tokensPerSecond,
-          kilobytes("VmHWM") / 1024.0, matmulGflops, trainingGflops, System.getProperty("ai.djl.pytorch.num_threads", "default")));
+          kilobytes("VmHWM") / 1024.0, matmulGflops, trainingGflops, medianFaults, System.getProperty("ai.djl.pytorch.num_threads", "default")));
       for (long[] at : rss) {
         json.append(String.format(Locale.ROOT, ", \"rss_mb_at_step_%d\": %.1f", at[0], at[1] / 1024.0));
       }
@@ -238,6 +241,16 @@ public final class TrainingBenchmark {
     return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
   }
 
+  /** The process's minor page faults so far ({@code /proc/self/stat}, field 10), or -1. */
+  public static long minorFaults() {
+    try {
+      String stat = Files.readString(Path.of("/proc/self/stat"));
+      return Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[7]);
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+  }
+
   static long kilobytes(String field) {
     try {
       for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
@@ -257,12 +270,16 @@ public final class TrainingBenchmark {
     private final int length;
     private final int vocab;
     private final List<Double> stepMillis;
+    private final List<Double> stepFaults;
     private final List<long[]> rss;
     private final List<Long> rssAt;
     private long last = System.nanoTime();
+    private long lastFaults = minorFaults();
     private long served;
 
-    RandomTokens(int batch, int length, int vocab, List<Double> stepMillis, List<long[]> rss, List<Long> rssAt) {
+    RandomTokens(int batch, int length, int vocab, List<Double> stepMillis, List<Double> stepFaults, List<long[]> rss,
+        List<Long> rssAt) {
+      this.stepFaults = stepFaults;
       this.batch = batch;
       this.length = length;
       this.vocab = vocab;
@@ -292,9 +309,12 @@ public final class TrainingBenchmark {
     @Override
     public Batch batch(int epoch, int index) {
       long now = System.nanoTime();
+      long faults = minorFaults();
       if (served > 0) {
         stepMillis.add((now - last) / 1e6);
+        stepFaults.add((double) (faults - lastFaults));
       }
+      lastFaults = faults;
       if (rssAt.contains(served)) {
         rss.add(new long[] {served, kilobytes("VmRSS")});
       }

@@ -62,6 +62,7 @@ public final class TorchOps {
   }
 
   private static TorchOps load() {
+    NativeMemory.keepFreedMemory();
     Engine engine = Engine.getEngine("PyTorch");
     // A manager that lives as long as the process: the module and its method selectors belong to it.
     NDManager manager = engine.newBaseManager();
