@@ -107,8 +107,9 @@ public final class Nf4Linear extends Module implements LinearLayer {
   /**
    * Quantizes a linear layer's weight; the weight is closed. The layer count must divide into blocks. It is done in
    * libtorch, a few rows at a time (about {@value #CHUNK_VALUES} values), so that quantizing a large model makes no
-   * garbage on the Java heap (whose pages the JVM would keep) and bounded transients: the codes of a chunk are the
-   * number of midpoints below each scaled value, as {@link #code} counts them.
+   * garbage on the Java heap (whose pages the JVM would keep) and bounded transients. A value's code is the number of
+   * midpoints below it once multiplied by its block's reciprocal absmax and clamped to [-1, 1] ({@code
+   * torch.bucketize}, {@code right=False}).
    *
    * @param doubleQuantization store the block scales in 8 bits, as QLoRA's double quantization
    */
@@ -210,19 +211,6 @@ public final class Nf4Linear extends Module implements LinearLayer {
       midpoints[i] = (code[i] + code[i + 1]) / 2f;
     }
     return midpoints;
-  }
-
-  /**
-   * The NF4 code of a value times its block's reciprocal absmax: clamped to [-1, 1], the number of midpoints below
-   * it ({@code torch.bucketize}, {@code right=False}).
-   */
-  static int code(float scaled) {
-    float value = Math.max(-1f, Math.min(1f, scaled));
-    int code = 0;
-    while (code < MIDPOINTS.length && MIDPOINTS[code] < value) {
-      code++;
-    }
-    return code;
   }
 
   /** The 8-bit codes of the block scales (UINT8, one a block) when {@link #doubleQuantized}, else null. */

@@ -73,7 +73,7 @@ public final class MemoryModel {
   static final long QUANTIZING_HEAP = 64L << 20;
 
   /** The logits a chunk of the loss holds at most (as {@code StagedPass.LOSS_CHUNK_VALUES}). */
-  static final long LOSS_CHUNK_VALUES = 16L << 20;
+  static final long LOSS_CHUNK_VALUES = 4L << 20;
 
   /**
    * Peak RSS of {@code peft4j train} around a model of negligible size: the JVM, libtorch, the tokenizer,

@@ -40,7 +40,17 @@ class Nf4LinearTest {
     assertThat(quantized(weight, 1, 64).dequantize().toFloatArray()).containsExactly(weight);
   }
 
-  /** A weight of several chunks (the last one short): each value's level is the one {@link Nf4Linear#code} picks. */
+  /** NF4's code of a scaled value, one value at a time: clamped to [-1, 1], the number of midpoints below it. */
+  private static int code(float scaled) {
+    float value = Math.max(-1f, Math.min(1f, scaled));
+    int code = 0;
+    while (code < Nf4Linear.MIDPOINTS.length && Nf4Linear.MIDPOINTS[code] < value) {
+      code++;
+    }
+    return code;
+  }
+
+  /** A weight of several chunks (the last one short): each value's level is the one {@link #code} picks. */
   @Test
   void aWeightOfSeveralChunksIsQuantizedValueByValueAsOneChunkWould() {
     int in = 1024;
@@ -59,7 +69,7 @@ class Nf4LinearTest {
       }
       float reciprocal = 1f / max;
       for (int i = block * 64; i < (block + 1) * 64; i++) {
-        assertThat(back[i]).as("value %d", i).isEqualTo(Nf4Linear.LEVELS[Nf4Linear.code(weight[i] * reciprocal)] * max);
+        assertThat(back[i]).as("value %d", i).isEqualTo(Nf4Linear.LEVELS[code(weight[i] * reciprocal)] * max);
       }
     }
   }
