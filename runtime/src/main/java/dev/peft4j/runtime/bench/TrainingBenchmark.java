@@ -242,7 +242,7 @@ public final class TrainingBenchmark {
   }
 
   /** The process's minor page faults so far ({@code /proc/self/stat}, field 10), or -1. */
-  public static long minorFaults() {
+  static long minorFaults() {
     try {
       String stat = Files.readString(Path.of("/proc/self/stat"));
       return Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[7]);
