@@ -28,6 +28,12 @@ class CliTrainTest {
     return Main.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
   }
 
+  /** The eval loss of a run's first (step 0) or last metrics line, from {@code FOLDER/metrics.jsonl}. */
+  private double evalLoss(String folder, boolean last) throws IOException {
+    List<JsonObject> metrics = MetricsLog.read(dir.resolve(folder).resolve("metrics.jsonl"));
+    return metrics.get(last ? metrics.size() - 1 : 0).get("eval_loss").getAsDouble();
+  }
+
   private Path run(int maxSteps, String methods) throws IOException {
     Path data = Path.of("..", "examples", "data").toAbsolutePath().normalize();
     Path file = dir.resolve("run.conf");
@@ -272,17 +278,15 @@ class CliTrainTest {
     peft4j("init-model", "--size", "tiny", "--out", dir.resolve("model").toString());
     Path run = run(3, "[lora]");
     assertThat(peft4j("train", run.toString())).as(err.toString()).isZero();
-    List<JsonObject> first = MetricsLog.read(dir.resolve("out/metrics.jsonl"));
-    double trainedEvalLoss = first.get(first.size() - 1).get("eval_loss").getAsDouble();
+    double trainedEvalLoss = evalLoss("out", true);
 
     Files.writeString(run, Files.readString(run).replace("output.dir = out", "output.dir = again")
         + "model.adapter-path = out/adapter\n");
     assertThat(peft4j("train", run.toString())).as(err.toString()).isZero();
 
     assertThat(out.toString()).contains("adapter " + dir.resolve("out/adapter") + " loaded");
-    List<JsonObject> second = MetricsLog.read(dir.resolve("again/metrics.jsonl"));
-    assertThat(second.get(0).get("step").getAsInt()).isZero();
-    assertThat(second.get(0).get("eval_loss").getAsDouble()).isCloseTo(trainedEvalLoss, org.assertj.core.data.Offset.offset(1e-6));
+    assertThat(MetricsLog.read(dir.resolve("again/metrics.jsonl")).get(0).get("step").getAsInt()).isZero();
+    assertThat(evalLoss("again", false)).isCloseTo(trainedEvalLoss, org.assertj.core.data.Offset.offset(1e-6));
 
     assertThat(peft4j("evaluate", "--model", dir.resolve("model").toString(), "--adapter", dir.resolve("again/adapter")
         .toString(), "--data", Path.of("..", "examples", "data", "eval.jsonl").toString(), "--limit", "3",
@@ -302,9 +306,8 @@ class CliTrainTest {
     Files.writeString(run, pissa);
     assertThat(peft4j("train", run.toString())).as(err.toString()).isZero();
     assertThat(out.toString()).contains("converted adapter: " + dir.resolve("out/pissa_converted"));
-    List<JsonObject> first = MetricsLog.read(dir.resolve("out/metrics.jsonl"));
-    double trainedEvalLoss = first.get(first.size() - 1).get("eval_loss").getAsDouble();
-    assertThat(trainedEvalLoss).isLessThan(first.get(0).get("eval_loss").getAsDouble() - 1e-3);
+    double trainedEvalLoss = evalLoss("out", true);
+    assertThat(trainedEvalLoss).isLessThan(evalLoss("out", false) - 1e-3);
 
     String again = Files.readString(run(3, "[lora]")).replace("output.dir = out", "output.dir = again")
         + "model.adapter-path = out/pissa_converted\n";
@@ -315,9 +318,7 @@ class CliTrainTest {
         + " does not describe the adapter this run would train: peft4j.lora.alpha = 8 where the adapter has 16");
     Files.writeString(run, again + "lora { rank = 8, alpha = 16 }\n");
     assertThat(peft4j("train", run.toString())).as(err.toString()).isZero();
-    List<JsonObject> second = MetricsLog.read(dir.resolve("again/metrics.jsonl"));
-    assertThat(second.get(0).get("eval_loss").getAsDouble())
-        .isCloseTo(trainedEvalLoss, org.assertj.core.data.Offset.offset(1e-5));
+    assertThat(evalLoss("again", false)).isCloseTo(trainedEvalLoss, org.assertj.core.data.Offset.offset(1e-5));
   }
 
   /**
@@ -346,8 +347,7 @@ class CliTrainTest {
       assertThat(saved.get("base_model.model.lm_head.weight").toFloatArray())
           .isNotEqualTo(base.get("lm_head.weight").data().toFloatArray());
     }
-    List<JsonObject> first = MetricsLog.read(dir.resolve("out/metrics.jsonl"));
-    double trainedEvalLoss = first.get(first.size() - 1).get("eval_loss").getAsDouble();
+    double trainedEvalLoss = evalLoss("out", true);
 
     String again = withModules.replace("output.dir = out", "output.dir = again") + "model.adapter-path = out/adapter\n";
     Files.writeString(run, again.replace("lora.modules-to-save = [embed_tokens, lm_head]\n", ""));
@@ -355,9 +355,7 @@ class CliTrainTest {
     assertThat(err.toString()).contains("peft4j.lora.modules-to-save = [] where the adapter has [embed_tokens, lm_head]");
     Files.writeString(run, again);
     assertThat(peft4j("train", run.toString())).as(err.toString()).isZero();
-    List<JsonObject> second = MetricsLog.read(dir.resolve("again/metrics.jsonl"));
-    assertThat(second.get(0).get("eval_loss").getAsDouble())
-        .isCloseTo(trainedEvalLoss, org.assertj.core.data.Offset.offset(1e-6));
+    assertThat(evalLoss("again", false)).isCloseTo(trainedEvalLoss, org.assertj.core.data.Offset.offset(1e-6));
   }
 
   @Test

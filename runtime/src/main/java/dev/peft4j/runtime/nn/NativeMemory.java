@@ -7,18 +7,18 @@ import org.slf4j.LoggerFactory;
 
 /**
  * How glibc's allocator treats the memory libtorch frees. libtorch allocates every array with {@code posix_memalign}
- * and frees it when the array closes. Called from a thread other than the process's first (in a JVM, every thread
- * that runs Java code), glibc serves it from a per-thread arena of 64 MiB heaps, and gives a heap's free top back to the
- * kernel as soon as it exceeds the trim threshold (128 KiB at first). The next step then touches fresh pages, each a
- * page fault and a page of zeros: bench/side-by-side measured 5,000–6,000 minor faults a step of the {@code small} model
- * against 78 for the same step in PyTorch's Python process, whose main arena grows its thresholds as it goes.
+ * and frees it when the array closes; glibc gives free memory at the top of a heap back to the kernel once it exceeds
+ * the trim threshold, and the next step touches fresh pages, each a page fault and a page of zeros. Measured
+ * (bench/side-by-side, {@code minor_faults_per_step}): 5,000–6,000 minor faults a step of the {@code small} model in
+ * the JVM against 78 for the same step in PyTorch's Python process; the same environment set by hand ({@code
+ * MALLOC_TRIM_THRESHOLD_}, {@code MALLOC_MMAP_THRESHOLD_}) brought the JVM's to ~400, where {@code MALLOC_ARENA_MAX=2}
+ * did not (2,847).
  *
  * <p>{@link #keepFreedMemory} sets the trim threshold out of reach, so freed memory stays with the process for the next
- * step (the peak RSS is the same or lower: a freed page is reused instead of returned and faulted in again), and the
- * mmap threshold to its maximum, 32 MiB, where the dynamic threshold would end (setting the one disables the growth of
- * the other). Arrays above 32 MiB are still mapped and unmapped each time, as in PyTorch. On a C library other than
- * glibc (or when {@code mallopt} cannot be found) nothing is changed. Environment variables a user sets ({@code
- * MALLOC_TRIM_THRESHOLD_}, {@code MALLOC_MMAP_THRESHOLD_}) win.
+ * step, and the mmap threshold to its maximum, 32 MiB, where glibc's dynamic threshold would end (setting the one
+ * disables the growth of the other). Arrays above 32 MiB are still mapped and unmapped each time (the loss keeps its
+ * chunks below that). On a C library other than glibc (or when {@code mallopt} cannot be found) nothing is changed.
+ * Those environment variables, when a user sets them, win.
  */
 public final class NativeMemory {
 
@@ -34,7 +34,8 @@ public final class NativeMemory {
   /** Far beyond any heap of an arena (64 MiB) and the main arena's top in a run: never trimmed. */
   static final int TRIM_THRESHOLD = Integer.MAX_VALUE;
 
-  private static boolean done;
+  /** What the first call found; null before it. */
+  private static Boolean taken;
 
   private NativeMemory() {}
 
@@ -44,10 +45,13 @@ public final class NativeMemory {
    * @return whether glibc took both settings
    */
   public static synchronized boolean keepFreedMemory() {
-    if (done) {
-      return true;
+    if (taken == null) {
+      taken = setThresholds();
     }
-    done = true;
+    return taken;
+  }
+
+  private static boolean setThresholds() {
     if (!System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).contains("linux")) {
       return false;
     }

@@ -39,7 +39,7 @@ import java.util.Set;
  * MethodPlan.activationValuesPerToken}, float32 values, and {@code …PerPass}). With gradient checkpointing the forward
  * pass keeps only each layer's input and the backward pass holds one layer's activations at a time, recomputed.
  *
- * <p>The loss runs the head on chunks of the counted positions (at most {@code StagedPass.LOSS_CHUNK_VALUES} logits
+ * <p>The loss runs the head on chunks of the counted positions (at most {@link dev.peft4j.runtime.train.CausalLmLoss#CHUNK_VALUES} logits
  * at a time): a chunk's logits in c, their float32 copy and log-softmax, and the logits' gradient in float32 and c.
  *
  * <p>Backward transients: the larger of a layer's gradients in flight (the gradient of its output and of its input,
@@ -71,9 +71,6 @@ public final class MemoryModel {
    * run, keeps every page it touches.
    */
   static final long QUANTIZING_HEAP = 64L << 20;
-
-  /** The logits a chunk of the loss holds at most (as {@code StagedPass.LOSS_CHUNK_VALUES}). */
-  static final long LOSS_CHUNK_VALUES = 4L << 20;
 
   /**
    * Peak RSS of {@code peft4j train} around a model of negligible size: the JVM, libtorch, the tokenizer,
@@ -266,7 +263,7 @@ public final class MemoryModel {
   static long lossChunk(ModelConfig config, Workload work) {
     long c = work.precision().storedBytes();
     long positions = (long) work.batch() * Math.max(1, work.length() - 1);
-    long rows = Math.max(1, Math.min(positions, LOSS_CHUNK_VALUES / Math.max(1, config.vocabSize())));
+    long rows = dev.peft4j.runtime.train.CausalLmLoss.chunkRows(positions, config.vocabSize());
     return (2 * c + 3 * VALUE_BYTES) * rows * config.vocabSize() + 2 * c * rows * config.hiddenSize();
   }
 }

@@ -37,7 +37,7 @@ import java.util.function.IntConsumer;
  * without it.
  *
  * <p><b>The loss in chunks.</b> The head runs only on the positions the loss counts (the next label is not {@link
- * Example#IGNORE}), a chunk of them at a time (at most {@link #LOSS_CHUNK_VALUES} logits): each chunk's logits,
+ * Example#IGNORE}), a chunk of them at a time (at most {@link CausalLmLoss#CHUNK_VALUES} logits): each chunk's logits,
  * float32 loss and backward pass come and go before the next, so the logits of the whole batch never exist.
  *
  * <p><b>Backward.</b> From the head down, stage by stage, each from the gradient of its output (libtorch's
@@ -45,13 +45,6 @@ import java.util.function.IntConsumer;
  * are complete: a layer-wise optimizer may step them and free them there.
  */
 final class StagedPass {
-
-  /**
-   * The largest number of logits a chunk of the loss computes at once: 16 MiB of float32, so that the chunk and its
-   * float32 copies stay below glibc's largest mmap threshold (32 MiB, {@code NativeMemory}) and are reused from one
-   * chunk to the next instead of mapped afresh (at 64 MiB chunks, TinyLlama's step took 88,000 page faults).
-   */
-  static final long LOSS_CHUNK_VALUES = 4L << 20;
 
   private final Engine engine;
   private final boolean checkpointing;
@@ -150,7 +143,7 @@ final class StagedPass {
     NDArray scale = Tensors.scalar(manager, (float) (lossScale / targets.count()));
     double sum = 0;
     List<NDArray> gradients = new ArrayList<>();
-    int rows = (int) Math.max(1, Math.min(targets.count(), LOSS_CHUNK_VALUES / Math.max(1, vocabulary)));
+    int rows = (int) CausalLmLoss.chunkRows(targets.count(), vocabulary);
     for (int from = 0, chunk = 0; from < targets.count(); from += rows, chunk++) {
       int n = Math.min(rows, targets.count() - from);
       NDArray gradient;
@@ -226,7 +219,7 @@ final class StagedPass {
     }
     Targets targets = Targets.of(batch);
     double sum = 0;
-    int rows = (int) Math.max(1, Math.min(targets.count(), LOSS_CHUNK_VALUES / Math.max(1, vocabulary)));
+    int rows = (int) CausalLmLoss.chunkRows(targets.count(), vocabulary);
     for (int from = 0; from < targets.count(); from += rows) {
       int n = Math.min(rows, targets.count() - from);
       try (NDScope scope = new NDScope()) {
