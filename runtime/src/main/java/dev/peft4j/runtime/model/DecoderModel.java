@@ -75,7 +75,9 @@ public abstract class DecoderModel extends Module implements CausalLm {
     Embedding embed = new Embedding(weights.get("model.embed_tokens.weight", config.vocabSize(), config.hiddenSize()),
         precision);
     for (int i = 0; i < config.numLayers(); i++) {
-      layers.add(layer.apply(i));
+      DecoderLayer built = layer.apply(i);
+      weights.layerRead(built);
+      layers.add(built);
     }
     add("model", new Decoder(embed, new ModuleList(layers), norm.apply("model.norm.weight")));
     if (!config.tieWordEmbeddings()) {

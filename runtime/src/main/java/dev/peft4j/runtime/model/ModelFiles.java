@@ -46,10 +46,19 @@ public final class ModelFiles {
 
   /** Loads the model in {@code folder} to compute in {@code precision} on {@code manager}, weights stored as it says. */
   public static CausalLm load(Path folder, NDManager manager, Precision precision) {
+    return load(folder, manager, precision, layer -> {});
+  }
+
+  /**
+   * As {@link #load(Path, NDManager, Precision)}, each decoder layer given to {@code store} as soon as its weights are
+   * read ({@link WeightSource#storingLayers}).
+   */
+  public static CausalLm load(Path folder, NDManager manager, Precision precision,
+      java.util.function.Consumer<DecoderLayer> store) {
     ModelConfig config = ModelCheck.check(folder);
     try (SafetensorsCheckpoint checkpoint = SafetensorsCheckpoint.open(folder)) {
-      return ModelFamilies.BUILT_IN.of(config)
-          .create(config, (name, shape) -> checkpoint.read(name, manager, precision, shape), precision);
+      WeightSource weights = (name, shape) -> checkpoint.read(name, manager, precision, shape);
+      return ModelFamilies.BUILT_IN.of(config).create(config, weights.storingLayers(store), precision);
     }
   }
 

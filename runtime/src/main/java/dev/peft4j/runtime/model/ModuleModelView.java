@@ -96,15 +96,13 @@ public final class ModuleModelView implements ModelView {
    * doubleQuantization}.
    */
   public void quantizeNf4(ai.djl.ndarray.NDManager manager, boolean doubleQuantization) {
-    for (Map.Entry<String, Module> entry : new LinkedHashMap<>(model.namedModules()).entrySet()) {
-      String name = entry.getKey();
-      if (entry.getValue() instanceof dev.peft4j.runtime.nn.Linear linear && lm.layerOf(name + ".weight").isPresent()) {
-        int dot = name.lastIndexOf('.');
-        model.namedModules().get(name.substring(0, dot)).replaceChild(name.substring(dot + 1), Nf4Linear.quantize(linear, manager,
-            doubleQuantization));
+    for (Module module : model.namedModules().values()) {
+      if (module instanceof DecoderLayer layer) {
+        Nf4Linear.quantizeLinears(layer, manager, doubleQuantization);
       }
     }
   }
+
 
   private record View(String name, Parameter parameter, OptionalInt layerIndex) implements ParameterView {
     @Override

@@ -25,6 +25,39 @@ public interface WeightSource {
   }
 
   /**
+   * Called by the model with each decoder layer as soon as its weights are read, before the next layer's are: a
+   * source may store the layer otherwise there. Nothing by default.
+   */
+  default void layerRead(DecoderLayer layer) {}
+
+  /**
+   * This source, {@code store} given each decoder layer once read ({@link #layerRead}): a 4-bit base quantizes
+   * there, so that the full-precision weights of one layer exist at a time, never those of the whole model.
+   */
+  default WeightSource storingLayers(java.util.function.Consumer<DecoderLayer> store) {
+    return new StoringLayers(this, store);
+  }
+
+  /** A source whose decoder layers are handed to {@code store} once read. */
+  record StoringLayers(WeightSource source, java.util.function.Consumer<DecoderLayer> store) implements WeightSource {
+    @Override
+    public NDArray get(String name, long... shape) {
+      return source.get(name, shape);
+    }
+
+    @Override
+    public WeightSource withZeroCentredNorms() {
+      return new StoringLayers(source.withZeroCentredNorms(), store);
+    }
+
+    @Override
+    public void layerRead(DecoderLayer layer) {
+      source.layerRead(layer);
+      store.accept(layer);
+    }
+  }
+
+  /**
    * Transformers' initialisation: normal(0, std) for linear and embedding weights, ones for norms (zeros with {@link
    * #withZeroCentredNorms}), zero biases.
    */

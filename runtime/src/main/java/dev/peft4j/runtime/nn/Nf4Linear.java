@@ -11,6 +11,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 import dev.peft4j.api.model.LinearLayer;
 import java.nio.ByteBuffer;
+import java.util.Map;
 
 /**
  * A frozen linear layer stored as QLoRA's 4-bit NormalFloat (NF4), as bitsandbytes 0.50.2 quantizes on the CPU
@@ -158,6 +159,22 @@ public final class Nf4Linear extends Module implements LinearLayer {
     }
     return new Nf4Linear(out, in, codes, scales, Tensors.of(manager, LEVELS, new Shape(LEVELS.length, 1)),
         Tensors.scalar(manager, 16f), linear.bias(), linear.precision());
+  }
+
+  /**
+   * Stores every {@link Linear} below {@code module} (a decoder layer) as NF4 in its place; their weights are closed.
+   *
+   * @param doubleQuantization store the block scales in 8 bits, as QLoRA's double quantization
+   */
+  public static void quantizeLinears(Module module, NDManager manager, boolean doubleQuantization) {
+    Map<String, Module> modules = module.namedModules();
+    modules.forEach((name, child) -> {
+      if (child instanceof Linear linear && !name.isEmpty()) {
+        int dot = name.lastIndexOf('.');
+        Module parent = dot < 0 ? module : modules.get(name.substring(0, dot));
+        parent.replaceChild(name.substring(dot + 1), quantize(linear, manager, doubleQuantization));
+      }
+    });
   }
 
   private static NDArray keep(NDArray array) {

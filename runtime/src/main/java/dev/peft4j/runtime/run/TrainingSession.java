@@ -21,6 +21,7 @@ import dev.peft4j.runtime.model.CausalLm;
 import dev.peft4j.runtime.model.ModelFiles;
 import dev.peft4j.runtime.model.ModuleModelView;
 import dev.peft4j.runtime.nn.Bf16Support;
+import dev.peft4j.runtime.nn.Nf4Linear;
 import dev.peft4j.runtime.nn.Parameter;
 import dev.peft4j.runtime.plugin.Discovery;
 import dev.peft4j.runtime.setup.Adapters;
@@ -179,12 +180,15 @@ public final class TrainingSession {
     out.println("model " + modelPath + " on " + manager.getDevice());
     Bf16Support.Choice precision = Bf16Support.detect().choose(core.training().precision());
     out.println(precision.why());
-    CausalLm model = ModelFiles.load(modelPath, manager, precision.precision());
+    boolean nf4 = core.model().quantization() == CoreSettings.Quantization.NF4;
+    boolean doubleQuantization = core.model().doubleQuantization();
+    // a 4-bit base is quantized a decoder layer at a time as it is read: the whole model never exists at full precision
+    CausalLm model = ModelFiles.load(modelPath, manager, precision.precision(),
+        nf4 ? layer -> Nf4Linear.quantizeLinears(layer, manager, doubleQuantization) : layer -> {});
     ModuleModelView view = new ModuleModelView(model);
-    if (core.model().quantization() == CoreSettings.Quantization.NF4) {
-      view.quantizeNf4(manager, core.model().doubleQuantization());
+    if (nf4) {
       out.println("base weights of the decoder layers stored as NF4 (4-bit)"
-          + (core.model().doubleQuantization() ? ", their block scales double-quantized (8-bit)" : ""));
+          + (doubleQuantization ? ", their block scales double-quantized (8-bit)" : ""));
     }
     MethodSetup.apply(methods, view);
     List<AdapterMethod> adapters = methods.methods().stream().filter(AdapterMethod.class::isInstance)
