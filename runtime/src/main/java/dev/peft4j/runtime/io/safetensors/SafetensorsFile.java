@@ -144,13 +144,20 @@ public final class SafetensorsFile implements AutoCloseable {
     long elementBytes = dtype.bits / 8;
     long piece = Math.max(elementBytes, (maxMappedBytes / elementBytes) * elementBytes);
     List<NDArray> pieces = new ArrayList<>();
-    try (NDScope scope = new NDScope()) {
-      for (long offset = 0; offset < info.byteLength(); offset += piece) {
-        long length = Math.min(piece, info.byteLength() - offset);
-        NDArray flat = decode(map(info, offset, length), dtype, length / elementBytes, manager, precision);
-        NDScope.unregister(flat);
-        pieces.add(flat);
+    List<ByteBuffer> maps = new ArrayList<>();
+    try {
+      try (NDScope scope = new NDScope()) { // closes the arrays that view a map; the pieces are copies
+        for (long offset = 0; offset < info.byteLength(); offset += piece) {
+          long length = Math.min(piece, info.byteLength() - offset);
+          ByteBuffer map = map(info, offset, length);
+          maps.add(map);
+          NDArray flat = decode(map, dtype, length / elementBytes, manager, precision);
+          NDScope.unregister(flat);
+          pieces.add(flat);
+        }
       }
+    } finally {
+      maps.forEach(Unmapping::unmap);
     }
     NDArray whole;
     if (pieces.size() == 1) {
@@ -232,6 +239,15 @@ public final class SafetensorsFile implements AutoCloseable {
       return values;
     }
     ByteBuffer bytes = map(info, 0, info.byteLength());
+    try {
+      copy(bytes, dtype, values);
+    } finally {
+      Unmapping.unmap(bytes);
+    }
+    return values;
+  }
+
+  private static void copy(ByteBuffer bytes, Dtype dtype, float[] values) {
     switch (dtype) {
       case F32 -> bytes.asFloatBuffer().get(values);
       case F16 -> {
@@ -254,7 +270,6 @@ public final class SafetensorsFile implements AutoCloseable {
       }
       default -> throw new IllegalStateException("unreachable: " + dtype);
     }
-    return values;
   }
 
   @Override
