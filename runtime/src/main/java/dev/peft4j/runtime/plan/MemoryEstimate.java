@@ -9,11 +9,10 @@ package dev.peft4j.runtime.plan;
  * @param activations what the forward pass of one micro-batch keeps until its backward pass ends
  * @param stepScratch the larger of the backward pass's transient gradients and the optimizer update's
  *     temporaries of one parameter (clipping, AdamW), which the trainer frees parameter by parameter
- * @param javaHeap the JVM heap the weights pass through: each tensor is read into a Java array
- *     before it is copied into libtorch (twice for a 4-bit base, which quantizes from Java arrays);
- *     that much garbage, at most the JVM's maximum heap
- * @param runtime the process around a model of negligible size: the JVM, libtorch, tokenizer, data,
- *     the loss plot (measured)
+ * @param javaHeap what passes through Java arrays: each tensor of a trained model written at the end, at
+ *     most the JVM's maximum heap; for a 4-bit base, what such runs were measured to hold beyond their price
+ * @param runtime the process beyond what is priced: the JVM, libtorch, tokenizer, data, the loss plot
+ *     (fitted to measured peaks)
  */
 public record MemoryEstimate(
     long weights, long gradients, long optimizerState, long activations, long stepScratch, long javaHeap,

@@ -48,9 +48,10 @@ import java.util.Set;
  * by parameter), clipping one per gradient; methods state their own.
  *
  * <p>Java heap: weights are read from the mapped file straight into libtorch's memory (and a 4-bit base is quantized
- * there); what passes through Java arrays is each tensor written at the end (a trained model: a float array and the
- * direct buffer DJL copies it through), as much garbage as that, at most the JVM's maximum heap, which keeps its pages
- * once grown; a 4-bit run adds what was measured ({@link #QUANTIZING_HEAP}).
+ * there, a layer at a time as it is read); what passes through Java arrays is each tensor written at the end (a
+ * trained model: a float array and the direct buffer DJL copies it through), as much garbage as that, at most the
+ * JVM's maximum heap. Other garbage is bounded by the launcher's young generation (at most 64 MiB: {@code bin/peft4j}),
+ * part of the runtime's constant. A 4-bit run adds what was measured ({@link #FOUR_BIT_EXCESS}).
  */
 public final class MemoryModel {
 
@@ -60,25 +61,26 @@ public final class MemoryModel {
   /**
    * What the process holds beyond the activations autograd saves, as a share of them: the gradients of those
    * activations in flight during the backward pass, and memory the allocator keeps from one step for the next
-   * (libtorch frees to glibc, which keeps freed blocks in per-thread arenas). Fitted to bench/plan-check's measured
-   * peaks (LoRA runs, where activations dominate: 0.4 to 0.95 of the saved bytes, 0.6 typical).
+   * (libtorch frees to glibc, which keeps freed blocks in per-thread arenas). Fitted, with {@link #RUNTIME_BYTES}
+   * and {@link #FOUR_BIT_EXCESS}, to two runs of bench/plan-check (46 peaks; 2026-12-03, an Intel Xeon, 2 cores).
    */
-  static final double ALLOCATOR_RETENTION = 0.6;
+  static final double ALLOCATOR_RETENTION = 0.5;
 
   /**
-   * Java heap a run on a 4-bit base grows beyond others: measured (bench/plan-check), not derived. The quantization
-   * itself runs in libtorch; the JVM, which starts with a heap of 1/64 of the machine and rarely collects in a short
-   * run, keeps every page it touches.
+   * What a run on a 4-bit base holds beyond the same run on a full-precision one, less what is priced: fitted, not
+   * derived. Where it lives was not pinned down: a JFR recording of such a run shows no more Java allocation than
+   * one without the 4-bit base, and glibc's arena count ({@code MALLOC_ARENA_MAX=1}) does not change it.
    */
-  static final long QUANTIZING_HEAP = 64L << 20;
+  static final long FOUR_BIT_EXCESS = 128L << 20;
 
   /**
-   * Peak RSS of {@code peft4j train} around a model of negligible size: the JVM, libtorch, the tokenizer,
-   * the data pipeline and the loss plot drawn at the end. Measured on this machine: the {@code tiny}
-   * model, one step of 1 × 8 tokens, less what this model prices for it (see bench/README.md, "The
-   * planner against measured peaks").
+   * Peak RSS of {@code peft4j train} beyond what is priced: the JVM (its young generation included), libtorch and
+   * its compute libraries' buffers, the tokenizer, the data pipeline and the loss plot drawn at the end. Fitted to
+   * the runs of the {@code small} model in bench/plan-check (see {@link #ALLOCATOR_RETENTION}); the {@code tiny}
+   * model's one step of 1 × 8 tokens holds about 55 MiB less (bench/README.md, "The planner against measured
+   * peaks").
    */
-  public static final long RUNTIME_BYTES = 400L << 20;
+  public static final long RUNTIME_BYTES = 320L << 20;
 
   private MemoryModel() {}
 
@@ -151,8 +153,8 @@ public final class MemoryModel {
       dequantizedLayer = dequantized / layers;
     }
     if (!quantized.isEmpty()) {
-      // measured: the heap a 4-bit run grows (see QUANTIZING_HEAP)
-      javaArrays += QUANTIZING_HEAP;
+      // measured, not derived (see FOUR_BIT_EXCESS)
+      javaArrays += FOUR_BIT_EXCESS;
     }
     if (writesModel) {
       // each tensor written: a Java float array and the direct buffer DJL copies it through, garbage until collected
