@@ -10,8 +10,9 @@ import org.apiguardian.api.API;
  * update the method owns or changes; every other trainable parameter costs what the runtime's AdamW
  * costs (a gradient, two moments, and its scratch).
  *
- * @param gradientValues the gradient held at the peak: the parameter's size, or 0 when it holds none
- *     then (BAdam's inactive blocks)
+ * @param gradientValues the gradient held at the peak: the parameter's size, or 0 when it holds none then
+ *     (BAdam's inactive blocks; layer-wise GaLore's parameters stepped and freed before the peak). A parameter with
+ *     neither gradient nor state does not train at the peak: the runtime prices it as frozen
  * @param stateValues optimizer state kept between steps (moments, GaLore's projector)
  * @param scratchValues values the update of this parameter allocates and releases (the runtime frees them before
  *     it updates the next parameter)

@@ -5,9 +5,12 @@ import dev.peft4j.api.plan.MethodPlan;
 import dev.peft4j.api.plan.ModelShape;
 import dev.peft4j.api.plan.OptimizerCost;
 import dev.peft4j.api.plan.ParameterShape;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * GaLore's plan, as galore-torch keeps its state: for each trainable 2-D weight of a targeted linear
@@ -69,14 +72,14 @@ final class GalorePlan {
       count++;
     }
     if (settings.layerwise()) {
-      // Layer-wise: each parameter steps as soon as its gradient is ready and frees it, so at most about one
-      // gradient exists at a time: the largest one is kept in the price, every other trainable one is not.
-      // Parameters GaLore does not project step with Adam as the runtime's AdamW does (2 moments, ~8 values
-      // of scratch per value).
-      String kept = largestTrainable(model);
+      // Layer-wise: the runtime steps a stage's parameters (the embeddings, a decoder layer, the head) as soon as
+      // the backward pass has completed their gradients and frees those, so the gradients of one stage exist at a
+      // time: the largest stage's are kept in the price, every other trainable one's are not. Parameters GaLore
+      // does not project step with Adam as the runtime's AdamW does (2 moments, ~8 values of scratch per value).
+      Set<String> kept = largestStage(model);
       for (ParameterShape p : model.trainable()) {
         OptimizerCost cost = costs.getOrDefault(p.name(), new OptimizerCost(p.size(), 2 * p.size(), 8 * p.size()));
-        costs.put(p.name(), p.name().equals(kept) ? cost : new OptimizerCost(0, cost.stateValues(), cost.scratchValues()));
+        costs.put(p.name(), kept.contains(p.name()) ? cost : new OptimizerCost(0, cost.stateValues(), cost.scratchValues()));
       }
     }
     costs.forEach(plan::cost);
@@ -86,7 +89,8 @@ final class GalorePlan {
         count, projected, settings.rank(), settings.projType().name().toLowerCase(Locale.ROOT), state, adamState,
         settings.updateInterval(), 2 * settings.updateInterval()));
     if (settings.layerwise()) {
-      plan.note("layer-wise: gradients are freed as soon as each parameter steps; priced as one gradient at a time");
+      plan.note("layer-wise: gradients are freed as soon as each stage (the embeddings, a decoder layer, the head) "
+          + "steps; priced as the largest stage's gradients");
     }
     if (count == 0) {
       plan.note("no trainable weight of a targeted linear layer: GaLore projects nothing");
@@ -104,8 +108,16 @@ final class GalorePlan {
     return false;
   }
 
-  private static String largestTrainable(ModelShape model) {
-    return model.trainable().stream().max(java.util.Comparator.comparingLong(ParameterShape::size))
-        .map(ParameterShape::name).orElse(null);
+  /** The trainable parameters of the stage that holds the most trainable values: the embeddings, a layer, the head. */
+  static Set<String> largestStage(ModelShape model) {
+    Map<String, Set<String>> stages = new LinkedHashMap<>();
+    Map<String, Long> sizes = new HashMap<>();
+    for (ParameterShape p : model.trainable()) {
+      String stage = p.layerIndex().isPresent() ? "layer " + p.layerIndex().getAsInt()
+          : p.name().contains("embed_tokens") ? "embeddings" : "head";
+      stages.computeIfAbsent(stage, k -> new HashSet<>()).add(p.name());
+      sizes.merge(stage, p.size(), Long::sum);
+    }
+    return sizes.entrySet().stream().max(Map.Entry.comparingByValue()).map(e -> stages.get(e.getKey())).orElse(Set.of());
   }
 }

@@ -9,17 +9,14 @@ package dev.peft4j.runtime.plan;
  * @param activations what the forward pass of one micro-batch keeps until its backward pass ends
  * @param stepScratch the larger of the backward pass's transient gradients and the optimizer update's
  *     temporaries of one parameter (clipping, AdamW), which the trainer frees parameter by parameter
- * @param javaHeap what passes through Java arrays: each tensor of a trained model written at the end, at
- *     most the JVM's maximum heap; for a 4-bit base, what such runs were measured to hold beyond their price
  * @param runtime the process beyond what is priced: the JVM, libtorch, tokenizer, data, the loss plot
- *     (fitted to measured peaks)
+ *     (fitted to measured peaks; more for a 4-bit base)
  */
 public record MemoryEstimate(
-    long weights, long gradients, long optimizerState, long activations, long stepScratch, long javaHeap,
-    long runtime) {
+    long weights, long gradients, long optimizerState, long activations, long stepScratch, long runtime) {
 
   /** The estimated peak resident memory of {@code peft4j train}. */
   public long total() {
-    return weights + gradients + optimizerState + activations + stepScratch + javaHeap + runtime;
+    return weights + gradients + optimizerState + activations + stepScratch + runtime;
   }
 }

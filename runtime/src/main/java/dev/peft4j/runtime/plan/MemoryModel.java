@@ -22,13 +22,13 @@ import java.util.Set;
  *
  * <pre>
  * weights + gradients + optimizer state + activations of one micro-batch
- *         + max(backward transients, one parameter's update temporaries) + Java heap + the runtime itself
+ *         + max(backward transients, one parameter's update temporaries) + the runtime itself
  * </pre>
  *
  * <p>Weights: a frozen weight in the run's storage dtype (bf16: 2 bytes; NF4: two codes a byte and an fp32 scale per
  * 64, or with double quantization a byte per 64, an fp32 absmax per 64·256 and one fp32 offset a tensor), a
- * trainable one as an fp32 master (4 bytes) — but for a parameter an optimizer hook says holds no gradient at the
- * peak (BAdam's inactive blocks), which is stored frozen then.
+ * trainable one as an fp32 master (4 bytes) — but for a parameter an optimizer hook says holds neither gradient nor
+ * state at the peak (BAdam's inactive blocks), which is stored frozen then ({@link #trains}).
  *
  * <p>Activations of one micro-batch: what autograd saves in each decoder layer, which the model's family prices
  * ({@link dev.peft4j.runtime.model.ModelFamily#layerActivations}: more when the layer's own weights train, since their
@@ -47,11 +47,10 @@ import java.util.Set;
  * (added into the existing one). Update temporaries: AdamW makes 8 arrays of a parameter's size (freed parameter
  * by parameter), clipping one per gradient; methods state their own.
  *
- * <p>Java heap: weights are read from the mapped file straight into libtorch's memory (and a 4-bit base is quantized
- * there, a layer at a time as it is read); what passes through Java arrays is each tensor written at the end (a
- * trained model: a float array and the direct buffer DJL copies it through), as much garbage as that, at most the
- * JVM's maximum heap. Other garbage is bounded by the launcher's young generation (at most 64 MiB: {@code bin/peft4j}),
- * part of the runtime's constant. A 4-bit run adds what was measured ({@link #FOUR_BIT_EXCESS}).
+ * <p>Nothing of the model passes through the Java heap: weights are read from the mapped file straight into
+ * libtorch's memory (a 4-bit base quantized there, a layer at a time as it is read) and written from it; the heap's
+ * garbage is bounded by the launcher's young generation (at most 64 MiB: {@code bin/peft4j}), part of the runtime's
+ * constant. A 4-bit run adds what was measured ({@link #FOUR_BIT_EXCESS}).
  */
 public final class MemoryModel {
 
@@ -89,14 +88,10 @@ public final class MemoryModel {
    * @param costs what optimizer hooks stated per parameter; other trainable parameters cost AdamW's
    * @param methodPerToken activation values the methods keep per token of a micro-batch
    * @param methodPerPass activation values the methods keep per micro-batch
-   * @param writesModel whether the run ends by writing the trained model (no adapter method): each tensor passes
-   *     through a Java array
-   * @param maxHeap the JVM's maximum heap ({@code Runtime.maxMemory()}: the launcher starts plan and train alike)
    * @param doubleQuantized whether the 4-bit weights' block scales are double-quantized
    */
   public static MemoryEstimate estimate(ModelConfig config, ModelShape model, Map<String, OptimizerCost> costs,
-      long methodPerToken, long methodPerPass, Workload work, boolean writesModel, long maxHeap,
-      boolean doubleQuantized) {
+      long methodPerToken, long methodPerPass, Workload work, boolean doubleQuantized) {
     long c = work.precision().storedBytes();
     Set<String> quantized = quantizedWeights(model);
     int layers = config.numLayers();
@@ -110,11 +105,10 @@ public final class MemoryModel {
     long castCopies = 0;
     long largestLayerCopies = 0;
     long[] copiesByLayer = new long[layers];
-    long javaArrays = 0;
     for (ParameterShape p : model.parameters()) {
       long n = p.size();
       OptimizerCost cost = p.trainable() ? costs.getOrDefault(p.name(), adamW(n)) : OptimizerCost.NONE;
-      boolean master = p.trainable() && cost.gradientValues() > 0;
+      boolean master = p.trainable() && trains(cost);
       if (quantized.contains(p.name())) {
         weights += nf4Bytes(n, doubleQuantized);
       } else {
@@ -152,15 +146,6 @@ public final class MemoryModel {
     if (layers > 0) {
       dequantizedLayer = dequantized / layers;
     }
-    if (!quantized.isEmpty()) {
-      // measured, not derived (see FOUR_BIT_EXCESS)
-      javaArrays += FOUR_BIT_EXCESS;
-    }
-    if (writesModel) {
-      // each tensor written: a Java float array and the direct buffer DJL copies it through, garbage until collected
-      javaArrays += 2 * model.parameters().stream().filter(p -> !quantized.contains(p.name()))
-          .mapToLong(p -> p.size() * VALUE_BYTES).sum();
-    }
 
     long t = work.tokens();
     long h = config.hiddenSize();
@@ -169,7 +154,7 @@ public final class MemoryModel {
     family.shape(config, false, 4).parameters().forEach(p -> base.add(p.name()));
     boolean[] trainsWeights = new boolean[layers];
     for (ParameterShape p : model.parameters()) {
-      boolean training = p.trainable() && costs.getOrDefault(p.name(), adamW(p.size())).gradientValues() > 0;
+      boolean training = p.trainable() && trains(costs.getOrDefault(p.name(), adamW(p.size())));
       if (training && base.contains(p.name()) && p.layerIndex().isPresent() && p.layerIndex().getAsInt() < layers) {
         trainsWeights[p.layerIndex().getAsInt()] = true;
       }
@@ -197,18 +182,19 @@ public final class MemoryModel {
     long dequantizing = 16 * largestQuantized + (doubleQuantized ? VALUE_BYTES * blocks(largestQuantized) : 0);
     long backward = Math.max(layerBackward(config, work), lossChunk(config, work)) + largestGradient * VALUE_BYTES
         + dequantizing;
+    // the 4-bit excess is measured, not derived (see FOUR_BIT_EXCESS)
     return new MemoryEstimate(weights, gradients, state, activations, Math.max(backward, scratch),
-        Math.min(javaArrays, maxHeap), RUNTIME_BYTES);
+        RUNTIME_BYTES + (quantized.isEmpty() ? 0 : FOUR_BIT_EXCESS));
   }
 
   /**
-   * The lowest decoder layer with a parameter that trains (holds a gradient at the peak): the backward pass, and
+   * The lowest decoder layer with a parameter that trains ({@link #trains}): the backward pass, and
    * the graph the forward pass keeps, start there. 0 when something below the layers trains (the embeddings).
    */
   static int lowestTrainingLayer(ModelShape model, Map<String, OptimizerCost> costs, int layers) {
     int lowest = layers;
     for (ParameterShape p : model.parameters()) {
-      if (!p.trainable() || costs.getOrDefault(p.name(), adamW(p.size())).gradientValues() == 0) {
+      if (!p.trainable() || !trains(costs.getOrDefault(p.name(), adamW(p.size())))) {
         continue;
       }
       OptionalInt layer = p.layerIndex();
@@ -221,6 +207,15 @@ public final class MemoryModel {
       lowest = Math.min(lowest, layer.getAsInt());
     }
     return lowest;
+  }
+
+  /**
+   * Whether a trainable parameter trains at the peak: it holds a gradient or optimizer state then. One that holds
+   * neither (BAdam's inactive blocks) is priced as frozen; one that holds state but has already given its gradient
+   * back (layer-wise GaLore's stepped stages) trains, so its layer keeps a graph and its weight an fp32 master.
+   */
+  static boolean trains(OptimizerCost cost) {
+    return cost.gradientValues() > 0 || cost.stateValues() > 0;
   }
 
   /** The names of the weights stored in 4 bits. */

@@ -47,7 +47,6 @@ public final class PlanText {
       row(lines, "activations", m.activations(), w.checkpointing()
           ? "one micro-batch's layer inputs, and one layer's activations recomputed" : "what one micro-batch's forward pass saves for its backward pass");
       row(lines, "step scratch", m.stepScratch(), "backward transients or update temporaries, the larger");
-      row(lines, "Java heap", m.javaHeap(), "a trained model written passes through Java arrays; a 4-bit base adds what was measured");
       row(lines, "runtime", m.runtime(), "JVM, libtorch, tokenizer, data, plot (fitted to measured peaks)");
       row(lines, "total", m.total(), "estimated peak RSS of peft4j train");
     }

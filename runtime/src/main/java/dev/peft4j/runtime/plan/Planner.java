@@ -54,10 +54,8 @@ public final class Planner {
     ModelShape model = family.shape(config, quantized, precision.precision().storedBytes());
     List<String> order = new ArrayList<>();
     List<String> later = new ArrayList<>();
-    boolean adapter = false;
     for (String id : report.settings().keySet()) {
       var descriptor = discovery.methods().get(id).descriptor();
-      adapter |= descriptor.is(MethodKind.ADAPTER);
       (descriptor.is(MethodKind.ADAPTER) || descriptor.is(MethodKind.SELECTOR) ? order : later).add(id);
     }
     order.addAll(later);
@@ -85,24 +83,10 @@ public final class Planner {
     Optional<RunPlan.Counts> counts = priced
         ? Optional.of(new RunPlan.Counts(model.trainableSize(), model.size())) : Optional.empty();
     Optional<MemoryEstimate> memory = priced
-        ? Optional.of(MemoryModel.estimate(config, model, costs, perToken, perPass, work, !adapter, maxHeap(),
+        ? Optional.of(MemoryModel.estimate(config, model, costs, perToken, perPass, work,
             quantized && core.model().doubleQuantization()))
         : Optional.empty();
     return new RunPlan(report, folder.resolve("config.json"), config, work, methods, model, counts, memory);
-  }
-
-  /**
-   * The maximum heap a JVM started like this one has: the launcher gives plan and train the same options,
-   * but not the same collector, and {@code Runtime.maxMemory()} depends on the collector (the serial one
-   * leaves out a survivor space); the {@code MaxHeapSize} flag does not.
-   */
-  static long maxHeap() {
-    try {
-      var hotspot = java.lang.management.ManagementFactory.getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class);
-      return Long.parseLong(hotspot.getVMOption("MaxHeapSize").getValue());
-    } catch (RuntimeException | LinkageError e) {
-      return Runtime.getRuntime().maxMemory();
-    }
   }
 
   @SuppressWarnings("unchecked")

@@ -1,6 +1,8 @@
 package dev.peft4j.runtime.io.safetensors;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
@@ -9,6 +11,7 @@ import dev.peft4j.runtime.nn.TorchOps;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -46,6 +49,7 @@ import java.util.stream.Stream;
 public final class SafetensorsWriter {
 
   private static final int CHUNK_BYTES = 1 << 20;
+  private static final long SLICE_VALUES = 1L << 28;
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final Pattern SHARD_NAME = Pattern.compile("model-\\d{5}-of-\\d{5}\\.safetensors");
 
@@ -83,8 +87,8 @@ public final class SafetensorsWriter {
     writeSharded(folder, pending(tensors), metadata, maxShardBytes, writable(dtype));
   }
 
-  /** A tensor waiting to be written; its values are fetched only when its turn comes. */
-  record Pending(String name, long[] shape, Supplier<float[]> values) {
+  /** A tensor waiting to be written; its values are fetched only when its turn comes, and released once written. */
+  record Pending(String name, long[] shape, Supplier<Values> values) {
     Pending {
       Objects.requireNonNull(name, "tensor name is null");
       if (name.equals(Header.METADATA_KEY)) {
@@ -95,6 +99,28 @@ public final class SafetensorsWriter {
 
     long numel() {
       return new TensorInfo(name, "F32", shape, 0, 0).numel();
+    }
+  }
+
+  /**
+   * A tensor's values as float32 bytes, in order and in each buffer's byte order (libtorch's memory itself, for an
+   * fp32 array), and what to release once they are written.
+   */
+  record Values(List<ByteBuffer> buffers, Runnable release) implements AutoCloseable {
+
+    static Values of(float... values) {
+      ByteBuffer bytes = ByteBuffer.allocate(values.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+      bytes.asFloatBuffer().put(values);
+      return new Values(List.of(bytes), () -> { });
+    }
+
+    long count() {
+      return buffers.stream().mapToLong(ByteBuffer::remaining).sum() / Float.BYTES;
+    }
+
+    @Override
+    public void close() {
+      release.run();
     }
   }
 
@@ -173,19 +199,41 @@ public final class SafetensorsWriter {
         throw new IllegalArgumentException("tensor \"" + name + "\" is " + type + "; the safetensors writer takes"
             + " floating-point arrays: FLOAT32, FLOAT16, FLOAT64 or bf16");
       }
-      pending.add(new Pending(name, array.getShape().getShape(), () -> floats(array)));
+      pending.add(new Pending(name, array.getShape().getShape(), () -> values(array, SLICE_VALUES)));
     });
     return pending;
   }
 
-  private static float[] floats(NDArray array) {
-    if (array.getDataType() == DataType.FLOAT32) {
-      return array.toFloatArray();
+  /**
+   * An array's values straight from libtorch's memory ({@code toByteBuffer(true)}: a direct buffer over the tensor,
+   * no copy through the Java heap), in slices of at most {@code sliceValues} (a buffer holds less than 2 GiB, and an
+   * embedding of 152 k × 3584 float32 values is 2.2 GB); another dtype is converted to an fp32 array first (bf16 and
+   * F16 values are exact in float32, so writing them back in their own dtype loses nothing). The scope closes what
+   * this makes: the conversion, a strided array's contiguous copy and the slices (views).
+   */
+  static Values values(NDArray array, long sliceValues) {
+    long n = array.getShape().size();
+    if (n == 0) {
+      return Values.of();
     }
-    // bf16 and F16 values are exact in float32, so writing them back in their own dtype loses nothing
-    try (NDArray converted = TorchOps.isBf16(array) ? TorchOps.get().toFloat32(array.stopGradient())
-        : array.toType(DataType.FLOAT32, false)) {
-      return converted.toFloatArray();
+    NDScope scope = new NDScope();
+    try {
+      NDArray floats = array.getDataType() == DataType.FLOAT32 ? array
+          : TorchOps.isBf16(array) ? TorchOps.get().toFloat32(array.stopGradient())
+          : array.toType(DataType.FLOAT32, false);
+      List<ByteBuffer> buffers = new ArrayList<>();
+      if (n <= sliceValues) {
+        buffers.add(floats.toByteBuffer(true));
+      } else {
+        NDArray flat = floats.reshape(-1);
+        for (long start = 0; start < n; start += sliceValues) {
+          buffers.add(flat.get(new NDIndex("{}:{}", start, Math.min(n, start + sliceValues))).toByteBuffer(true));
+        }
+      }
+      return new Values(buffers, scope::close);
+    } catch (RuntimeException e) {
+      scope.close();
+      throw e;
     }
   }
 
@@ -227,25 +275,36 @@ public final class SafetensorsWriter {
   }
 
   private static void writeValues(FileChannel channel, Pending tensor, Dtype dtype, ByteBuffer chunk) throws IOException {
-    float[] values = tensor.values().get();
-    if (values.length != tensor.numel()) {
-      throw new IllegalStateException("tensor \"" + tensor.name() + "\" has " + values.length + " values for shape "
-          + Arrays.toString(tensor.shape()));
-    }
-    chunk.clear();
-    for (float value : values) {
-      if (chunk.remaining() < Float.BYTES) {
-        writeFully(channel, chunk.flip());
-        chunk.clear();
+    try (Values values = tensor.values().get()) {
+      if (values.count() != tensor.numel()) {
+        throw new IllegalStateException("tensor \"" + tensor.name() + "\" has " + values.count() + " values for shape "
+            + Arrays.toString(tensor.shape()));
       }
-      switch (dtype) {
-        case F32 -> chunk.putFloat(value);
-        case BF16 -> chunk.putShort(HalfFloats.floatToBf16(value));
-        case F16 -> chunk.putShort(HalfFloats.floatToF16(value));
-        default -> throw new IllegalStateException("unreachable: " + dtype);
+      chunk.clear();
+      for (ByteBuffer bytes : values.buffers()) {
+        if (dtype == Dtype.F32 && bytes.order() == ByteOrder.LITTLE_ENDIAN) {
+          writeFully(channel, chunk.flip());
+          chunk.clear();
+          writeFully(channel, bytes);
+          continue;
+        }
+        FloatBuffer floats = bytes.asFloatBuffer();
+        while (floats.hasRemaining()) {
+          if (chunk.remaining() < Float.BYTES) {
+            writeFully(channel, chunk.flip());
+            chunk.clear();
+          }
+          float value = floats.get();
+          switch (dtype) {
+            case F32 -> chunk.putFloat(value);
+            case BF16 -> chunk.putShort(HalfFloats.floatToBf16(value));
+            case F16 -> chunk.putShort(HalfFloats.floatToF16(value));
+            default -> throw new IllegalStateException("unreachable: " + dtype);
+          }
+        }
       }
+      writeFully(channel, chunk.flip());
     }
-    writeFully(channel, chunk.flip());
   }
 
   /** The body of a file, written to a channel. */

@@ -26,7 +26,7 @@ class AtomicWriteTest {
   }
 
   private static SafetensorsWriter.Pending tensor(String name, float... values) {
-    return new SafetensorsWriter.Pending(name, new long[] {values.length}, () -> values);
+    return new SafetensorsWriter.Pending(name, new long[] {values.length}, () -> SafetensorsWriter.Values.of(values));
   }
 
   @Test
@@ -84,7 +84,7 @@ class AtomicWriteTest {
   @Test
   void aFailedFirstWriteLeavesNothing() throws IOException {
     Path file = dir.resolve("sub/model.safetensors");
-    SafetensorsWriter.Pending wrongLength = new SafetensorsWriter.Pending("w", new long[] {3}, () -> new float[2]);
+    SafetensorsWriter.Pending wrongLength = new SafetensorsWriter.Pending("w", new long[] {3}, () -> SafetensorsWriter.Values.of(new float[2]));
     assertThatThrownBy(() -> SafetensorsWriter.write(file, List.of(wrongLength), Map.of(), Dtype.F32))
         .isInstanceOf(IllegalStateException.class).hasMessage("tensor \"w\" has 2 values for shape [3]");
     assertThat(file).doesNotExist();

@@ -3,12 +3,14 @@ package dev.peft4j.runtime.io.safetensors;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ai.djl.ndarray.BaseNDManager;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.peft4j.runtime.nn.TorchOps;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -128,6 +130,48 @@ class SafetensorsRoundTripTest {
       assertThat(bf16.readFloats("v")).startsWith(1f, 1 + 0x1p-6f, 0.10009765625f, -2.5f, 65536f, 70144f);
       assertThat(f16.readFloats("v")).startsWith(1 + 0x1p-8f, 1 + 3 * 0x1p-8f, 0.0999755859375f, -2.5f, 65504f,
           Float.POSITIVE_INFINITY, 1.1920929e-7f, -0f);
+    }
+  }
+
+  @Test
+  void stridedAndBf16ArraysAreWrittenStraightFromLibtorchAndLeaveNoArrayBehind() {
+    NDArray strided = array(new Shape(3, 4), sequence(12, 0.37f)).transpose(); // a view: DJL copies it contiguous
+    NDArray bf16 = TorchOps.get().toBf16(array(new Shape(2, 3), 1, -2.5f, 0.1f, 65536f, 1e-3f, -0f));
+    Map<String, NDArray> tensors = new LinkedHashMap<>();
+    tensors.put("strided", strided);
+    tensors.put("bf16", bf16);
+    int before = ((BaseNDManager) manager).getManagedArrays().size();
+    Path file = dir.resolve("direct.safetensors");
+    SafetensorsWriter.write(file, tensors, null, "F32");
+    SafetensorsWriter.write(dir.resolve("direct-bf16.safetensors"), tensors, null, "BF16");
+
+    // the contiguous copy and the float32 conversion are closed as soon as each tensor is written
+    assertThat(((BaseNDManager) manager).getManagedArrays().size()).isEqualTo(before);
+    try (SafetensorsFile read = SafetensorsFile.open(file);
+        SafetensorsFile readBf16 = SafetensorsFile.open(dir.resolve("direct-bf16.safetensors"))) {
+      assertThat(read.read("strided", manager).toFloatArray()).containsExactly(strided.toFloatArray());
+      assertThat(read.tensors().get("strided").shape()).containsExactly(4, 3);
+      float[] bf16Values = {1, -2.5f, 0.10009765625f, 65536f, 0.00099945068359375f, -0f};
+      assertThat(read.read("bf16", manager).toFloatArray()).containsExactly(bf16Values);
+      assertThat(readBf16.read("bf16", manager).toFloatArray()).containsExactly(bf16Values);
+      assertThat(readBf16.read("strided", manager).toFloatArray()).isEqualTo(TorchOps.get()
+          .toFloat32(TorchOps.get().toBf16(strided)).toFloatArray());
+    }
+  }
+
+  @Test
+  void aTensorOverOneBufferIsWrittenInSlicesThatMakeTheSameBytes() {
+    NDArray strided = array(new Shape(3, 4), sequence(12, 0.37f)).transpose();
+    try (SafetensorsWriter.Values values = SafetensorsWriter.values(strided, 5)) {
+      assertThat(values.buffers()).hasSize(3); // 5 + 5 + 2 values
+      assertThat(values.count()).isEqualTo(12);
+    }
+    for (Dtype dtype : new Dtype[] {Dtype.F32, Dtype.BF16}) {
+      Path file = dir.resolve("sliced-" + dtype + ".safetensors");
+      SafetensorsWriter.write(file, java.util.List.of(new SafetensorsWriter.Pending("w", new long[] {4, 3},
+          () -> SafetensorsWriter.values(strided, 5))), Map.of(), dtype);
+      SafetensorsWriter.write(dir.resolve("whole.safetensors"), Map.of("w", strided), null, dtype.name());
+      assertThat(file).hasSameBinaryContentAs(dir.resolve("whole.safetensors"));
     }
   }
 
