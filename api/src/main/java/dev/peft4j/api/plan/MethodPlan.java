@@ -25,7 +25,7 @@ import org.apiguardian.api.API;
  * @param activationValuesPerToken values the method's forward pass keeps for the backward pass, per
  *     token of a micro-batch (LoRA: the branch's outputs); the runtime prices its own model's
  * @param activationValuesPerPass values the method's forward pass keeps regardless of the number of
- *     tokens, once per micro-batch (DoRA: the combined weights whose norms it takes)
+ *     tokens, once per micro-batch (DoRA: its weight norms and the scales made from them)
  * @param notes lines the planner prints under the method (say what was assumed)
  */
 @API(status = EXPERIMENTAL, since = "0.2")
