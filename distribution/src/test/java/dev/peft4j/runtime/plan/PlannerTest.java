@@ -78,6 +78,19 @@ class PlannerTest {
   }
 
   @Test
+  void theRuntimeIsAConstantAndWhatGrowsWithTheMicroBatchNotWithTheWindow() {
+    RunPlan one = plan("methods = [lora]", "training.batch-size = 2", "data.cutoff-len = 64");
+    MemoryEstimate window = memory(plan("methods = [lora]", "training.batch-size = 2", "data.cutoff-len = 64",
+        "training.gradient-accumulation-steps = 3"));
+    MemoryEstimate twice = memory(plan("methods = [lora]", "training.batch-size = 4", "data.cutoff-len = 64"));
+    long grown = MemoryModel.RETAINED_PER_TOKEN_AND_HIDDEN * 4 * 2 * 64 * one.config().hiddenSize();
+
+    assertThat(memory(one).runtime()).isEqualTo(MemoryModel.RUNTIME_BYTES + grown);
+    assertThat(window.runtime()).isEqualTo(memory(one).runtime());
+    assertThat(twice.runtime()).isEqualTo(MemoryModel.RUNTIME_BYTES + 2 * grown);
+  }
+
+  @Test
   void bf16StoresFrozenWeightsInTwoBytesAndCheckpointingKeepsOneLayersActivations() {
     MemoryEstimate fp32 = memory(plan("methods = [lora]"));
     MemoryEstimate bf16 = memory(plan("methods = [lora]", "training.precision = bf16"));

@@ -50,7 +50,9 @@ import java.util.Set;
  * <p>Nothing of the model passes through the Java heap: weights are read from the mapped file straight into
  * libtorch's memory (a 4-bit base quantized there, a layer at a time as it is read) and written from it; the heap's
  * garbage is bounded by the launcher's young generation (at most 64 MiB: {@code bin/peft4j}), part of the runtime's
- * constant. A 4-bit run adds what was measured ({@link #FOUR_BIT_EXCESS}).
+ * constant. The runtime's row is that constant, what grows with the micro-batch beyond what is priced ({@link
+ * #RETAINED_PER_TOKEN_AND_HIDDEN}) and, for a 4-bit base, what such runs were measured to hold ({@link
+ * #FOUR_BIT_EXCESS}).
  */
 public final class MemoryModel {
 
@@ -60,8 +62,9 @@ public final class MemoryModel {
   /**
    * What the process holds beyond the activations autograd saves, as a share of them: the gradients of those
    * activations in flight during the backward pass, and memory the allocator keeps from one step for the next
-   * (libtorch frees to glibc, which keeps freed blocks in per-thread arenas). Fitted, with {@link #RUNTIME_BYTES}
-   * and {@link #FOUR_BIT_EXCESS}, to two runs of bench/plan-check (46 peaks; 2026-12-03, an Intel Xeon, 2 cores).
+   * (libtorch frees to glibc, which keeps freed blocks in per-thread arenas). Fitted, with {@link #FOUR_BIT_EXCESS}
+   * and {@link #RETAINED_PER_TOKEN_AND_HIDDEN}, to bench/plan-check's measured peaks (2026-12-03, an Intel Xeon, 2
+   * cores; bench/README.md, "The planner against measured peaks").
    */
   static final double ALLOCATOR_RETENTION = 0.5;
 
@@ -73,13 +76,22 @@ public final class MemoryModel {
   static final long FOUR_BIT_EXCESS = 128L << 20;
 
   /**
-   * Peak RSS of {@code peft4j train} beyond what is priced: the JVM (its young generation included), libtorch and
-   * its compute libraries' buffers, the tokenizer, the data pipeline and the loss plot drawn at the end. Fitted to
-   * the runs of the {@code small} model in bench/plan-check (see {@link #ALLOCATOR_RETENTION}); the {@code tiny}
-   * model's one step of 1 × 8 tokens holds about 55 MiB less (bench/README.md, "The planner against measured
-   * peaks").
+   * What the process holds beyond what is priced that grows with a micro-batch: float32 values per token and hidden
+   * unit (libtorch's and its compute libraries' buffers, the allocator's retention beyond {@link
+   * #ALLOCATOR_RETENTION}). Fitted, not derived: the {@code small} model's runs at 512 and 1,024 tokens a micro-batch
+   * hold about 55 and 110 MiB more than {@link #RUNTIME_BYTES} and the priced parts, runs of 8 tokens none; of the
+   * forms tried (per token × hidden, × hidden × layers), this one also gives TinyLlama-1.1B's measured peaks
+   * (bench/side-by-side, 512 tokens) within 2 %.
    */
-  public static final long RUNTIME_BYTES = 320L << 20;
+  static final long RETAINED_PER_TOKEN_AND_HIDDEN = 56;
+
+  /**
+   * Peak RSS of {@code peft4j train} around a model of negligible size: the JVM (its young generation included),
+   * libtorch, the tokenizer, the data pipeline and the loss plot drawn at the end. Measured: LoRA runs of 1 × 8
+   * tokens on five models (1.6 to 45 M parameters, hidden 128 to 1024, 2 to 8 layers) peak at 259 to 267 MiB beyond
+   * their weights, whatever the model's size.
+   */
+  public static final long RUNTIME_BYTES = 264L << 20;
 
   private MemoryModel() {}
 
@@ -182,9 +194,10 @@ public final class MemoryModel {
     long dequantizing = 16 * largestQuantized + (doubleQuantized ? VALUE_BYTES * blocks(largestQuantized) : 0);
     long backward = Math.max(layerBackward(config, work), lossChunk(config, work)) + largestGradient * VALUE_BYTES
         + dequantizing;
-    // the 4-bit excess is measured, not derived (see FOUR_BIT_EXCESS)
-    return new MemoryEstimate(weights, gradients, state, activations, Math.max(backward, scratch),
-        RUNTIME_BYTES + (quantized.isEmpty() ? 0 : FOUR_BIT_EXCESS));
+    // fitted, not derived (see RETAINED_PER_TOKEN_AND_HIDDEN and FOUR_BIT_EXCESS)
+    long runtime = RUNTIME_BYTES + RETAINED_PER_TOKEN_AND_HIDDEN * VALUE_BYTES * t * h
+        + (quantized.isEmpty() ? 0 : FOUR_BIT_EXCESS);
+    return new MemoryEstimate(weights, gradients, state, activations, Math.max(backward, scratch), runtime);
   }
 
   /**
