@@ -130,11 +130,13 @@ public final class SafetensorsWriter {
       ByteBuffer length = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(header.length).flip();
       writeFully(channel, length);
       writeFully(channel, ByteBuffer.wrap(header));
-      // one buffer for the whole file, no larger than its largest tensor: every buffer the Java heap allocates
-      // touches fresh pages of it until the next collection (bench/plan-check measured 1 MiB a tensor adding
-      // ~130 MiB to the peak of a short LoRA run that saves a checkpoint and an adapter)
+      // One buffer for the whole file's conversions, no larger than its largest tensor (every buffer the Java heap
+      // allocates touches fresh pages of it until the next collection: bench/plan-check measured 1 MiB a tensor
+      // adding ~130 MiB to the peak of a short LoRA run that saves a checkpoint and an adapter); none when float32
+      // values go to the file as libtorch holds them.
+      boolean converts = dtype != Dtype.F32 || ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN;
       long largest = tensors.stream().mapToLong(t -> dtype.bytes(t.numel())).max().orElse(0);
-      ByteBuffer chunk = ByteBuffer.allocate((int) Math.max(Float.BYTES, Math.min(CHUNK_BYTES, largest)))
+      ByteBuffer chunk = ByteBuffer.allocate(converts ? (int) Math.max(Float.BYTES, Math.min(CHUNK_BYTES, largest)) : 0)
           .order(ByteOrder.LITTLE_ENDIAN);
       for (Pending tensor : tensors) {
         writeValues(channel, tensor, dtype, chunk);
