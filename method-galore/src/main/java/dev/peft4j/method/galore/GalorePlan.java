@@ -5,12 +5,13 @@ import dev.peft4j.api.plan.MethodPlan;
 import dev.peft4j.api.plan.ModelShape;
 import dev.peft4j.api.plan.OptimizerCost;
 import dev.peft4j.api.plan.ParameterShape;
-import java.util.HashMap;
-import java.util.HashSet;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * GaLore's plan, as galore-torch keeps its state: for each trainable 2-D weight of a targeted linear
@@ -110,14 +111,9 @@ final class GalorePlan {
 
   /** The trainable parameters of the stage that holds the most trainable values: the embeddings, a layer, the head. */
   static Set<String> largestStage(ModelShape model) {
-    Map<String, Set<String>> stages = new LinkedHashMap<>();
-    Map<String, Long> sizes = new HashMap<>();
-    for (ParameterShape p : model.trainable()) {
-      String stage = p.layerIndex().isPresent() ? "layer " + p.layerIndex().getAsInt()
-          : p.name().contains("embed_tokens") ? "embeddings" : "head";
-      stages.computeIfAbsent(stage, k -> new HashSet<>()).add(p.name());
-      sizes.merge(stage, p.size(), Long::sum);
-    }
-    return sizes.entrySet().stream().max(Map.Entry.comparingByValue()).map(e -> stages.get(e.getKey())).orElse(Set.of());
+    Map<String, List<ParameterShape>> stages = model.trainable().stream().collect(Collectors.groupingBy(p ->
+        p.layerIndex().isPresent() ? "layer " + p.layerIndex().getAsInt() : p.name().contains("embed_tokens") ? "embeddings" : "head"));
+    return stages.values().stream().max(Comparator.comparingLong(ps -> ps.stream().mapToLong(ParameterShape::size).sum()))
+        .map(ps -> ps.stream().map(ParameterShape::name).collect(Collectors.toSet())).orElse(Set.of());
   }
 }

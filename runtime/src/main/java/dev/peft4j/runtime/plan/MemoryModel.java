@@ -88,7 +88,7 @@ public final class MemoryModel {
   /**
    * Peak RSS of {@code peft4j train} around a model of negligible size: the JVM (its young generation included),
    * libtorch, the tokenizer, the data pipeline and the loss plot drawn at the end. Measured: LoRA runs of 1 × 8
-   * tokens on five models (1.6 to 45 M parameters, hidden 128 to 1024, 2 to 8 layers) peak at 259 to 267 MiB beyond
+   * tokens on five models (0.77 to 47 M parameters, hidden 128 to 1024, 2 to 8 layers) peak at 259 to 267 MiB beyond
    * their weights, whatever the model's size.
    */
   public static final long RUNTIME_BYTES = 264L << 20;
