@@ -44,6 +44,15 @@ public record ParameterShape(String name, List<Long> shape, OptionalInt layerInd
     return size;
   }
 
+  /**
+   * Whether it belongs to the token embeddings, below the first decoder layer (its name holds {@code embed_tokens},
+   * as in every family peft4j reads, and a parameter an adapter adds there), rather than above the last (the final
+   * norm, the head). Meaningful for a parameter without a {@link #layerIndex}.
+   */
+  public boolean belowLayers() {
+    return layerIndex.isEmpty() && name.contains("embed_tokens");
+  }
+
   public ParameterShape withTrainable(boolean trains) {
     return trains == trainable ? this : new ParameterShape(name, shape, layerIndex, trains);
   }

@@ -31,6 +31,17 @@ class PlanTypesTest {
   }
 
   @Test
+  void onlyTheEmbeddingsOutsideTheLayersSitBelowThem() {
+    assertThat(ParameterShape.frozen("model.embed_tokens.weight", OptionalInt.empty(), 8, 4).belowLayers()).isTrue();
+    assertThat(ParameterShape.trainable("model.embed_tokens.lora_embedding_A", OptionalInt.empty(), 2, 8).belowLayers())
+        .isTrue();
+    assertThat(ParameterShape.frozen("lm_head.weight", OptionalInt.empty(), 8, 4).belowLayers()).isFalse();
+    assertThat(ParameterShape.frozen("model.norm.weight", OptionalInt.empty(), 4).belowLayers()).isFalse();
+    assertThat(ParameterShape.frozen("model.layers.0.mlp.embed_tokens_like.weight", OptionalInt.of(0), 4).belowLayers())
+        .isFalse();
+  }
+
+  @Test
   void aModelShapeCountsAllAndTrainableValues() {
     ModelShape shape = new ModelShape(INFO, List.of(ParameterShape.frozen("a", OptionalInt.empty(), 4, 3),
         ParameterShape.trainable("b", OptionalInt.of(0), 5)), List.of());

@@ -112,7 +112,7 @@ final class GalorePlan {
   /** The trainable parameters of the stage that holds the most trainable values: the embeddings, a layer, the head. */
   static Set<String> largestStage(ModelShape model) {
     Map<String, List<ParameterShape>> stages = model.trainable().stream().collect(Collectors.groupingBy(p ->
-        p.layerIndex().isPresent() ? "layer " + p.layerIndex().getAsInt() : p.name().contains("embed_tokens") ? "embeddings" : "head"));
+        p.layerIndex().isPresent() ? "layer " + p.layerIndex().getAsInt() : p.belowLayers() ? "embeddings" : "head"));
     return stages.values().stream().max(Comparator.comparingLong(ps -> ps.stream().mapToLong(ParameterShape::size).sum()))
         .map(ps -> ps.stream().map(ParameterShape::name).collect(Collectors.toSet())).orElse(Set.of());
   }

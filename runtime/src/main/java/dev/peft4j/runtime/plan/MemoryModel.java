@@ -9,7 +9,6 @@ import dev.peft4j.runtime.model.ModelFamilies;
 import dev.peft4j.runtime.model.ModelFamily;
 import java.util.HashSet;
 import java.util.Map;
-import java.util.OptionalInt;
 import java.util.Set;
 
 /**
@@ -210,14 +209,12 @@ public final class MemoryModel {
       if (!p.trainable() || !trains(costs.getOrDefault(p.name(), adamW(p.size())))) {
         continue;
       }
-      OptionalInt layer = p.layerIndex();
-      if (layer.isEmpty()) {
-        if (p.name().contains("embed_tokens")) {
-          return 0;
-        }
-        continue;
+      if (p.belowLayers()) {
+        return 0;
       }
-      lowest = Math.min(lowest, layer.getAsInt());
+      if (p.layerIndex().isPresent()) {
+        lowest = Math.min(lowest, p.layerIndex().getAsInt());
+      }
     }
     return lowest;
   }
