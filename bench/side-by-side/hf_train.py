@@ -94,7 +94,7 @@ def main():
         "tokens_per_second": round(args.batch * args.length / (median / 1000), 1),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "minor_faults_per_step": statistics.median(faults[min(3, len(faults) - 1):]),
-        "threads": args.threads}))
+        "threads": args.threads, "step_ms": [round(t) for t in times]}))
 
 
 if __name__ == "__main__":

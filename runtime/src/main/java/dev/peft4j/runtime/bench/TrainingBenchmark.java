@@ -137,6 +137,8 @@ public final class TrainingBenchmark {
       for (long[] at : rss) {
         json.append(String.format(Locale.ROOT, ", \"rss_mb_at_step_%d\": %.1f", at[0], at[1] / 1024.0));
       }
+      json.append(", \"step_ms\": ").append(stepMillis.stream().map(ms -> String.format(Locale.ROOT, "%.0f", ms))
+          .collect(java.util.stream.Collectors.joining(", ", "[", "]")));
       System.out.println(json.append('}'));
     }
   }
