@@ -45,9 +45,9 @@ public record ParameterShape(String name, List<Long> shape, OptionalInt layerInd
   }
 
   /**
-   * Whether it belongs to the token embeddings, below the first decoder layer (its name holds {@code embed_tokens},
-   * as in every family peft4j reads, and a parameter an adapter adds there), rather than above the last (the final
-   * norm, the head). Meaningful for a parameter without a {@link #layerIndex}.
+   * Whether it sits below the first decoder layer: a parameter outside the layers whose name holds {@code
+   * embed_tokens} (the token embeddings in every family peft4j reads, or a parameter an adapter adds to them). Every
+   * other parameter outside the layers (the final norm, the head) sits above the last.
    */
   public boolean belowLayers() {
     return layerIndex.isEmpty() && name.contains("embed_tokens");
