@@ -5,12 +5,11 @@ import dev.peft4j.api.plan.MethodPlan;
 import dev.peft4j.api.plan.ModelShape;
 import dev.peft4j.api.plan.OptimizerCost;
 import dev.peft4j.api.plan.ParameterShape;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
@@ -111,9 +110,13 @@ final class GalorePlan {
 
   /** The trainable parameters of the stage that holds the most trainable values: the embeddings, a layer, the head. */
   static Set<String> largestStage(ModelShape model) {
-    Map<String, List<ParameterShape>> stages = model.trainable().stream().collect(Collectors.groupingBy(p ->
-        p.layerIndex().isPresent() ? "layer " + p.layerIndex().getAsInt() : p.belowLayers() ? "embeddings" : "head"));
-    return stages.values().stream().max(Comparator.comparingLong(ps -> ps.stream().mapToLong(ParameterShape::size).sum()))
-        .map(ps -> ps.stream().map(ParameterShape::name).collect(Collectors.toSet())).orElse(Set.of());
+    Function<ParameterShape, String> stage = p -> p.layerIndex().isPresent() ? "layer " + p.layerIndex().getAsInt()
+        : p.belowLayers() ? "embeddings" : "head";
+    Map<String, Long> sizes = model.trainable().stream()
+        .collect(Collectors.groupingBy(stage, Collectors.summingLong(ParameterShape::size)));
+    return sizes.entrySet().stream().max(Map.Entry.comparingByValue())
+        .map(largest -> model.trainable().stream().filter(p -> stage.apply(p).equals(largest.getKey()))
+            .map(ParameterShape::name).collect(Collectors.toSet()))
+        .orElse(Set.of());
   }
 }

@@ -36,6 +36,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
+import java.util.stream.Collectors;
 
 /**
  * Measures training on a named model size, one configuration per JVM (so that peak RSS belongs to it):
@@ -137,8 +138,9 @@ public final class TrainingBenchmark {
       for (long[] at : rss) {
         json.append(String.format(Locale.ROOT, ", \"rss_mb_at_step_%d\": %.1f", at[0], at[1] / 1024.0));
       }
+      // steps 1 to n - 1: the data source sees a step end when the next one asks for its batch, so not the last
       json.append(", \"step_ms\": ").append(stepMillis.stream().map(ms -> String.format(Locale.ROOT, "%.0f", ms))
-          .collect(java.util.stream.Collectors.joining(", ", "[", "]")));
+          .collect(Collectors.joining(", ", "[", "]")));
       System.out.println(json.append('}'));
     }
   }
