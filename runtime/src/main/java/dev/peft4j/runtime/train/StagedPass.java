@@ -49,14 +49,21 @@ final class StagedPass {
   private final Engine engine;
   private final boolean checkpointing;
   private final int vocabulary;
+  private final long chunkValues;
 
   /**
    * @param vocabulary the head's output size, which sets how many positions a chunk of the loss holds
    */
   StagedPass(Engine engine, boolean checkpointing, int vocabulary) {
+    this(engine, checkpointing, vocabulary, CausalLmLoss.CHUNK_VALUES);
+  }
+
+  /** With chunks of the loss of at most {@code chunkValues} logits (tests split a small vocabulary's loss with it). */
+  StagedPass(Engine engine, boolean checkpointing, int vocabulary, long chunkValues) {
     this.engine = engine;
     this.checkpointing = checkpointing;
     this.vocabulary = vocabulary;
+    this.chunkValues = chunkValues;
   }
 
   /** The summed loss over the counted positions of a micro-batch, and their number. */
@@ -143,7 +150,7 @@ final class StagedPass {
     NDArray scale = Tensors.scalar(manager, (float) (lossScale / targets.count()));
     double sum = 0;
     List<NDArray> gradients = new ArrayList<>();
-    int rows = (int) CausalLmLoss.chunkRows(targets.count(), vocabulary);
+    int rows = (int) CausalLmLoss.chunkRows(targets.count(), vocabulary, chunkValues);
     for (int from = 0, chunk = 0; from < targets.count(); from += rows, chunk++) {
       int n = Math.min(rows, targets.count() - from);
       NDArray gradient;
@@ -219,7 +226,7 @@ final class StagedPass {
     }
     Targets targets = Targets.of(batch);
     double sum = 0;
-    int rows = (int) CausalLmLoss.chunkRows(targets.count(), vocabulary);
+    int rows = (int) CausalLmLoss.chunkRows(targets.count(), vocabulary, chunkValues);
     for (int from = 0; from < targets.count(); from += rows) {
       int n = Math.min(rows, targets.count() - from);
       try (NDScope scope = new NDScope()) {

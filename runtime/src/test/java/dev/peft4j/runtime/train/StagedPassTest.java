@@ -1,12 +1,16 @@
 package dev.peft4j.runtime.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import dev.peft4j.runtime.config.CoreSettings;
 import dev.peft4j.runtime.config.CoreSettings.OnNonFinite;
 import dev.peft4j.runtime.config.CoreSettings.Scheduler;
+import dev.peft4j.runtime.data.Batch;
+import dev.peft4j.runtime.data.BatchArrays;
 import dev.peft4j.runtime.model.CausalLm;
 import dev.peft4j.runtime.model.TinyModels;
 import dev.peft4j.runtime.nn.Parameter;
@@ -57,6 +61,51 @@ class StagedPassTest {
     Map<String, float[]> recomputed = weightsAfter(TinyModels.random(manager, TinyModels.config("llama", tied), 5), settings(3, true, 1e-2));
     assertThat(recomputed.keySet()).isEqualTo(plain.keySet());
     plain.forEach((name, values) -> assertThat(recomputed.get(name)).as(name).containsExactly(values));
+  }
+
+  /** The loss and every gradient of one micro-batch, its loss in chunks of at most {@code chunkValues} logits. */
+  private Map<String, float[]> gradientsWithChunks(long chunkValues, double[] losses) {
+    CausalLm model = TinyModels.random(manager, TinyModels.config("llama", false), 5);
+    model.namedParameters().values().forEach(p -> p.setTrainable(true));
+    Batch batch = new CountingData(1, 4, 12, 40, 3).batch(0, 0);
+    StagedPass pass = new StagedPass(manager.getEngine(), false, model.config().vocabSize(), chunkValues);
+    try (NDScope scope = new NDScope()) {
+      BatchArrays arrays = batch.toNDArrays(manager);
+      losses[0] = pass.train(model.stages(arrays.inputIds(), batch.attentionMask()), arrays.inputIds(), batch, 0, 1.0,
+          11, stage -> { }).sum();
+      losses[1] = pass.evaluate(model.stages(arrays.inputIds(), batch.attentionMask()), arrays.inputIds(), batch).sum();
+    }
+    Map<String, float[]> gradients = new LinkedHashMap<>();
+    model.namedParameters().forEach((name, p) -> gradients.put(name, p.data().getGradient().toFloatArray()));
+    return gradients;
+  }
+
+  @Test
+  void theLossInManyChunksGivesTheLossAndGradientsOfOne() {
+    int vocabulary = TinyModels.config("llama", false).vocabSize();
+    double[] whole = new double[2];
+    double[] chunked = new double[2];
+    Map<String, float[]> one = gradientsWithChunks(Long.MAX_VALUE, whole);
+    // 3 positions a chunk: the batch's 40-odd counted positions in over a dozen chunks, the last one shorter
+    Map<String, float[]> many = gradientsWithChunks(3L * vocabulary, chunked);
+    // Summed over chunks rather than at once: float32 sums in another order, a few ulps of the total apart.
+    assertThat(chunked[0]).isCloseTo(whole[0], within(1e-5 * whole[0]));
+    assertThat(chunked[1]).isCloseTo(whole[1], within(1e-5 * whole[1]));
+    assertThat(chunked[1]).isCloseTo(chunked[0], within(1e-5 * whole[0]));
+    assertThat(many.keySet()).isEqualTo(one.keySet());
+    one.forEach((name, values) -> {
+      float[] other = many.get(name);
+      float scale = 0;
+      for (float v : values) {
+        scale = Math.max(scale, Math.abs(v));
+      }
+      assertThat(scale).as(name).isPositive();
+      // The head's weight gradient adds the chunks' contributions one after the other: again only the order of
+      // float32 sums differs, so the difference is a few ulps of the largest entry.
+      for (int i = 0; i < values.length; i++) {
+        assertThat(other[i]).as(name + "[" + i + "]").isCloseTo(values[i], within(1e-5f * scale));
+      }
+    });
   }
 
   @Test
