@@ -18,7 +18,7 @@ that the committed module is the one this script makes.
 
 import hashlib
 from pathlib import Path
-from typing import Tuple
+from typing import List, Optional, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -176,6 +176,23 @@ class TorchOps(torch.nn.Module):
         which are `rows`: the gradient of `rows(like, index)` given the rows' gradient."""
         flat = torch.zeros(like.numel() // like.size(-1), like.size(-1), dtype=rows.dtype, device=rows.device)
         return flat.index_copy(0, index, rows).reshape(like.shape)
+
+    @torch.jit.export
+    def backward_two(self, a: Tensor, grad_a: Tensor, b: Tensor, grad_b: Tensor) -> Tensor:
+        """One backward pass from two tensors of a graph, given their gradients (torch.autograd.backward with two
+        roots: each node runs once, with the sum of what reaches it); a tensor that takes no gradient is left out.
+        Returns an empty tensor."""
+        roots: List[Tensor] = []
+        grads: List[Optional[Tensor]] = []
+        if a.requires_grad:
+            roots.append(a)
+            grads.append(grad_a)
+        if b.requires_grad:
+            roots.append(b)
+            grads.append(grad_b)
+        if len(roots) > 0:
+            torch.autograd.backward(roots, grads)
+        return torch.empty(0)
 
     def forward(self, x: Tensor) -> Tensor:
         return x

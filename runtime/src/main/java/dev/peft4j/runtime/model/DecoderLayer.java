@@ -16,4 +16,9 @@ public abstract class DecoderLayer extends Module {
    * @param cache the keys and values of the places before x, which x's are appended to; null without a cache
    */
   public abstract NDArray forward(NDArray x, NDArray cos, NDArray sin, Attention attention, KeyValueCache cache);
+
+  /** This layer run again for its backward pass only ({@link Recomputed}); by default its forward pass, whole. */
+  public Recomputed recompute(NDArray x, NDArray cos, NDArray sin, Attention attention, KeyValueCache cache) {
+    return Recomputed.whole(forward(x, cos, sin, attention, cache));
+  }
 }

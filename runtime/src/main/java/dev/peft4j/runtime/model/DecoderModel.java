@@ -234,6 +234,15 @@ public abstract class DecoderModel extends Module implements CausalLm {
     }
 
     @Override
+    public Recomputed recompute(int stage, NDArray input) {
+      if (stage < 1 || stage > config.numLayers()) {
+        return ModelStages.super.recompute(stage, input);
+      }
+      return ((DecoderLayer) ((ModuleList) child("model").child("layers")).get(stage - 1))
+          .recompute(input, cosSin[0], cosSin[1], attention[stage - 1], caches == null ? null : caches[stage - 1]);
+    }
+
+    @Override
     public int stageOf(String parameterName) {
       return DecoderModel.this.stageOf(parameterName);
     }

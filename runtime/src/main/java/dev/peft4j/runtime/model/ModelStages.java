@@ -24,6 +24,14 @@ public interface ModelStages {
   NDArray forward(int stage, NDArray input);
 
   /**
+   * Runs one stage again for its backward pass only (gradient checkpointing): its output need not be computed where
+   * only its gradient is needed ({@link Recomputed}). By default the stage's forward pass, whole.
+   */
+  default Recomputed recompute(int stage, NDArray input) {
+    return Recomputed.whole(forward(stage, input));
+  }
+
+  /**
    * The stage after whose backward pass the gradient of {@code parameterName} is complete: its decoder layer's,
    * the last for the final norm and the head, and 0 for everything else — the embeddings, which the head also
    * uses when they are tied, and any parameter the model does not place.

@@ -1,8 +1,10 @@
 package dev.peft4j.runtime.model;
 
 import ai.djl.ndarray.NDArray;
+import dev.peft4j.api.model.LinearLayer;
 import dev.peft4j.runtime.nn.Attention;
 import dev.peft4j.runtime.nn.KeyValueCache;
+import dev.peft4j.runtime.nn.Linear;
 import dev.peft4j.runtime.nn.Module;
 import dev.peft4j.runtime.nn.RmsNorm;
 import dev.peft4j.runtime.plan.Workload;
@@ -19,9 +21,17 @@ public final class PreNormDecoderLayer extends DecoderLayer {
     NDArray forward(NDArray x, NDArray cos, NDArray sin, Attention attention, KeyValueCache cache);
   }
 
-  /** A family's feed-forward block. */
+  /** A family's feed-forward block, which ends in a product ({@code down_proj}). */
   public interface FeedForward {
-    NDArray forward(NDArray x);
+    /** What the block's last product takes. */
+    NDArray beforeLastProduct(NDArray x);
+
+    /** The block's last product. */
+    LinearLayer lastProduct();
+
+    default NDArray forward(NDArray x) {
+      return lastProduct().forward(beforeLastProduct(x));
+    }
   }
 
   public <A extends Module & SelfAttention, F extends Module & FeedForward> PreNormDecoderLayer(A attention, F mlp,
@@ -34,10 +44,27 @@ public final class PreNormDecoderLayer extends DecoderLayer {
 
   @Override
   public NDArray forward(NDArray x, NDArray cos, NDArray sin, Attention attention, KeyValueCache cache) {
-    NDArray attended = ((SelfAttention) child("self_attn"))
-        .forward(((RmsNorm) child("input_layernorm")).forward(x), cos, sin, attention, cache);
-    NDArray h = x.add(attended);
+    NDArray h = attended(x, cos, sin, attention, cache);
     return h.add(((FeedForward) child("mlp")).forward(((RmsNorm) child("post_attention_layernorm")).forward(h)));
+  }
+
+  /** Without the feed-forward block's last product when that product is a frozen {@link Linear} ({@link Recomputed}). */
+  @Override
+  public Recomputed recompute(NDArray x, NDArray cos, NDArray sin, Attention attention, KeyValueCache cache) {
+    NDArray h = attended(x, cos, sin, attention, cache);
+    FeedForward mlp = (FeedForward) child("mlp");
+    NDArray tail = mlp.beforeLastProduct(((RmsNorm) child("post_attention_layernorm")).forward(h));
+    LinearLayer last = mlp.lastProduct();
+    if (last instanceof Linear product && product.frozen()) {
+      return new Recomputed(h, tail, product);
+    }
+    return Recomputed.whole(h.add(last.forward(tail)));
+  }
+
+  /** The residual stream after self-attention: {@code x + attention(norm(x))}. */
+  private NDArray attended(NDArray x, NDArray cos, NDArray sin, Attention attention, KeyValueCache cache) {
+    return x.add(((SelfAttention) child("self_attn"))
+        .forward(((RmsNorm) child("input_layernorm")).forward(x), cos, sin, attention, cache));
   }
 
   /** The bytes an fp32 value takes: what the float32 parts of an activation take whatever the precision. */

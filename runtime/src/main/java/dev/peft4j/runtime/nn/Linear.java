@@ -43,6 +43,19 @@ public final class Linear extends Module implements LinearLayer {
     return (int) weight.data().getShape().get(0);
   }
 
+  /** Whether nothing of this layer trains: its weight and bias take no gradient. */
+  public boolean frozen() {
+    return !weight.trainable() && (bias == null || !bias.trainable());
+  }
+
+  /**
+   * The gradient of this product's input given that of its output, {@code g·W}, in the model's precision: what the
+   * backward pass of {@link #forward} computes for its input.
+   */
+  public NDArray inputGradient(NDArray outputGradient) {
+    return precision.compute(outputGradient).matMul(precision.compute(weight.data()));
+  }
+
   @Override
   public NDArray forward(NDArray input) {
     NDArray x = precision.compute(input);

@@ -41,7 +41,7 @@ public final class TorchOps {
 
   private static final String RESOURCE = "torch-ops.pt";
   private static final List<String> METHODS = List.of("to_bf16", "to_f32", "to_dtype_of", "bf16_from_bytes", "rms_norm", "rope", "linear", "causal_attention", "masked_attention", "softcapped_attention", "softcap", "gemma_rms_norm", "gelu_tanh_mul", "scale_by", "silu_mul", "embedding",
-      "cross_entropy_sum", "rows", "rows_into_zeros");
+      "cross_entropy_sum", "rows", "rows_into_zeros", "backward_two");
 
   private final PtSymbolBlock module;
   /** An array per method, named {@code module_method:NAME}: the way DJL's public call selects a method. */
@@ -205,6 +205,15 @@ public final class TorchOps {
    */
   public NDArray rowsIntoZeros(NDArray like, NDArray index, NDArray rows) {
     return call("rows_into_zeros", like, index, rows);
+  }
+
+  /**
+   * One backward pass from {@code a} and {@code b}, two arrays of one graph, given their gradients (each in its
+   * array's dtype): every node runs once, with the sum of what reaches it. An array that takes no gradient is left
+   * out.
+   */
+  public void backwardFromTwo(NDArray a, NDArray gradientOfA, NDArray b, NDArray gradientOfB) {
+    call("backward_two", a, gradientOfA, b, gradientOfB).close();
   }
 
   private NDArray call(String method, NDArray... inputs) {

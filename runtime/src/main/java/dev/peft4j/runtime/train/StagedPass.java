@@ -13,6 +13,7 @@ import ai.djl.training.GradientCollector;
 import dev.peft4j.runtime.data.Batch;
 import dev.peft4j.runtime.data.Example;
 import dev.peft4j.runtime.model.ModelStages;
+import dev.peft4j.runtime.model.Recomputed;
 import dev.peft4j.runtime.nn.Tensors;
 import dev.peft4j.runtime.nn.TorchOps;
 import java.util.ArrayList;
@@ -32,7 +33,8 @@ import java.util.function.IntConsumer;
  *
  * <p><b>Gradient checkpointing.</b> With it no stage keeps a graph: the forward pass keeps only each decoder layer's
  * input, and the backward pass runs each stage again, with a graph, just before its backward — transformers'
- * {@code gradient_checkpointing} per decoder layer. The random generator is seeded per stage from the step, the
+ * {@code gradient_checkpointing} per decoder layer — without a layer's last product when that product is frozen
+ * ({@link Recomputed}: only its input's gradient is needed, as transformers' non-reentrant checkpointing finds). The random generator is seeded per stage from the step, the
  * micro-batch and the stage, so a stage run again draws the same dropout masks, and the gradients are those of a run
  * without it.
  *
@@ -192,7 +194,13 @@ final class StagedPass {
         NDArray gradientOfOutput = upstream;
         withGraph(() -> {
           try (NDScope scope = new NDScope()) {
-            backward(stages.forward(stage, x), gradientOfOutput);
+            Recomputed again = stages.recompute(stage, x);
+            if (again.tail() == null) {
+              backward(again.output(), gradientOfOutput);
+            } else {
+              TorchOps.get().backwardFromTwo(again.output(), gradientOfOutput, again.tail(),
+                  again.product().inputGradient(gradientOfOutput));
+            }
           }
           return null;
         });

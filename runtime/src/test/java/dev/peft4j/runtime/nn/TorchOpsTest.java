@@ -233,4 +233,41 @@ class TorchOpsTest {
     }
     assertThat(worst).isLessThan(tolerance);
   }
+
+  @Test
+  void backwardFromTwoArraysRunsEachNodeOnceWithTheSumOfTheirGradients() {
+    NDArray x = random(21, 3, 4);
+    x.setRequiresGradient(true);
+    NDArray gradientOfA = random(22, 3, 4);
+    NDArray gradientOfB = random(23, 3, 4);
+    try (GradientCollector collector = Engine.getEngine("PyTorch").newGradientCollector()) {
+      NDArray a = x.mul(2);
+      NDArray b = a.mul(a); // b depends on a: a's node receives its own gradient and b's
+      ops.backwardFromTwo(a, gradientOfA, b, gradientOfB);
+    }
+    float[] xs = x.toFloatArray();
+    float[] ga = gradientOfA.toFloatArray();
+    float[] gb = gradientOfB.toFloatArray();
+    float[] grad = x.getGradient().toFloatArray();
+    for (int i = 0; i < xs.length; i++) {
+      // d/dx of <ga, 2x> + <gb, 4x²> = 2·ga + 8x·gb
+      assertThat(grad[i]).as("x[%d]", i).isCloseTo(2 * ga[i] + 8 * xs[i] * gb[i], within(1e-5f));
+    }
+  }
+
+  @Test
+  void backwardFromTwoArraysLeavesOutOneThatTakesNoGradient() {
+    NDArray x = random(24, 5);
+    x.setRequiresGradient(true);
+    NDArray constant = random(25, 5);
+    NDArray gradient = random(26, 5);
+    try (GradientCollector collector = Engine.getEngine("PyTorch").newGradientCollector()) {
+      ops.backwardFromTwo(constant, gradient, x.mul(3), gradient);
+    }
+    float[] g = gradient.toFloatArray();
+    float[] grad = x.getGradient().toFloatArray();
+    for (int i = 0; i < g.length; i++) {
+      assertThat(grad[i]).isCloseTo(3 * g[i], within(1e-6f));
+    }
+  }
 }

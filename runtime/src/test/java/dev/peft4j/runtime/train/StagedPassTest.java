@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import dev.peft4j.runtime.config.CoreSettings;
@@ -12,6 +13,8 @@ import dev.peft4j.runtime.config.CoreSettings.Scheduler;
 import dev.peft4j.runtime.data.Batch;
 import dev.peft4j.runtime.data.BatchArrays;
 import dev.peft4j.runtime.model.CausalLm;
+import dev.peft4j.runtime.model.ModelStages;
+import dev.peft4j.runtime.model.Recomputed;
 import dev.peft4j.runtime.model.TinyModels;
 import dev.peft4j.runtime.nn.Parameter;
 import dev.peft4j.runtime.nn.Precision;
@@ -46,7 +49,12 @@ class StagedPassTest {
   }
 
   private Map<String, float[]> weightsAfter(CausalLm model, CoreSettings.Training settings) {
-    model.namedParameters().values().forEach(p -> p.setTrainable(true));
+    return weightsAfter(model, settings, name -> true);
+  }
+
+  private Map<String, float[]> weightsAfter(CausalLm model, CoreSettings.Training settings,
+      java.util.function.Predicate<String> trains) {
+    model.namedParameters().forEach((name, p) -> p.setTrainable(trains.test(name)));
     Trainer.builder(model, settings, manager).train(new CountingData(8, 4, 12, 40, 1))
         .eval(new CountingData(2, 4, 12, 40, 99)).build().run(null);
     Map<String, float[]> weights = new LinkedHashMap<>();
@@ -61,6 +69,45 @@ class StagedPassTest {
     Map<String, float[]> recomputed = weightsAfter(TinyModels.random(manager, TinyModels.config("llama", tied), 5), settings(3, true, 1e-2));
     assertThat(recomputed.keySet()).isEqualTo(plain.keySet());
     plain.forEach((name, values) -> assertThat(recomputed.get(name)).as(name).containsExactly(values));
+  }
+
+  /**
+   * Each layer's last product frozen (as under LoRA on the attention): the recomputation leaves that product out
+   * and starts the backward pass from its input ({@link dev.peft4j.runtime.model.Recomputed}).
+   */
+  @Test
+  void checkpointingWithoutTheFrozenLastProductsGivesTheSameTraining() {
+    java.util.function.Predicate<String> trains = name -> !name.contains("mlp.down_proj");
+    Map<String, float[]> plain = weightsAfter(TinyModels.random(manager, TinyModels.config("llama", false), 5),
+        settings(3, false, 1e-2), trains);
+    Map<String, float[]> recomputed = weightsAfter(TinyModels.random(manager, TinyModels.config("llama", false), 5),
+        settings(3, true, 1e-2), trains);
+    assertThat(recomputed.keySet()).isEqualTo(plain.keySet());
+    plain.forEach((name, values) -> assertThat(recomputed.get(name)).as(name).containsExactly(values));
+    assertThat(plain.get("model.layers.0.self_attn.q_proj.weight"))
+        .isNotEqualTo(TinyModels.random(manager, TinyModels.config("llama", false), 5).namedParameters()
+            .get("model.layers.0.self_attn.q_proj.weight").data().toFloatArray());
+  }
+
+  @Test
+  void aLayerIsRecomputedWithoutItsLastProductOnlyWhenThatProductIsFrozen() {
+    CausalLm model = TinyModels.random(manager, TinyModels.config("llama", false), 5);
+    Batch batch = new CountingData(1, 2, 8, 40, 3).batch(0, 0);
+    try (NDScope scope = new NDScope()) {
+      BatchArrays arrays = batch.toNDArrays(manager);
+      ModelStages stages = model.stages(arrays.inputIds(), batch.attentionMask());
+      NDArray hidden = stages.forward(0, arrays.inputIds());
+      model.namedParameters().values().forEach(p -> p.setTrainable(true));
+      assertThat(stages.recompute(1, hidden).tail()).isNull();
+      model.namedParameters().get("model.layers.0.mlp.down_proj.weight").setTrainable(false);
+      Recomputed again = stages.recompute(1, hidden);
+      assertThat(again.tail()).isNotNull();
+      // the output is the residual stream plus the left-out product of the tail
+      float[] whole = stages.forward(1, hidden).toFloatArray();
+      float[] summed = again.output().add(again.product().forward(again.tail())).toFloatArray();
+      assertThat(summed).containsExactly(whole);
+      assertThat(stages.recompute(0, arrays.inputIds()).tail()).isNull();
+    }
   }
 
   /** The loss and every gradient of one micro-batch, its loss in chunks of at most {@code chunkValues} logits. */

@@ -19,9 +19,14 @@ final class LlamaMlp extends Module implements PreNormDecoderLayer.FeedForward {
   }
 
   @Override
-  public NDArray forward(NDArray x) {
+  public NDArray beforeLastProduct(NDArray x) {
     NDArray gate = ((LinearLayer) child("gate_proj")).forward(x);
     NDArray up = ((LinearLayer) child("up_proj")).forward(x);
-    return ((LinearLayer) child("down_proj")).forward(TorchOps.get().siluMul(gate, up));
+    return TorchOps.get().siluMul(gate, up);
+  }
+
+  @Override
+  public LinearLayer lastProduct() {
+    return (LinearLayer) child("down_proj");
   }
 }

@@ -24,8 +24,13 @@ final class Phi3Mlp extends Module implements PreNormDecoderLayer.FeedForward {
   }
 
   @Override
-  public NDArray forward(NDArray x) {
+  public NDArray beforeLastProduct(NDArray x) {
     NDList gateUp = ((LinearLayer) child("gate_up_proj")).forward(x).split(new long[] {intermediate}, 2);
-    return ((LinearLayer) child("down_proj")).forward(TorchOps.get().siluMul(gateUp.get(0), gateUp.get(1)));
+    return TorchOps.get().siluMul(gateUp.get(0), gateUp.get(1));
+  }
+
+  @Override
+  public LinearLayer lastProduct() {
+    return (LinearLayer) child("down_proj");
   }
 }
