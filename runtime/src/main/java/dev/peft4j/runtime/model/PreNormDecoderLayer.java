@@ -3,8 +3,8 @@ package dev.peft4j.runtime.model;
 import ai.djl.ndarray.NDArray;
 import dev.peft4j.api.model.LinearLayer;
 import dev.peft4j.runtime.nn.Attention;
+import dev.peft4j.runtime.nn.FrozenProduct;
 import dev.peft4j.runtime.nn.KeyValueCache;
-import dev.peft4j.runtime.nn.Linear;
 import dev.peft4j.runtime.nn.Module;
 import dev.peft4j.runtime.nn.RmsNorm;
 import dev.peft4j.runtime.plan.Workload;
@@ -48,14 +48,14 @@ public final class PreNormDecoderLayer extends DecoderLayer {
     return h.add(((FeedForward) child("mlp")).forward(((RmsNorm) child("post_attention_layernorm")).forward(h)));
   }
 
-  /** Without the feed-forward block's last product when that product is a frozen {@link Linear} ({@link Recomputed}). */
+  /** Without the feed-forward block's last product when that is a frozen {@link FrozenProduct} ({@link Recomputed}). */
   @Override
   public Recomputed recompute(NDArray x, NDArray cos, NDArray sin, Attention attention, KeyValueCache cache) {
     NDArray h = attended(x, cos, sin, attention, cache);
     FeedForward mlp = (FeedForward) child("mlp");
     NDArray tail = mlp.beforeLastProduct(((RmsNorm) child("post_attention_layernorm")).forward(h));
     LinearLayer last = mlp.lastProduct();
-    if (last instanceof Linear product && product.frozen()) {
+    if (last instanceof FrozenProduct product && product.frozen()) {
       return new Recomputed(h, tail, product);
     }
     return Recomputed.whole(h.add(last.forward(tail)));

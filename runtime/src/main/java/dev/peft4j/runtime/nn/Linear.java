@@ -1,14 +1,13 @@
 package dev.peft4j.runtime.nn;
 
 import ai.djl.ndarray.NDArray;
-import dev.peft4j.api.model.LinearLayer;
 
 /**
  * {@code y = x·Wᵀ + b} with {@code W} of shape {@code [out, in]}, as {@code torch.nn.Linear}, computed in the
  * model's {@link Precision}: the input too is cast to it, since a method's layer in front of this one may hand
  * over another dtype (a float32 vector times a bf16 activation is float32).
  */
-public final class Linear extends Module implements LinearLayer {
+public final class Linear extends Module implements FrozenProduct {
 
   private final Parameter weight;
   private final Parameter bias;
@@ -43,15 +42,12 @@ public final class Linear extends Module implements LinearLayer {
     return (int) weight.data().getShape().get(0);
   }
 
-  /** Whether nothing of this layer trains: its weight and bias take no gradient. */
+  @Override
   public boolean frozen() {
     return !weight.trainable() && (bias == null || !bias.trainable());
   }
 
-  /**
-   * The gradient of this product's input given that of its output, {@code g·W}, in the model's precision: what the
-   * backward pass of {@link #forward} computes for its input.
-   */
+  @Override
   public NDArray inputGradient(NDArray outputGradient) {
     return precision.compute(outputGradient).matMul(precision.compute(weight.data()));
   }

@@ -9,7 +9,6 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
-import dev.peft4j.api.model.LinearLayer;
 import java.nio.ByteBuffer;
 import java.util.Map;
 
@@ -30,7 +29,7 @@ import java.util.Map;
  * <p>The packed codes are registered as the {@code weight} parameter (UINT8, {@code out·in/2} values),
  * which is how PEFT counts a 4-bit weight: twice its packed size.
  */
-public final class Nf4Linear extends Module implements LinearLayer {
+public final class Nf4Linear extends Module implements FrozenProduct {
 
   /** The NF4 levels of Dettmers et al. (QLoRA), as bitsandbytes defines them. */
   static final float[] LEVELS = {
@@ -274,6 +273,18 @@ public final class Nf4Linear extends Module implements LinearLayer {
   @Override
   public int outFeatures() {
     return out;
+  }
+
+  /** The codes never train; the bias may (a method may make it trainable). */
+  @Override
+  public boolean frozen() {
+    return bias == null || !bias.trainable();
+  }
+
+  /** {@code g·W} with the weight dequantized for this call and freed with the caller's scope. */
+  @Override
+  public NDArray inputGradient(NDArray outputGradient) {
+    return precision.compute(outputGradient).matMul(dequantize());
   }
 
   @Override

@@ -34,9 +34,9 @@ import java.util.function.IntConsumer;
  * <p><b>Gradient checkpointing.</b> With it no stage keeps a graph: the forward pass keeps only each decoder layer's
  * input, and the backward pass runs each stage again, with a graph, just before its backward — transformers'
  * {@code gradient_checkpointing} per decoder layer — without a layer's last product when that product is frozen
- * ({@link Recomputed}: only its input's gradient is needed, as transformers' non-reentrant checkpointing finds). The random generator is seeded per stage from the step, the
- * micro-batch and the stage, so a stage run again draws the same dropout masks, and the gradients are those of a run
- * without it.
+ * ({@link Recomputed}: only its input's gradient is needed, as transformers' non-reentrant checkpointing finds). The
+ * random generator is seeded per stage from the step, the micro-batch and the stage, so a stage run again draws the
+ * same dropout masks, and the gradients are those of a run without it.
  *
  * <p><b>The loss in chunks.</b> The head runs only on the positions the loss counts (the next label is not {@link
  * Example#IGNORE}), a chunk of them at a time (at most {@link CausalLmLoss#CHUNK_VALUES} logits): each chunk's logits,

@@ -89,6 +89,26 @@ class StagedPassTest {
             .get("model.layers.0.self_attn.q_proj.weight").data().toFloatArray());
   }
 
+  /** QLoRA's case: every layer's products on a 4-bit base, so each layer is recomputed without its {@code down_proj}. */
+  @Test
+  void checkpointingOnA4BitBaseGivesTheSameTraining() {
+    // everything but the 4-bit codes and scales of the layers' products, which never train
+    java.util.function.Predicate<String> trains = name -> !name.contains("_proj.");
+    Map<String, float[]> plain = weightsAfter(quantized(), settings(3, false, 1e-2), trains);
+    Map<String, float[]> recomputed = weightsAfter(quantized(), settings(3, true, 1e-2), trains);
+    assertThat(recomputed.keySet()).isEqualTo(plain.keySet()).contains("model.layers.0.input_layernorm.weight");
+    plain.forEach((name, values) -> assertThat(recomputed.get(name)).as(name).containsExactly(values));
+  }
+
+  private CausalLm quantized() {
+    CausalLm model = TinyModels.random(manager, TinyModels.config("llama", false), 5);
+    dev.peft4j.runtime.nn.Module layers = model.modules().child("model").child("layers");
+    layers.children().values().forEach(layer -> dev.peft4j.runtime.nn.Nf4Linear.quantizeLinears(layer, manager, false));
+    assertThat(layers.children().values().iterator().next().child("mlp").child("down_proj"))
+        .isInstanceOf(dev.peft4j.runtime.nn.Nf4Linear.class);
+    return model;
+  }
+
   @Test
   void aLayerIsRecomputedWithoutItsLastProductOnlyWhenThatProductIsFrozen() {
     CausalLm model = TinyModels.random(manager, TinyModels.config("llama", false), 5);
