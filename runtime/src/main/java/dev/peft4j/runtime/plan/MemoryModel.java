@@ -38,7 +38,7 @@ import java.util.Set;
  * MethodPlan.activationValuesPerToken}, float32 values, and {@code …PerPass}). With gradient checkpointing the forward
  * pass keeps only each layer's input and the backward pass holds one layer's activations at a time, recomputed.
  *
- * <p>The loss runs the head on chunks of the counted positions (at most {@link dev.peft4j.runtime.train.CausalLmLoss#CHUNK_VALUES} logits
+ * <p>The loss runs the head on chunks of the counted positions (at most {@link dev.peft4j.runtime.train.CausalLmLoss#chunkValues} logits
  * at a time): a chunk's logits in c, their float32 copy and log-softmax, and the logits' gradient in float32 and c.
  *
  * <p>Backward transients: the larger of a layer's gradients in flight (the gradient of its output and of its input,
@@ -270,7 +270,8 @@ public final class MemoryModel {
   static long lossChunk(ModelConfig config, Workload work) {
     long c = work.precision().storedBytes();
     long positions = (long) work.batch() * Math.max(1, work.length() - 1);
-    long rows = dev.peft4j.runtime.train.CausalLmLoss.chunkRows(positions, config.vocabSize());
+    long rows = dev.peft4j.runtime.train.CausalLmLoss.chunkRows(positions, config.vocabSize(),
+        dev.peft4j.runtime.train.CausalLmLoss.chunkValues(work.precision()));
     return (2 * c + 3 * VALUE_BYTES) * rows * config.vocabSize() + 2 * c * rows * config.hiddenSize();
   }
 }

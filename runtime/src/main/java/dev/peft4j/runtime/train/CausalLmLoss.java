@@ -3,6 +3,7 @@ package dev.peft4j.runtime.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
+import dev.peft4j.runtime.nn.Precision;
 
 /** Next-token cross-entropy over the positions whose label is not {@value #IGNORE} (prompt and padding are). */
 public final class CausalLmLoss {
@@ -11,22 +12,29 @@ public final class CausalLmLoss {
   public static final int IGNORE = dev.peft4j.runtime.data.Example.IGNORE;
 
   /**
-   * The largest number of logits a chunk of the loss computes at once (the trainer's {@code StagedPass}, and the
-   * planner as it prices it): just under 32 MiB of float32, so that the chunk and its float32 copies stay below
+   * The largest number of logits a chunk of the loss computes at once in fp32 (the trainer's {@code StagedPass}, and
+   * the planner as it prices it): just under 32 MiB of float32, so that the chunk and its float32 copies stay below
    * glibc's largest mmap threshold (32 MiB, {@code NativeMemory}, less 64 KiB for the allocator's own bytes) and are
    * reused from one chunk to the next instead of mapped afresh (at 64 MiB chunks, TinyLlama-1.1B's bf16 step took
-   * 88,551 minor page faults, at 16 MiB 98). Fewer, larger chunks matter because each chunk's product with the head
-   * goes through the whole head weight again, forward and backward: on TinyLlama's vocabulary
-   * of 32,000 the head's products of a 4 × 128 step took 20 % less time in two chunks than in four (bench/README.md).
+   * 88,551 minor page faults, at 16 MiB 98). Fewer, larger chunks matter in fp32 because each chunk's product with
+   * the head goes through the whole head weight again, forward and backward: on TinyLlama's vocabulary of 32,000 the
+   * head's products of a 4 × 128 step took 20 % less time in two chunks than in four (bench/README.md).
    */
   public static final long CHUNK_VALUES = (8L << 20) - (16L << 10);
 
-  /** The positions a chunk of the loss takes: as many as {@link #CHUNK_VALUES} logits hold, at least one. */
-  public static long chunkRows(long positions, long vocabulary) {
-    return chunkRows(positions, vocabulary, CHUNK_VALUES);
+  /**
+   * The same in bf16: 4 M logits (16 MiB of float32). There the head's products took the same time in two chunks as
+   * in four, and TinyLlama-1.1B's step was 1–2 % slower with the larger chunks, with 40–130 MB more peak RSS.
+   */
+  public static final long BF16_CHUNK_VALUES = 4L << 20;
+
+  /** The largest chunk of the loss, in logits, of a model computing in {@code precision}. */
+  public static long chunkValues(Precision precision) {
+    return precision == Precision.BF16 ? BF16_CHUNK_VALUES : CHUNK_VALUES;
   }
 
-  static long chunkRows(long positions, long vocabulary, long chunkValues) {
+  /** The positions a chunk of the loss takes: as many as {@code chunkValues} logits hold, at least one. */
+  public static long chunkRows(long positions, long vocabulary, long chunkValues) {
     return Math.max(1, Math.min(positions, chunkValues / Math.max(1, vocabulary)));
   }
 

@@ -39,7 +39,7 @@ import java.util.function.IntConsumer;
  * same dropout masks, and the gradients are those of a run without it.
  *
  * <p><b>The loss in chunks.</b> The head runs only on the positions the loss counts (the next label is not {@link
- * Example#IGNORE}), a chunk of them at a time (at most {@link CausalLmLoss#CHUNK_VALUES} logits): each chunk's logits,
+ * Example#IGNORE}), a chunk of them at a time (at most {@link CausalLmLoss#chunkValues} logits): each chunk's logits,
  * float32 loss and backward pass come and go before the next, so the logits of the whole batch never exist.
  *
  * <p><b>Backward.</b> From the head down, stage by stage, each from the gradient of its output (libtorch's
@@ -54,13 +54,10 @@ final class StagedPass {
   private final long chunkValues;
 
   /**
-   * @param vocabulary the head's output size, which sets how many positions a chunk of the loss holds
+   * @param vocabulary the head's output size, which with {@code chunkValues} sets how many positions a chunk of the
+   *     loss holds
+   * @param chunkValues the most logits a chunk of the loss holds ({@link CausalLmLoss#chunkValues})
    */
-  StagedPass(Engine engine, boolean checkpointing, int vocabulary) {
-    this(engine, checkpointing, vocabulary, CausalLmLoss.CHUNK_VALUES);
-  }
-
-  /** With chunks of the loss of at most {@code chunkValues} logits (tests split a small vocabulary's loss with it). */
   StagedPass(Engine engine, boolean checkpointing, int vocabulary, long chunkValues) {
     this.engine = engine;
     this.checkpointing = checkpointing;
