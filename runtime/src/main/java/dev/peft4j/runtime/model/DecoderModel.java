@@ -222,8 +222,7 @@ public abstract class DecoderModel extends Module implements CausalLm {
         return scaleEmbeddings(((Embedding) decoder.child("embed_tokens")).forward(input));
       }
       if (stage <= config.numLayers()) {
-        return ((DecoderLayer) ((ModuleList) decoder.child("layers")).get(stage - 1))
-            .forward(input, cosSin[0], cosSin[1], attention[stage - 1], caches == null ? null : caches[stage - 1]);
+        return layer(stage).forward(input, cosSin[0], cosSin[1], attention[stage - 1], cache(stage));
       }
       NDArray h = ((RmsNorm) decoder.child("norm")).forward(input);
       if (config.tieWordEmbeddings()) {
@@ -238,8 +237,17 @@ public abstract class DecoderModel extends Module implements CausalLm {
       if (stage < 1 || stage > config.numLayers()) {
         return ModelStages.super.recompute(stage, input);
       }
-      return ((DecoderLayer) ((ModuleList) child("model").child("layers")).get(stage - 1))
-          .recompute(input, cosSin[0], cosSin[1], attention[stage - 1], caches == null ? null : caches[stage - 1]);
+      return layer(stage).recompute(input, cosSin[0], cosSin[1], attention[stage - 1], cache(stage));
+    }
+
+    /** The decoder layer stage {@code stage} runs (1 to the number of layers). */
+    private DecoderLayer layer(int stage) {
+      return (DecoderLayer) ((ModuleList) child("model").child("layers")).get(stage - 1);
+    }
+
+    /** That stage's key/value cache when decoding with one, else null. */
+    private KeyValueCache cache(int stage) {
+      return caches == null ? null : caches[stage - 1];
     }
 
     @Override

@@ -153,8 +153,9 @@ class StagedPassTest {
     double[] whole = new double[2];
     double[] chunked = new double[2];
     Map<String, float[]> one = gradientsWithChunks(Long.MAX_VALUE, whole);
-    // 3 positions a chunk: the batch's 40-odd counted positions in over a dozen chunks, the last one shorter
-    Map<String, float[]> many = gradientsWithChunks(3L * vocabulary, chunked);
+    // 4 positions a chunk: the batch's 42 counted positions (11 in each of three rows, 9 in the padded one) in 11
+    // chunks, the last of 2
+    Map<String, float[]> many = gradientsWithChunks(4L * vocabulary, chunked);
     // Summed over chunks rather than at once: float32 sums in another order, a few ulps of the total apart.
     assertThat(chunked[0]).isCloseTo(whole[0], within(1e-5 * whole[0]));
     assertThat(chunked[1]).isCloseTo(whole[1], within(1e-5 * whole[1]));
