@@ -7,6 +7,7 @@ import dev.peft4j.api.plan.ParameterShape;
 import dev.peft4j.runtime.model.ModelConfig;
 import dev.peft4j.runtime.model.ModelFamilies;
 import dev.peft4j.runtime.model.ModelFamily;
+import dev.peft4j.runtime.train.CausalLmLoss;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
@@ -38,8 +39,10 @@ import java.util.Set;
  * MethodPlan.activationValuesPerToken}, float32 values, and {@code …PerPass}). With gradient checkpointing the forward
  * pass keeps only each layer's input and the backward pass holds one layer's activations at a time, recomputed.
  *
- * <p>The loss runs the head on chunks of the counted positions (at most {@link dev.peft4j.runtime.train.CausalLmLoss#chunkValues} logits
- * at a time): a chunk's logits in c, their float32 copy and log-softmax, and the logits' gradient in float32 and c.
+ * <p>The loss runs the head on chunks of the counted positions (at most {@link CausalLmLoss#headValues} logits at a
+ * time): a chunk's logits in c, their float32 copy and log-softmax, and the logits' gradient in float32 and c; in bf16
+ * the float32 loss takes a chunk's logits in parts ({@link CausalLmLoss#chunkValues}) and the chunk's logit gradient
+ * is assembled in c before one backward pass through the head.
  *
  * <p>Backward transients: the larger of a layer's gradients in flight (the gradient of its output and of its input,
  * c·T·h each, and three of the MLP's, c·T·i each) and the loss chunk's; plus the largest parameter's gradient
@@ -266,12 +269,19 @@ public final class MemoryModel {
     return 2 * c * t * config.hiddenSize() + 3 * c * t * config.intermediateSize();
   }
 
-  /** The loss's largest chunk: logits in c, their float32 copy and log-softmax, their gradient in fp32 and c. */
+  /**
+   * The loss's largest chunk: its positions' hidden states and their gradient in c, and when the loss takes the head's
+   * chunk whole, its logits in c, their float32 copy and log-softmax and their gradient in fp32 and c; when in parts
+   * (bf16), the chunk's logits, the parts' gradients and their concatenation in c, and one part's float32 copy,
+   * log-softmax and gradient.
+   */
   static long lossChunk(ModelConfig config, Workload work) {
     long c = work.precision().storedBytes();
+    long v = config.vocabSize();
     long positions = (long) work.batch() * Math.max(1, work.length() - 1);
-    long rows = dev.peft4j.runtime.train.CausalLmLoss.chunkRows(positions, config.vocabSize(),
-        dev.peft4j.runtime.train.CausalLmLoss.chunkValues(work.precision()));
-    return (2 * c + 3 * VALUE_BYTES) * rows * config.vocabSize() + 2 * c * rows * config.hiddenSize();
+    long rows = CausalLmLoss.chunkRows(positions, v, CausalLmLoss.headValues(work.precision()));
+    long part = Math.min(rows, CausalLmLoss.chunkRows(positions, v, CausalLmLoss.chunkValues(work.precision())));
+    long logits = part == rows ? (2 * c + 3 * VALUE_BYTES) * rows * v : 3 * c * rows * v + 3 * VALUE_BYTES * part * v;
+    return logits + 2 * c * rows * config.hiddenSize();
   }
 }

@@ -33,6 +33,21 @@ public final class CausalLmLoss {
     return precision == Precision.BF16 ? BF16_CHUNK_VALUES : CHUNK_VALUES;
   }
 
+  /**
+   * The most logits one product with the head makes in bf16: just under 32 MiB of bf16 (glibc's threshold as above),
+   * the fp32 loss then taken over it in chunks of {@link #BF16_CHUNK_VALUES}. Each product with the head goes through
+   * the whole head weight, forward and backward, and on the AMX Xeon a bf16 {@code [M, 2048] · [2048, 32000]} with
+   * its input gradient cost 289 ms per 512 positions at M = 131 against 234 ms at M = 512 (bench/README.md): so a
+   * 4 × 128 batch of TinyLlama makes its logits in one product, as transformers does, and only the float32 loss is
+   * chunked.
+   */
+  public static final long BF16_HEAD_VALUES = (16L << 20) - (32L << 10);
+
+  /** The most logits one product with the head makes in {@code precision}: in fp32 a loss chunk's. */
+  public static long headValues(Precision precision) {
+    return precision == Precision.BF16 ? BF16_HEAD_VALUES : CHUNK_VALUES;
+  }
+
   /** The positions a chunk of the loss takes: as many as {@code chunkValues} logits hold, at least one. */
   public static long chunkRows(long positions, long vocabulary, long chunkValues) {
     return Math.max(1, Math.min(positions, chunkValues / Math.max(1, vocabulary)));

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
@@ -39,8 +40,10 @@ import java.util.function.IntConsumer;
  * same dropout masks, and the gradients are those of a run without it.
  *
  * <p><b>The loss in chunks.</b> The head runs only on the positions the loss counts (the next label is not {@link
- * Example#IGNORE}), a chunk of them at a time (at most {@link CausalLmLoss#chunkValues} logits): each chunk's logits,
- * float32 loss and backward pass come and go before the next, so the logits of the whole batch never exist.
+ * Example#IGNORE}), a chunk of them at a time (at most {@link CausalLmLoss#headValues} logits): each chunk's logits and
+ * backward pass come and go before the next, so the logits of a large batch never exist at once. In bf16 a head chunk
+ * is larger than the float32 loss may be ({@link CausalLmLoss#chunkValues}): its logits come from one product, and
+ * the loss and the logits' gradient are computed a part of them at a time, before one backward pass through the head.
  *
  * <p><b>Backward.</b> From the head down, stage by stage, each from the gradient of its output (libtorch's
  * vector-Jacobian product), to the lowest stage that trains. After each stage's backward its parameters' gradients
@@ -51,17 +54,20 @@ final class StagedPass {
   private final Engine engine;
   private final boolean checkpointing;
   private final int vocabulary;
+  private final long headValues;
   private final long chunkValues;
 
   /**
-   * @param vocabulary the head's output size, which with {@code chunkValues} sets how many positions a chunk of the
-   *     loss holds
-   * @param chunkValues the most logits a chunk of the loss holds ({@link CausalLmLoss#chunkValues})
+   * @param vocabulary the head's output size, which with {@code headValues} and {@code chunkValues} sets how many
+   *     positions a chunk holds
+   * @param headValues the most logits one product with the head makes ({@link CausalLmLoss#headValues})
+   * @param chunkValues the most logits a chunk of the float32 loss holds ({@link CausalLmLoss#chunkValues})
    */
-  StagedPass(Engine engine, boolean checkpointing, int vocabulary, long chunkValues) {
+  StagedPass(Engine engine, boolean checkpointing, int vocabulary, long headValues, long chunkValues) {
     this.engine = engine;
     this.checkpointing = checkpointing;
     this.vocabulary = vocabulary;
+    this.headValues = headValues;
     this.chunkValues = chunkValues;
   }
 
@@ -149,24 +155,47 @@ final class StagedPass {
     NDArray scale = Tensors.scalar(manager, (float) (lossScale / targets.count()));
     double sum = 0;
     List<NDArray> gradients = new ArrayList<>();
-    int rows = (int) CausalLmLoss.chunkRows(targets.count(), vocabulary, chunkValues);
+    int rows = headRows(targets);
+    int part = partRows(targets);
     for (int from = 0, chunk = 0; from < targets.count(); from += rows, chunk++) {
       int n = Math.min(rows, targets.count() - from);
       NDArray gradient;
-      double chunkSum;
+      double chunkSum = 0;
       try (NDScope scope = new NDScope()) {
         NDArray index = Tensors.of(manager, slice(targets.index(), from, n), new Shape(n));
-        NDArray labels = Tensors.of(manager, slice(targets.labels(), from, n), new Shape(n));
         NDArray positions = TorchOps.get().rows(last, index);
         positions.setRequiresGradient(true);
         seedStage(seed, head + chunk);
-        try (GradientCollector collector = engine.newGradientCollector()) {
-          NDArray loss = TorchOps.get().crossEntropySum(stages.forward(head, positions), labels);
-          chunkSum = loss.getFloat();
-          if (!Double.isFinite(chunkSum)) {
-            return new Loss(chunkSum, targets.count());
+        if (n <= part) {
+          try (GradientCollector collector = engine.newGradientCollector()) {
+            NDArray loss = TorchOps.get().crossEntropySum(stages.forward(head, positions), labels(manager, targets, from, n));
+            chunkSum = loss.getFloat();
+            if (!Double.isFinite(chunkSum)) {
+              return new Loss(chunkSum, targets.count());
+            }
+            collector.backward(loss.mul(scale));
           }
-          collector.backward(loss.mul(scale));
+        } else {
+          NDArray logits = withGraph(() -> stages.forward(head, positions));
+          List<NDArray> parts = new ArrayList<>();
+          for (int k = 0; k < n; k += part) {
+            int m = Math.min(part, n - k);
+            NDArray values = logits.get(new NDIndex("{}:{}", k, k + m)).stopGradient();
+            values.setRequiresGradient(true);
+            try (GradientCollector collector = engine.newGradientCollector()) {
+              NDArray loss = TorchOps.get().crossEntropySum(values, labels(manager, targets, from + k, m));
+              double partSum = loss.getFloat();
+              if (!Double.isFinite(partSum)) {
+                return new Loss(partSum, targets.count());
+              }
+              collector.backward(loss.mul(scale));
+              chunkSum += partSum;
+            }
+            parts.add(values.getGradient());
+          }
+          NDArray logitsGradient = NDArrays.concat(new NDList(parts));
+          parts.forEach(NDArray::close);
+          backward(logits, logitsGradient);
         }
         gradient = positions.getGradient();
         NDScope.unregister(gradient);
@@ -231,17 +260,37 @@ final class StagedPass {
     }
     Targets targets = Targets.of(batch);
     double sum = 0;
-    int rows = (int) CausalLmLoss.chunkRows(targets.count(), vocabulary, chunkValues);
+    int rows = headRows(targets);
+    int part = partRows(targets);
     for (int from = 0; from < targets.count(); from += rows) {
       int n = Math.min(rows, targets.count() - from);
       try (NDScope scope = new NDScope()) {
         NDArray index = Tensors.of(manager, slice(targets.index(), from, n), new Shape(n));
-        NDArray labels = Tensors.of(manager, slice(targets.labels(), from, n), new Shape(n));
-        sum += TorchOps.get().crossEntropySum(stages.forward(head, TorchOps.get().rows(h, index)), labels).getFloat();
+        NDArray logits = stages.forward(head, TorchOps.get().rows(h, index));
+        for (int k = 0; k < n; k += part) {
+          int m = Math.min(part, n - k);
+          NDArray values = n <= part ? logits : logits.get(new NDIndex("{}:{}", k, k + m));
+          sum += TorchOps.get().crossEntropySum(values, labels(manager, targets, from + k, m)).getFloat();
+        }
       }
     }
     h.close();
     return new Loss(sum, targets.count());
+  }
+
+  /** The positions one product with the head takes. */
+  private int headRows(Targets targets) {
+    return (int) CausalLmLoss.chunkRows(targets.count(), vocabulary, headValues);
+  }
+
+  /** The positions a part of the float32 loss takes: at most a head chunk's. */
+  private int partRows(Targets targets) {
+    return (int) Math.min(headRows(targets), CausalLmLoss.chunkRows(targets.count(), vocabulary, chunkValues));
+  }
+
+  /** The labels of the {@code n} counted positions from {@code from} on. */
+  private static NDArray labels(NDManager manager, Targets targets, int from, int n) {
+    return Tensors.of(manager, slice(targets.labels(), from, n), new Shape(n));
   }
 
   /** A detached copy of {@code h} (no copy of its values), taking a gradient if asked. */

@@ -152,7 +152,7 @@ public final class Trainer {
     this.manager = builder.manager;
     this.optimizer = new AdamW(settings.adamBeta1(), settings.adamBeta2(), settings.adamEpsilon(), manager);
     this.pass = new StagedPass(manager.getEngine(), settings.gradientCheckpointing(), model.config().vocabSize(),
-        CausalLmLoss.chunkValues(model.precision()));
+        CausalLmLoss.headValues(model.precision()), CausalLmLoss.chunkValues(model.precision()));
     if (layerwise() && settings.gradientAccumulationSteps() > 1) {
       throw new TrainingException("a method steps parameters during the backward pass (layer-wise), so gradients "
           + "cannot accumulate: set training.gradient-accumulation-steps = 1");

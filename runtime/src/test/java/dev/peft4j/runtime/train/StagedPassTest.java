@@ -28,6 +28,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** The trainer's staged pass: gradient checkpointing changes nothing but memory; bf16 trains. */
@@ -130,12 +131,17 @@ class StagedPassTest {
     }
   }
 
-  /** The loss and every gradient of one micro-batch, its loss in chunks of at most {@code chunkValues} logits. */
-  private Map<String, float[]> gradientsWithChunks(long chunkValues, double[] losses) {
-    CausalLm model = TinyModels.random(manager, TinyModels.config("llama", false), 5);
+  /**
+   * The loss and every gradient of one micro-batch, the head run on chunks of at most {@code headRows} positions and
+   * the loss on parts of at most {@code partRows}.
+   */
+  private Map<String, float[]> gradientsWithChunks(Precision precision, long headRows, long partRows, double[] losses) {
+    CausalLm model = TinyModels.random(manager, TinyModels.config("llama", false), 5, precision);
     model.namedParameters().values().forEach(p -> p.setTrainable(true));
     Batch batch = new CountingData(1, 4, 12, 40, 3).batch(0, 0);
-    StagedPass pass = new StagedPass(manager.getEngine(), false, model.config().vocabSize(), chunkValues);
+    long vocabulary = model.config().vocabSize();
+    StagedPass pass = new StagedPass(manager.getEngine(), false, (int) vocabulary, headRows * vocabulary,
+        partRows * vocabulary);
     try (NDScope scope = new NDScope()) {
       BatchArrays arrays = batch.toNDArrays(manager);
       losses[0] = pass.train(model.stages(arrays.inputIds(), batch.attentionMask()), arrays.inputIds(), batch, 0, 1.0,
@@ -147,31 +153,57 @@ class StagedPassTest {
     return gradients;
   }
 
-  @Test
-  void theLossInManyChunksGivesTheLossAndGradientsOfOne() {
-    int vocabulary = TinyModels.config("llama", false).vocabSize();
+  /**
+   * The batch's 42 counted positions (11 in each of three rows, 9 in the padded one): in head chunks of 4 (11 chunks,
+   * the last of 2) each one part of the loss; in one head product with the loss in parts of 4; in head chunks of 12
+   * (12, 12, 12, 6) with the loss in parts of 5 (each chunk's last part shorter).
+   */
+  @ParameterizedTest
+  @CsvSource({"4, 4", "1000, 4", "12, 5"})
+  void theLossInManyChunksGivesTheLossAndGradientsOfOne(long headRows, long partRows) {
     double[] whole = new double[2];
     double[] chunked = new double[2];
-    Map<String, float[]> one = gradientsWithChunks(Long.MAX_VALUE, whole);
-    // 4 positions a chunk: the batch's 42 counted positions (11 in each of three rows, 9 in the padded one) in 11
-    // chunks, the last of 2
-    Map<String, float[]> many = gradientsWithChunks(4L * vocabulary, chunked);
+    Map<String, float[]> one = gradientsWithChunks(Precision.FP32, 1000, 1000, whole);
+    Map<String, float[]> many = gradientsWithChunks(Precision.FP32, headRows, partRows, chunked);
     // Summed over chunks rather than at once: float32 sums in another order, a few ulps of the total apart.
     assertThat(chunked[0]).isCloseTo(whole[0], within(1e-5 * whole[0]));
     assertThat(chunked[1]).isCloseTo(whole[1], within(1e-5 * whole[1]));
     assertThat(chunked[1]).isCloseTo(chunked[0], within(1e-5 * whole[0]));
+    // The head's weight gradient adds the chunks' contributions one after the other: again only the order of
+    // float32 sums differs, so the difference is a few ulps of the largest entry.
+    assertSameGradients(many, one, 1e-5f);
+  }
+
+  /**
+   * bf16's own path: one bf16 product with the head, the float32 loss and the logits' gradient taken in parts of it
+   * (bf16 slices and their concatenation, which DJL cannot name), then one backward pass through the head.
+   */
+  @Test
+  void bf16LossInPartsOfOneHeadProductGivesTheGradientsOfOnePart() {
+    double[] whole = new double[2];
+    double[] parts = new double[2];
+    Map<String, float[]> one = gradientsWithChunks(Precision.BF16, 1000, 1000, whole);
+    Map<String, float[]> many = gradientsWithChunks(Precision.BF16, 1000, 4, parts);
+    // The same bf16 logits and, row by row, the same float32 loss: only the order of the loss's float32 sum differs.
+    assertThat(parts[0]).isCloseTo(whole[0], within(1e-5 * whole[0]));
+    assertThat(parts[1]).isCloseTo(parts[0], within(1e-5 * whole[0]));
+    // The same logits, each row's same logit gradient and one backward pass through the head in both: the gradients
+    // are the same to the bit.
     assertThat(many.keySet()).isEqualTo(one.keySet());
-    one.forEach((name, values) -> {
-      float[] other = many.get(name);
+    one.forEach((name, values) -> assertThat(many.get(name)).as(name).containsExactly(values));
+  }
+
+  private static void assertSameGradients(Map<String, float[]> actual, Map<String, float[]> expected, float relative) {
+    assertThat(actual.keySet()).isEqualTo(expected.keySet());
+    expected.forEach((name, values) -> {
+      float[] other = actual.get(name);
       float scale = 0;
       for (float v : values) {
         scale = Math.max(scale, Math.abs(v));
       }
       assertThat(scale).as(name).isPositive();
-      // The head's weight gradient adds the chunks' contributions one after the other: again only the order of
-      // float32 sums differs, so the difference is a few ulps of the largest entry.
       for (int i = 0; i < values.length; i++) {
-        assertThat(other[i]).as(name + "[" + i + "]").isCloseTo(values[i], within(1e-5f * scale));
+        assertThat(other[i]).as(name + "[" + i + "]").isCloseTo(values[i], within(relative * scale));
       }
     });
   }
