@@ -1,5 +1,6 @@
 package dev.peft4j.runtime.cli;
 
+import dev.peft4j.runtime.io.AtomicFolders;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -36,13 +37,20 @@ final class LockHolder {
 
   /** Starts the holder and returns once it holds the lock of {@code outputDir}. */
   static Process start(Path outputDir) throws IOException {
-    Path source = Files.createTempDirectory("lock-holder").resolve("Holder.java");
+    Path folder = Files.createTempDirectory("lock-holder");
+    Path source = folder.resolve("Holder.java");
     Files.writeString(source, PROGRAM);
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
     Process process = new ProcessBuilder(java.toString(), source.toString(), outputDir.resolve("run.lock").toString())
         .redirectErrorStream(true).start();
     BufferedReader lines = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-    String line = lines.readLine();
+    String line;
+    try {
+      line = lines.readLine();
+    } finally {
+      // the source launcher has compiled the program in memory by the time it prints
+      AtomicFolders.delete(folder);
+    }
     if (!"locked".equals(line)) {
       process.destroyForcibly();
       throw new IOException("the lock holder did not start: " + line);

@@ -1,6 +1,7 @@
 package dev.peft4j.runtime.testing;
 
 import dev.peft4j.api.Peft4jException;
+import dev.peft4j.runtime.io.AtomicFolders;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -45,11 +46,11 @@ public final class Fuzzing {
     }
   }
 
-  /** A fresh folder for the fuzz target's files, made once per JVM. */
+  /** A fresh folder for the fuzz target's files, made once per JVM and deleted, with what is in it, when the JVM exits. */
   public static Path folder(String name) {
     try {
       Path folder = Files.createTempDirectory("peft4j-fuzz-" + name);
-      folder.toFile().deleteOnExit();
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> AtomicFolders.delete(folder)));
       return folder;
     } catch (IOException e) {
       throw new UncheckedIOException(e);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ai.djl.ndarray.NDArray;
 import com.typesafe.config.Config;
 import dev.peft4j.api.MethodProvider;
+import dev.peft4j.runtime.io.AtomicFolders;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.StringWriter;
@@ -98,6 +99,15 @@ public final class TestPlugins {
   public static Path jar(Path jarFile, String sourcePath, String source, String providerClass, String referenceConf)
       throws IOException {
     Path work = Files.createTempDirectory("peft4j-plugin-src");
+    try {
+      return jar(jarFile, work, sourcePath, source, providerClass, referenceConf);
+    } finally {
+      AtomicFolders.delete(work);
+    }
+  }
+
+  private static Path jar(Path jarFile, Path work, String sourcePath, String source, String providerClass,
+      String referenceConf) throws IOException {
     Path src = work.resolve("src").resolve(sourcePath);
     Path classes = work.resolve("classes");
     Files.createDirectories(src.getParent());
