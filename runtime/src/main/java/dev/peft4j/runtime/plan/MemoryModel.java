@@ -280,7 +280,8 @@ public final class MemoryModel {
     long v = config.vocabSize();
     long positions = (long) work.batch() * Math.max(1, work.length() - 1);
     long rows = CausalLmLoss.chunkRows(positions, v, CausalLmLoss.headValues(work.precision()));
-    long part = Math.min(rows, CausalLmLoss.chunkRows(positions, v, CausalLmLoss.chunkValues(work.precision())));
+    long part = CausalLmLoss.partRows(positions, v, CausalLmLoss.headValues(work.precision()),
+        CausalLmLoss.chunkValues(work.precision()));
     long logits = part == rows ? (2 * c + 3 * VALUE_BYTES) * rows * v : 3 * c * rows * v + 3 * VALUE_BYTES * part * v;
     return logits + 2 * c * rows * config.hiddenSize();
   }

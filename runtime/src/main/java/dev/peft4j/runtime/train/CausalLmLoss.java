@@ -48,6 +48,14 @@ public final class CausalLmLoss {
     return precision == Precision.BF16 ? BF16_HEAD_VALUES : CHUNK_VALUES;
   }
 
+  /**
+   * The positions a part of the float32 loss takes when the head makes at most {@code headValues} logits at once and
+   * the loss holds at most {@code chunkValues}: never more than a head chunk's.
+   */
+  public static long partRows(long positions, long vocabulary, long headValues, long chunkValues) {
+    return Math.min(chunkRows(positions, vocabulary, headValues), chunkRows(positions, vocabulary, chunkValues));
+  }
+
   /** The positions a chunk of the loss takes: as many as {@code chunkValues} logits hold, at least one. */
   public static long chunkRows(long positions, long vocabulary, long chunkValues) {
     return Math.max(1, Math.min(positions, chunkValues / Math.max(1, vocabulary)));

@@ -269,7 +269,7 @@ final class StagedPass {
         NDArray logits = stages.forward(head, TorchOps.get().rows(h, index));
         for (int k = 0; k < n; k += part) {
           int m = Math.min(part, n - k);
-          NDArray values = n <= part ? logits : logits.get(new NDIndex("{}:{}", k, k + m));
+          NDArray values = logits.get(new NDIndex("{}:{}", k, k + m));
           sum += TorchOps.get().crossEntropySum(values, labels(manager, targets, from + k, m)).getFloat();
         }
       }
@@ -283,9 +283,9 @@ final class StagedPass {
     return (int) CausalLmLoss.chunkRows(targets.count(), vocabulary, headValues);
   }
 
-  /** The positions a part of the float32 loss takes: at most a head chunk's. */
+  /** The positions a part of the float32 loss takes. */
   private int partRows(Targets targets) {
-    return (int) Math.min(headRows(targets), CausalLmLoss.chunkRows(targets.count(), vocabulary, chunkValues));
+    return (int) CausalLmLoss.partRows(targets.count(), vocabulary, headValues, chunkValues);
   }
 
   /** The labels of the {@code n} counted positions from {@code from} on. */
