@@ -110,13 +110,14 @@ public final class TrainingBenchmark {
       List<Double> stepMillis = new ArrayList<>();
       List<Double> stepFaults = new ArrayList<>();
       List<long[]> rss = new ArrayList<>();
-      TrainingData data = new RandomTokens(batch, length, vocab, stepMillis, stepFaults, rss, rssAt);
+      RandomTokens data = new RandomTokens(batch, length, vocab, stepMillis, stepFaults, rss, rssAt);
       CoreSettings.Training settings = new CoreSettings.Training(1e-4, 1, batch, 1, CoreSettings.Scheduler.CONSTANT, 0,
           0.0, 1.0, 1, CoreSettings.Precision.valueOf(precision.name()), checkpointing, 1, steps, steps, 0, 0,
           CoreSettings.OnNonFinite.STOP,
           0.9, 0.999, 1e-8, 0);
       Trainer trainer = Trainer.builder(model, settings, manager).methods(methods).train(data).build();
       trainer.run(null);
+      data.stepEnded();
       long optimizerBytes = trainer.optimizerStateBytes();
       rss.add(new long[] {steps, kilobytes("VmRSS")});
       double medianStep = median(stepMillis.subList(Math.min(3, stepMillis.size() - 1), stepMillis.size()));
@@ -297,6 +298,12 @@ public final class TrainingBenchmark {
       return Integer.MAX_VALUE / 2;
     }
 
+    /** Ends a step's time and faults: at the next batch, and after the last step (as hf_train.py counts it). */
+    void stepEnded() {
+      stepMillis.add((System.nanoTime() - last) / 1e6);
+      stepFaults.add((double) (minorFaults() - lastFaults));
+    }
+
     /**
      * With {@code -Dpeft4j.bench.profile=FILE}: libtorch's profiler over steps 4 and 5 (after the warm-up), written
      * to FILE as a Chrome trace (each operator with its time), to compare with torch.profiler on the same step.
@@ -312,19 +319,16 @@ public final class TrainingBenchmark {
 
     @Override
     public Batch batch(int epoch, int index) {
-      long now = System.nanoTime();
-      long faults = minorFaults();
       if (served > 0) {
-        stepMillis.add((now - last) / 1e6);
-        stepFaults.add((double) (faults - lastFaults));
+        stepEnded();
       }
-      lastFaults = faults;
+      lastFaults = minorFaults();
       if (rssAt.contains(served)) {
         rss.add(new long[] {served, kilobytes("VmRSS")});
       }
       profile(served);
       served++;
-      last = now;
+      last = System.nanoTime();
       Random random = new Random(index);
       int[][] ids = new int[batch][length];
       int[][] labels = new int[batch][length];
