@@ -35,17 +35,17 @@ def self_times(evs, prefix, by_shape):
     threads = defaultdict(list)
     for pid, tid, ts, dur, name, shapes in evs:
         threads[(pid, tid)].append((ts, -dur, name, shapes))
+
+    def close(entry):
+        key = entry[1]
+        if key is not None:
+            calls[key] += 1
+            time[key] += entry[2] / 1000
+
     for evs_of_thread in threads.values():
         evs_of_thread.sort()
         stack = []  # [end, key, self time so far]
         last_top_end = None
-
-        def close(entry):
-            key = entry[1]
-            if key is not None:
-                calls[key] += 1
-                time[key] += entry[2] / 1000
-
         for ts, negdur, name, shapes in evs_of_thread:
             dur = -negdur
             while stack and stack[-1][0] <= ts:
@@ -53,7 +53,7 @@ def self_times(evs, prefix, by_shape):
             if not stack:
                 if last_top_end is not None and ts > last_top_end:
                     outside += (ts - last_top_end) / 1000
-                last_top_end = max(last_top_end or ts, ts + dur)
+                last_top_end = ts + dur if last_top_end is None else max(last_top_end, ts + dur)
             else:
                 stack[-1][2] -= dur
             key = None
