@@ -41,6 +41,9 @@ public final class Nf4Linear extends Module implements FrozenProduct {
   /** The midpoints between neighbouring levels, in float32 as bitsandbytes computes them: {@code (a + b) / 2}. */
   static final float[] MIDPOINTS = midpoints(LEVELS);
 
+  /** The two levels a byte of codes stands for, {@code [256, 2]} row-major: the high nibble's, then the low one's. */
+  static final float[] PAIRS = pairs(LEVELS);
+
   public static final int BLOCK = 64;
 
   /** The divisor of a block of zeros (bitsandbytes' {@code absmax.clamp(min=1e-38)}, in float32: a subnormal). */
@@ -50,20 +53,18 @@ public final class Nf4Linear extends Module implements FrozenProduct {
   private final int in;
   private final Parameter codes;
   private final Scales scales;
-  private final NDArray levels;
-  private final NDArray sixteen;
+  private final NDArray pairs;
   private final Parameter bias;
   private final Precision precision;
 
-  private Nf4Linear(int out, int in, NDArray codes, Scales scales, NDArray levels, NDArray sixteen, Parameter bias,
+  private Nf4Linear(int out, int in, NDArray codes, Scales scales, NDArray pairs, Parameter bias,
       Precision precision) {
     this.precision = precision;
     this.out = out;
     this.in = in;
     this.codes = register("weight", new Parameter(codes));
     this.scales = scales;
-    this.levels = levels;
-    this.sixteen = sixteen;
+    this.pairs = pairs;
     this.bias = bias == null ? null : register("bias", bias);
   }
 
@@ -156,8 +157,8 @@ public final class Nf4Linear extends Module implements FrozenProduct {
     } else {
       scales = new Scales((int) absmax.getShape().get(0), absmax, null, null, null);
     }
-    return new Nf4Linear(out, in, codes, scales, Tensors.of(manager, LEVELS, new Shape(LEVELS.length, 1)),
-        Tensors.scalar(manager, 16f), linear.bias(), linear.precision());
+    return new Nf4Linear(out, in, codes, scales, Tensors.of(manager, PAIRS, new Shape(256, 2)), linear.bias(),
+        linear.precision());
   }
 
   /**
@@ -229,6 +230,15 @@ public final class Nf4Linear extends Module implements FrozenProduct {
     return midpoints;
   }
 
+  static float[] pairs(float[] levels) {
+    float[] pairs = new float[256 * 2];
+    for (int b = 0; b < 256; b++) {
+      pairs[2 * b] = levels[b >> 4];
+      pairs[2 * b + 1] = levels[b & 15];
+    }
+    return pairs;
+  }
+
   /** The 8-bit codes of the block scales (UINT8, one a block) when {@link #doubleQuantized}, else null. */
   NDArray scaleCodes() {
     return scales.codes();
@@ -245,19 +255,16 @@ public final class Nf4Linear extends Module implements FrozenProduct {
   }
 
   /**
-   * The weight {@code [out, in]} the codes stand for, in the model's precision. The intermediates (the codes as
-   * floats and as int64 indices, twice the weight's size) are freed at once, not at the end of the step.
+   * The weight {@code [out, in]} the codes stand for, in the model's precision: each byte looked up in {@link #PAIRS}
+   * (its two levels at once), times its block's scale. The intermediates (the bytes as int64 indices and the levels
+   * in float32, each twice the size of a bf16 weight) are freed at once, not at the end of the step.
    */
   public NDArray dequantize() {
     NDArray weight;
     try (NDScope scope = new NDScope()) {
       NDArray scale = scales.perBlock();
-      NDArray bytes = codes.data().toType(DataType.FLOAT32, false);
-      NDArray high = bytes.div(sixteen).floor();
-      NDArray low = bytes.sub(high.mul(sixteen));
-      NDArray indices = ai.djl.ndarray.NDArrays.stack(new ai.djl.ndarray.NDList(high, low), 1)
-          .reshape(-1).toType(DataType.INT64, false);
-      NDArray normalized = indices.getNDArrayInternal().embedding(indices, levels, SparseFormat.DENSE).singletonOrThrow();
+      NDArray indices = codes.data().toType(DataType.INT64, false);
+      NDArray normalized = indices.getNDArrayInternal().embedding(indices, pairs, SparseFormat.DENSE).singletonOrThrow();
       weight = precision.compute(normalized.reshape(-1, BLOCK).mul(scale).reshape(out, in));
       NDScope.unregister(weight);
     }

@@ -191,9 +191,11 @@ public final class MemoryModel {
       activations = stageOutput + graphs + methodBytes + castCopies + (layers == 0 ? 0 : dequantized * kept / layers);
     }
     activations += (long) (ALLOCATOR_RETENTION * activations);
-    // dequantizing a 4-bit weight goes through its codes as floats, their int64 indices and the float32 levels;
-    // double-quantized block scales are dequantized first (a float32 scale a block)
-    long dequantizing = 16 * largestQuantized + (doubleQuantized ? VALUE_BYTES * blocks(largestQuantized) : 0);
+    // dequantizing a 4-bit weight goes through its bytes as int64 indices (4 bytes a weight), its levels and their
+    // scaled values in float32, and a bf16 copy; double-quantized block scales are dequantized first (a float32
+    // scale a block)
+    long dequantizing = (4 + 2 * VALUE_BYTES + (c < VALUE_BYTES ? c : 0)) * largestQuantized
+        + (doubleQuantized ? VALUE_BYTES * blocks(largestQuantized) : 0);
     long backward = Math.max(layerBackward(config, work), lossChunk(config, work)) + largestGradient * VALUE_BYTES
         + dequantizing;
     // fitted, not derived (see RETAINED_PER_TOKEN_AND_HIDDEN and FOUR_BIT_EXCESS)
