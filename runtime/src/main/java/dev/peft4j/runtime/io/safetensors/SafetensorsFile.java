@@ -140,24 +140,29 @@ public final class SafetensorsFile implements AutoCloseable {
     if (info.numel() == 0) {
       return precision.store(manager.zeros(shape, DataType.FLOAT32));
     }
-    // A memory map covers at most 2 GiB: larger tensors (a 128k-token embedding in bf16) are read in pieces.
+    // A memory map covers at most 2 GiB: larger tensors (a 128k-token embedding in bf16) are read in pieces, and so
+    // is any tensor that is converted, so that the conversion's intermediates stay small.
     long elementBytes = dtype.bits / 8;
     long piece = Math.max(elementBytes, (maxMappedBytes / elementBytes) * elementBytes);
+    if (dtype != Dtype.F32 || precision != Precision.FP32) {
+      piece = Math.min(piece, CONVERTED_PIECE_VALUES * elementBytes);
+    }
     List<NDArray> pieces = new ArrayList<>();
-    List<ByteBuffer> maps = new ArrayList<>();
     try {
-      try (NDScope scope = new NDScope()) { // closes the arrays that view a map; the pieces are copies
-        for (long offset = 0; offset < info.byteLength(); offset += piece) {
-          long length = Math.min(piece, info.byteLength() - offset);
-          ByteBuffer map = map(info, offset, length);
-          maps.add(map);
+      for (long offset = 0; offset < info.byteLength(); offset += piece) {
+        long length = Math.min(piece, info.byteLength() - offset);
+        ByteBuffer map = map(info, offset, length);
+        try (NDScope scope = new NDScope()) { // closes the arrays that view the map; the piece is a copy
           NDArray flat = decode(map, dtype, length / elementBytes, manager, precision);
           NDScope.unregister(flat);
           pieces.add(flat);
+        } finally {
+          Unmapping.unmap(map); // each piece's pages leave the process as soon as they are copied
         }
       }
-    } finally {
-      maps.forEach(Unmapping::unmap);
+    } catch (RuntimeException e) {
+      pieces.forEach(NDArray::close);
+      throw e;
     }
     NDArray whole;
     if (pieces.size() == 1) {
@@ -171,6 +176,15 @@ public final class SafetensorsFile implements AutoCloseable {
     pieces.forEach(NDArray::close); // whole is a view of the one piece, or a copy of them all
     return whole;
   }
+
+  /**
+   * At most this many values are converted at once (bf16 bit patterns rebuilt, float32 cast to bf16, F16 and F64
+   * cast): rebuilding bf16 values in libtorch takes about 27 bytes of intermediates a value, so about 7 MB a piece.
+   * Measured (bench/README.md, "The planner against measured peaks"): a run whose bf16 file has a 65.5 M-value head
+   * peaked at 2,654–2,664 MiB with the head converted whole, 1,147–1,245 in pieces of 1 M values, 1,074–1,111 in
+   * pieces of this size, and loaded as fast.
+   */
+  static final long CONVERTED_PIECE_VALUES = 1L << 18;
 
   /** At most this many bytes are mapped at once. */
   static final long MAX_MAPPED_BYTES = 1L << 30;
