@@ -192,8 +192,8 @@ public final class MemoryModel {
     }
     activations += (long) (ALLOCATOR_RETENTION * activations);
     // dequantizing a 4-bit weight goes through its bytes as int64 indices (4 bytes a weight), its levels and their
-    // scaled values in float32, and a bf16 copy; double-quantized block scales are dequantized first (a float32
-    // scale a block)
+    // scaled values in float32, and in bf16 a bf16 copy; double-quantized block scales are dequantized first (a
+    // float32 scale a block)
     long dequantizing = (4 + 2 * VALUE_BYTES + (c < VALUE_BYTES ? c : 0)) * largestQuantized
         + (doubleQuantized ? VALUE_BYTES * blocks(largestQuantized) : 0);
     long backward = Math.max(layerBackward(config, work), lossChunk(config, work)) + largestGradient * VALUE_BYTES
