@@ -157,7 +157,7 @@ public final class Nf4Linear extends Module implements FrozenProduct {
     } else {
       scales = new Scales((int) absmax.getShape().get(0), absmax, null, null, null);
     }
-    return new Nf4Linear(out, in, codes, scales, Tensors.of(manager, PAIRS, new Shape(256, 2)), linear.bias(),
+    return new Nf4Linear(out, in, codes, scales, Tensors.of(manager, PAIRS, new Shape(PAIRS.length / 2, 2)), linear.bias(),
         linear.precision());
   }
 

@@ -179,7 +179,8 @@ public final class SafetensorsFile implements AutoCloseable {
 
   /**
    * At most this many values are converted at once (bf16 bit patterns rebuilt, float32 cast to bf16, F16 and F64
-   * cast): rebuilding bf16 values in libtorch takes about 27 bytes of intermediates a value, so about 7 MB a piece.
+   * cast): rebuilding bf16 values in libtorch took about 20 bytes a value more than reading float32, so about 5 MB a
+   * piece.
    * Measured (bench/README.md, "The planner against measured peaks"): a run whose bf16 file has a 65.5 M-value head
    * peaked at 2,639–2,668 MiB with the head converted whole, 1,147–1,245 in pieces of 1 M values and 1,074–1,111 in
    * pieces of this size, and ran in half the time.
