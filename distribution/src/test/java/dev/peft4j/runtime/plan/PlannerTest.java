@@ -119,11 +119,28 @@ class PlannerTest {
     // each layer's dequantized weights stay until its backward pass (and the allocator keeps its share of them)
     assertThat((double) (memory(nf4).activations() - memory(fp32).activations()))
         .isCloseTo(4 * decoderLinear * (1 + MemoryModel.ALLOCATOR_RETENTION), within(2.0));
-    // with checkpointing, one layer's at a time
+    // with checkpointing, one layer's at a time, and the share of every layer's that the heap keeps: this model's
+    // weights are all below glibc's mmap threshold
     RunPlan checkpointed = plan("methods = [lora]", "model.quantization = nf4", "training.gradient-checkpointing = true");
     RunPlan checkpointedFp32 = plan("methods = [lora]", "training.gradient-checkpointing = true");
     assertThat((double) (memory(checkpointed).activations() - memory(checkpointedFp32).activations()))
-        .isCloseTo(4 * decoderLinear / 2 * (1 + MemoryModel.ALLOCATOR_RETENTION), within(2.0));
+        .isCloseTo(4 * decoderLinear / 2 * (1 + MemoryModel.ALLOCATOR_RETENTION)
+            + 4 * decoderLinear * MemoryModel.ALLOCATOR_RETENTION, within(2.0));
+    // no fitted constant beyond that: the runtime's row is the same as without the 4-bit base
+    assertThat(memory(nf4).runtime()).isEqualTo(memory(fp32).runtime());
+  }
+
+  @Test
+  void weightsDequantizedAboveTheMmapThresholdAreNotKeptByTheHeap() {
+    // Llama-2-70B: every decoder weight is at least 8192 x 1024 values, 32 MiB in fp32; mapped, and unmapped when freed
+    String model = "model.path = \"" + Fixtures.path("plan/llama-2-70b").toAbsolutePath().toString().replace("\\", "/") + "\"";
+    String[] lora = {model, "methods = [lora]", "data.cutoff-len = 64", "training.gradient-checkpointing = true"};
+    RunPlan checkpointed = plan(lora);
+    RunPlan nf4 = plan(java.util.stream.Stream.concat(java.util.Arrays.stream(lora), java.util.stream.Stream.of(
+        "model.quantization = nf4")).toArray(String[]::new));
+    long largestLayer = 8192L * 28672 * 3 + 8192L * 8192 * 2 + 8192L * 1024 * 2; // gate/up/down, q/o, k/v
+    assertThat((double) (memory(nf4).activations() - memory(checkpointed).activations()))
+        .isCloseTo(4 * largestLayer * (1 + MemoryModel.ALLOCATOR_RETENTION), within(2.0));
   }
 
   @Test

@@ -10,7 +10,7 @@ package dev.peft4j.runtime.plan;
  * @param stepScratch the larger of the backward pass's transient gradients and the optimizer update's
  *     temporaries of one parameter (clipping, AdamW), which the trainer frees parameter by parameter
  * @param runtime the process beyond what is priced: the JVM, libtorch, tokenizer, data, the loss plot
- *     (fitted to measured peaks; more for a 4-bit base)
+ *     (fitted to measured peaks)
  */
 public record MemoryEstimate(
     long weights, long gradients, long optimizerState, long activations, long stepScratch, long runtime) {

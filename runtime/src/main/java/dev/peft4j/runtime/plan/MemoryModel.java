@@ -7,6 +7,7 @@ import dev.peft4j.api.plan.ParameterShape;
 import dev.peft4j.runtime.model.ModelConfig;
 import dev.peft4j.runtime.model.ModelFamilies;
 import dev.peft4j.runtime.model.ModelFamily;
+import dev.peft4j.runtime.nn.NativeMemory;
 import dev.peft4j.runtime.train.CausalLmLoss;
 import java.util.HashSet;
 import java.util.Map;
@@ -52,9 +53,18 @@ import java.util.Set;
  * <p>Nothing of the model passes through the Java heap: weights are read from the mapped file straight into
  * libtorch's memory (a 4-bit base quantized there, a layer at a time as it is read) and written from it; the heap's
  * garbage is bounded by the launcher's young generation (at most 64 MiB: {@code bin/peft4j}), part of the runtime's
- * constant. The runtime's row is that constant, what grows with the micro-batch beyond what is priced ({@link
- * #RETAINED_PER_TOKEN_AND_HIDDEN}) and, for a 4-bit base, what such runs were measured to hold ({@link
- * #FOUR_BIT_EXCESS}).
+ * constant; what the load frees in libtorch is given back before training ({@code NativeMemory.releaseFreed}). The
+ * runtime's row is that constant and what grows with the micro-batch beyond what is priced ({@link
+ * #RETAINED_PER_TOKEN_AND_HIDDEN}).
+ *
+ * <p>A 4-bit base with gradient checkpointing dequantizes each layer's weights again in the backward pass and frees
+ * them after it, a layer at a time; the weights below glibc's mmap threshold ({@code NativeMemory.MMAP_THRESHOLD})
+ * come from its heap, where the gradients made in between keep the freed chunks from being reused: such runs hold
+ * {@link #ALLOCATOR_RETENTION} of every recomputed layer's dequantized weights below that size. Measured on the
+ * {@code small} model (bench/README.md): with every chunk of 1 MiB or more mapped ({@code MALLOC_MMAP_THRESHOLD_})
+ * the checkpointed LoRA run on an NF4 base peaked 58 MiB under the same run on the fp32 base, as its weights and one
+ * layer's dequantized weights account for, and 2 MiB under without that setting. The weights of a 7B model's layers
+ * are above the threshold: they are mapped, and unmapped as they are freed.
  */
 public final class MemoryModel {
 
@@ -64,18 +74,12 @@ public final class MemoryModel {
   /**
    * What the process holds beyond the activations autograd saves, as a share of them: the gradients of those
    * activations in flight during the backward pass, and memory the allocator keeps from one step for the next
-   * (libtorch frees to glibc, which keeps freed blocks in per-thread arenas). Fitted, with {@link #FOUR_BIT_EXCESS}
-   * and {@link #RETAINED_PER_TOKEN_AND_HIDDEN}, to bench/plan-check's measured peaks (2026-12-03, an Intel Xeon, 2
-   * cores; bench/README.md, "The planner against measured peaks").
+   * (libtorch frees to glibc, which keeps freed blocks in per-thread arenas). Fitted, with {@link
+   * #RETAINED_PER_TOKEN_AND_HIDDEN}, to bench/plan-check's measured peaks (2026-12-03, an Intel Xeon, 2
+   * cores; bench/README.md, "The planner against measured peaks"), and with the load's freed memory given back on
+   * 2026-12-06.
    */
   static final double ALLOCATOR_RETENTION = 0.5;
-
-  /**
-   * What a run on a 4-bit base holds beyond the same run on a full-precision one, less what is priced: fitted, not
-   * derived. Where it lives was not pinned down: a JFR recording of such a run shows no more Java allocation than
-   * one without the 4-bit base, and glibc's arena count ({@code MALLOC_ARENA_MAX=1}) does not change it.
-   */
-  static final long FOUR_BIT_EXCESS = 128L << 20;
 
   /**
    * What the process holds beyond what is priced that grows with a micro-batch: float32 values per token and hidden
@@ -150,10 +154,13 @@ public final class MemoryModel {
     }
     long dequantizedLayer = 0;
     long dequantized = 0;
+    long dequantizedFromHeap = 0;
     long largestQuantized = 0;
     for (LinearShape linear : model.linearLayers()) {
       if (linear.quantized()) {
-        dequantized += linear.inFeatures() * linear.outFeatures() * c;
+        long bytes = linear.inFeatures() * linear.outFeatures() * c;
+        dequantized += bytes;
+        dequantizedFromHeap += bytes < NativeMemory.MMAP_THRESHOLD ? bytes : 0;
         largestQuantized = Math.max(largestQuantized, linear.inFeatures() * linear.outFeatures());
       }
     }
@@ -191,6 +198,10 @@ public final class MemoryModel {
       activations = stageOutput + graphs + methodBytes + castCopies + (layers == 0 ? 0 : dequantized * kept / layers);
     }
     activations += (long) (ALLOCATOR_RETENTION * activations);
+    if (work.checkpointing() && layers > 0) {
+      // the recomputed layers' dequantized weights that the heap keeps (see the class comment)
+      activations += (long) (ALLOCATOR_RETENTION * dequantizedFromHeap * kept / layers);
+    }
     // dequantizing a 4-bit weight goes through its bytes as int64 indices (4 bytes a weight), its levels and their
     // scaled values in float32, and in bf16 a bf16 copy; double-quantized block scales are dequantized first (a
     // float32 scale a block)
@@ -198,9 +209,8 @@ public final class MemoryModel {
         + (doubleQuantized ? VALUE_BYTES * blocks(largestQuantized) : 0);
     long backward = Math.max(layerBackward(config, work), lossChunk(config, work)) + largestGradient * VALUE_BYTES
         + dequantizing;
-    // fitted, not derived (see RETAINED_PER_TOKEN_AND_HIDDEN and FOUR_BIT_EXCESS)
-    long runtime = RUNTIME_BYTES + RETAINED_PER_TOKEN_AND_HIDDEN * VALUE_BYTES * t * h
-        + (quantized.isEmpty() ? 0 : FOUR_BIT_EXCESS);
+    // fitted, not derived (see RETAINED_PER_TOKEN_AND_HIDDEN)
+    long runtime = RUNTIME_BYTES + RETAINED_PER_TOKEN_AND_HIDDEN * VALUE_BYTES * t * h;
     return new MemoryEstimate(weights, gradients, state, activations, Math.max(backward, scratch), runtime);
   }
 

@@ -21,6 +21,7 @@ import dev.peft4j.runtime.model.CausalLm;
 import dev.peft4j.runtime.model.ModelFiles;
 import dev.peft4j.runtime.model.ModuleModelView;
 import dev.peft4j.runtime.nn.Bf16Support;
+import dev.peft4j.runtime.nn.NativeMemory;
 import dev.peft4j.runtime.nn.Nf4Linear;
 import dev.peft4j.runtime.nn.Parameter;
 import dev.peft4j.runtime.plugin.Discovery;
@@ -201,6 +202,7 @@ public final class TrainingSession {
       out.println("adapter " + adapterPath + " loaded");
     }
     out.println(MethodSetup.trainableLine(view));
+    NativeMemory.releaseFreed(); // what the load freed (a 4-bit base's quantization, converted pieces) leaves
     return new Tuned(model, adapters);
   }
 
