@@ -76,8 +76,8 @@ public final class MemoryModel {
    * activations in flight during the backward pass, and memory the allocator keeps from one step for the next
    * (libtorch frees to glibc, which keeps freed blocks in per-thread arenas). Fitted, with {@link
    * #RETAINED_PER_TOKEN_AND_HIDDEN}, to bench/plan-check's measured peaks (2026-12-03, an Intel Xeon, 2
-   * cores; bench/README.md, "The planner against measured peaks"), and with the load's freed memory given back on
-   * 2026-12-06.
+   * cores; bench/README.md, "The planner against measured peaks"); it still fits them with the load's freed memory
+   * given back (2026-12-06).
    */
   static final double ALLOCATOR_RETENTION = 0.5;
 
