@@ -55,8 +55,8 @@ public final class NativeMemory {
    * Gives the memory freed so far back to the kernel ({@code malloc_trim(0)}: free pages anywhere in glibc's heaps,
    * not only at their tops); called once the model is loaded. What the load freed is otherwise kept for good, since
    * {@link #keepFreedMemory} trims nothing, and a training step reuses little of it: its chunks are the sizes of the
-   * load's pieces. Measured (bench/README.md, "The planner against measured peaks"): the `small` model on a 4-bit
-   * base entered training at 366–417 MiB without it and 224–250 with it, and its runs peaked 15–90 MiB lower.
+   * load's pieces. Measured (bench/README.md, "The planner against measured peaks"): the {@code small} model on a
+   * 4-bit base entered training at 366–417 MiB without it and 224–250 with it, and its runs peaked 14–91 MiB lower.
    *
    * @return whether glibc released any memory (false, too, off glibc)
    */
