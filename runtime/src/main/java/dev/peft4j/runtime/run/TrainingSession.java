@@ -202,7 +202,7 @@ public final class TrainingSession {
       out.println("adapter " + adapterPath + " loaded");
     }
     out.println(MethodSetup.trainableLine(view));
-    NativeMemory.releaseFreed(); // what the load freed (a 4-bit base's quantization, converted pieces) leaves
+    NativeMemory.releaseFreed(); // gives back what the load freed: a 4-bit base's quantization, converted pieces
     return new Tuned(model, adapters);
   }
 
