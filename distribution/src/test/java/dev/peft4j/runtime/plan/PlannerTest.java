@@ -134,10 +134,9 @@ class PlannerTest {
   void weightsDequantizedAboveTheMmapThresholdAreNotKeptByTheHeap() {
     // Llama-2-70B: every decoder weight is at least 8192 x 1024 values, 32 MiB in fp32; mapped, and unmapped when freed
     String model = "model.path = \"" + Fixtures.path("plan/llama-2-70b").toAbsolutePath().toString().replace("\\", "/") + "\"";
-    String[] lora = {model, "methods = [lora]", "data.cutoff-len = 64", "training.gradient-checkpointing = true"};
-    RunPlan checkpointed = plan(lora);
-    RunPlan nf4 = plan(java.util.stream.Stream.concat(java.util.Arrays.stream(lora), java.util.stream.Stream.of(
-        "model.quantization = nf4")).toArray(String[]::new));
+    RunPlan checkpointed = plan(model, "methods = [lora]", "data.cutoff-len = 64", "training.gradient-checkpointing = true");
+    RunPlan nf4 = plan(model, "methods = [lora]", "data.cutoff-len = 64", "training.gradient-checkpointing = true",
+        "model.quantization = nf4");
     long largestLayer = 8192L * 28672 * 3 + 8192L * 8192 * 2 + 8192L * 1024 * 2; // gate/up/down, q/o, k/v
     assertThat((double) (memory(nf4).activations() - memory(checkpointed).activations()))
         .isCloseTo(4 * largestLayer * (1 + MemoryModel.ALLOCATOR_RETENTION), within(2.0));

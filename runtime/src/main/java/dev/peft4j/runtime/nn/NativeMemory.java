@@ -61,7 +61,7 @@ public final class NativeMemory {
    * @return whether glibc released any memory (false, too, off glibc)
    */
   public static boolean releaseFreed() {
-    if (!System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).contains("linux")) {
+    if (!onLinux()) {
       return false;
     }
     try {
@@ -72,7 +72,7 @@ public final class NativeMemory {
   }
 
   private static boolean setThresholds() {
-    if (!System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).contains("linux")) {
+    if (!onLinux()) {
       return false;
     }
     try {
@@ -87,5 +87,9 @@ public final class NativeMemory {
           e.toString());
       return false;
     }
+  }
+
+  private static boolean onLinux() {
+    return System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).contains("linux");
   }
 }
