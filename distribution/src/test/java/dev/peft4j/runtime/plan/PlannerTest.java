@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import dev.peft4j.api.plan.OptimizerCost;
 import dev.peft4j.api.plan.ParameterShape;
 import dev.peft4j.runtime.Peft4j;
 import dev.peft4j.runtime.model.ModelConfigException;
@@ -204,6 +205,32 @@ class PlannerTest {
     // its parameters have given their gradients back, not stopped training: the same graph and fp32 masters
     assertThat(memory(layerwise).activations()).isEqualTo(memory(whole).activations());
     assertThat(memory(layerwise).weights()).isEqualTo(memory(whole).weights());
+  }
+
+  @Test
+  void anUpdateAfterTheBackwardPassReusesTheFreedActivationsAndOneDuringItDoesNot() {
+    RunPlan plan = plan("methods = [full]");
+    ParameterShape head = plan.shape().parameter("lm_head.weight").orElseThrow();
+    long n = head.size();
+    MemoryEstimate plain = estimate(plan, Map.of());
+    // update temporaries in float32 values: more than the activations and the backward transients together; and
+    // more than the transients but fewer than the activations
+    long beyond = (plain.activations() + 2 * plain.stepScratch()) / 4;
+    long within = (plain.activations() + plain.stepScratch()) / 8;
+    assertThat(4 * within).isBetween(plain.stepScratch() + 1, plain.activations() - 1);
+
+    MemoryEstimate after = estimate(plan, Map.of(head.name(), new OptimizerCost(n, 2 * n, beyond)));
+    MemoryEstimate afterWithin = estimate(plan, Map.of(head.name(), new OptimizerCost(n, 2 * n, within)));
+    MemoryEstimate during = estimate(plan, Map.of(head.name(), new OptimizerCost(0, 2 * n, beyond)));
+
+    assertThat(after.activations()).isEqualTo(plain.activations());
+    assertThat(after.activations() + after.stepScratch()).isEqualTo(4 * beyond);
+    assertThat(afterWithin.stepScratch()).isEqualTo(plain.stepScratch());
+    assertThat(during.stepScratch()).isEqualTo(4 * beyond);
+  }
+
+  private static MemoryEstimate estimate(RunPlan plan, Map<String, OptimizerCost> costs) {
+    return MemoryModel.estimate(plan.config(), plan.shape(), costs, 0, 0, plan.workload(), false);
   }
 
   @Test

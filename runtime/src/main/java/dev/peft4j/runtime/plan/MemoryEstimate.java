@@ -8,7 +8,8 @@ package dev.peft4j.runtime.plan;
  * @param optimizerState optimizer state kept between steps (AdamW's two moments, or what a method holds)
  * @param activations what the forward pass of one micro-batch keeps until its backward pass ends
  * @param stepScratch the larger of the backward pass's transient gradients and the optimizer update's
- *     temporaries of one parameter (clipping, AdamW), which the trainer frees parameter by parameter
+ *     temporaries of one parameter (clipping, AdamW; freed parameter by parameter) beyond the activations, which
+ *     the update after the backward pass reuses
  * @param runtime the process beyond what is priced: the JVM, libtorch, tokenizer, data, the loss plot
  *     (fitted to measured peaks)
  */

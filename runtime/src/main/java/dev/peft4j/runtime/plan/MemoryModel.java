@@ -23,7 +23,8 @@ import java.util.Set;
  *
  * <pre>
  * weights + gradients + optimizer state + activations of one micro-batch
- *         + max(backward transients, one parameter's update temporaries) + the runtime itself
+ *         + max(backward transients, one parameter's update temporaries beyond the freed activations)
+ *         + the runtime itself
  * </pre>
  *
  * <p>Weights: a frozen weight in the run's storage dtype (bf16: 2 bytes; NF4: two codes a byte and an fp32 scale per
@@ -48,7 +49,13 @@ import java.util.Set;
  * <p>Backward transients: the larger of a layer's gradients in flight (the gradient of its output and of its input,
  * c·T·h each, and three of the MLP's, c·T·i each) and the loss chunk's; plus the largest parameter's gradient
  * (added into the existing one). Update temporaries: AdamW makes 8 arrays of a parameter's size (freed parameter
- * by parameter), clipping one per gradient; methods state their own.
+ * by parameter), clipping one per gradient; methods state their own. The trainer updates once the micro-batches'
+ * activations are freed, and glibc's heap hands the freed memory to the update, so only what the update needs
+ * beyond the activations adds to the peak (measured on the {@code small} model in bf16: BAdam's block 0 holds 37 MiB
+ * more than LoRA r 8 q/v in weights, gradients and Adam state, and its update's temporaries are 14 MiB more than its
+ * backward transients, yet its run peaked 6 MiB above LoRA's; bench/README.md). A
+ * parameter that holds state but no gradient at the peak was stepped during the backward pass (layer-wise GaLore),
+ * with the activations of the stages below it still held: its temporaries are priced in full.
  *
  * <p>Nothing of the model passes through the Java heap: weights are read from the mapped file straight into
  * libtorch's memory (a 4-bit base quantized there, a layer at a time as it is read) and written from it; the heap's
@@ -118,7 +125,8 @@ public final class MemoryModel {
     long weights = 0;
     long gradients = 0;
     long state = 0;
-    long scratch = 0;
+    long afterBackward = 0;
+    long duringBackward = 0;
     long largestGradient = 0;
     long castCopies = 0;
     long largestLayerCopies = 0;
@@ -138,7 +146,12 @@ public final class MemoryModel {
       gradients += cost.gradientValues() * VALUE_BYTES;
       state += cost.stateValues() * VALUE_BYTES;
       // the update's temporaries, or clipping's square of the gradient: the trainer frees both per parameter
-      scratch = Math.max(scratch, Math.max(cost.scratchValues(), cost.gradientValues()) * VALUE_BYTES);
+      long temporaries = Math.max(cost.scratchValues(), cost.gradientValues()) * VALUE_BYTES;
+      if (cost.gradientValues() == 0 && cost.stateValues() > 0) {
+        duringBackward = Math.max(duringBackward, temporaries);
+      } else {
+        afterBackward = Math.max(afterBackward, temporaries);
+      }
       largestGradient = Math.max(largestGradient, cost.gradientValues());
       if (master && c != VALUE_BYTES && p.shape().size() == 2) {
         // the bf16 copy of the master that each forward pass casts, saved for the product's backward pass
@@ -211,7 +224,10 @@ public final class MemoryModel {
         + dequantizing;
     // fitted, not derived (see RETAINED_PER_TOKEN_AND_HIDDEN)
     long runtime = RUNTIME_BYTES + RETAINED_PER_TOKEN_AND_HIDDEN * VALUE_BYTES * t * h;
-    return new MemoryEstimate(weights, gradients, state, activations, Math.max(backward, scratch), runtime);
+    // an update after the backward pass reuses the memory its activations freed; one during it (a stage stepped
+    // as soon as its gradients are complete) comes between two stages' backward transients
+    long scratch = Math.max(Math.max(backward, duringBackward), afterBackward - activations);
+    return new MemoryEstimate(weights, gradients, state, activations, scratch, runtime);
   }
 
   /**

@@ -46,7 +46,7 @@ public final class PlanText {
       row(lines, "optimizer state", m.optimizerState(), "");
       row(lines, "activations", m.activations(), w.checkpointing()
           ? "one micro-batch's layer inputs, and one layer's activations recomputed" : "what one micro-batch's forward pass saves for its backward pass");
-      row(lines, "step scratch", m.stepScratch(), "backward transients or update temporaries, the larger");
+      row(lines, "step scratch", m.stepScratch(), "backward transients, or the update's beyond the freed activations");
       row(lines, "runtime", m.runtime(), "JVM, libtorch, tokenizer, data, plot; what grows with the batch (fitted)");
       row(lines, "total", m.total(), "estimated peak RSS of peft4j train");
     }
