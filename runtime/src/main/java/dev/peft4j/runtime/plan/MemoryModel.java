@@ -85,7 +85,7 @@ public final class MemoryModel {
    * #RETAINED_PER_TOKEN_AND_HIDDEN}, to bench/plan-check's measured peaks (2026-12-03, an Intel Xeon, 2
    * cores; bench/README.md, "The planner against measured peaks"); it still fits them with the load's freed memory
    * given back (2026-12-06). Those are peaks of 4-step runs: a run's peak grows over its first tens of steps, and
-   * at 50 steps the plans were 5 to 14 % under (bench/README.md, "Four steps are not the steady state"); not
+   * at 50 steps the plans were 1 to 23 % under (bench/README.md, "Four steps are not the steady state"); not
    * refitted yet.
    */
   static final double ALLOCATOR_RETENTION = 0.5;
