@@ -215,18 +215,18 @@ class PlannerTest {
     MemoryEstimate plain = estimate(plan, Map.of());
     // update temporaries in float32 values: more than the activations and the backward transients together; and
     // more than the transients but fewer than the activations
-    long beyond = (plain.activations() + 2 * plain.stepScratch()) / 4;
-    long within = (plain.activations() + plain.stepScratch()) / 8;
-    assertThat(4 * within).isBetween(plain.stepScratch() + 1, plain.activations() - 1);
+    long aboveActivations = (plain.activations() + 2 * plain.stepScratch()) / 4;
+    long belowActivations = (plain.activations() + plain.stepScratch()) / 8;
+    assertThat(4 * belowActivations).isBetween(plain.stepScratch() + 1, plain.activations() - 1);
 
-    MemoryEstimate after = estimate(plan, Map.of(head.name(), new OptimizerCost(n, 2 * n, beyond)));
-    MemoryEstimate afterWithin = estimate(plan, Map.of(head.name(), new OptimizerCost(n, 2 * n, within)));
-    MemoryEstimate during = estimate(plan, Map.of(head.name(), new OptimizerCost(0, 2 * n, beyond)));
+    MemoryEstimate after = estimate(plan, Map.of(head.name(), new OptimizerCost(n, 2 * n, aboveActivations)));
+    MemoryEstimate afterWithin = estimate(plan, Map.of(head.name(), new OptimizerCost(n, 2 * n, belowActivations)));
+    MemoryEstimate during = estimate(plan, Map.of(head.name(), new OptimizerCost(0, 2 * n, aboveActivations)));
 
     assertThat(after.activations()).isEqualTo(plain.activations());
-    assertThat(after.activations() + after.stepScratch()).isEqualTo(4 * beyond);
+    assertThat(after.activations() + after.stepScratch()).isEqualTo(4 * aboveActivations);
     assertThat(afterWithin.stepScratch()).isEqualTo(plain.stepScratch());
-    assertThat(during.stepScratch()).isEqualTo(4 * beyond);
+    assertThat(during.stepScratch()).isEqualTo(4 * aboveActivations);
   }
 
   private static MemoryEstimate estimate(RunPlan plan, Map<String, OptimizerCost> costs) {

@@ -256,7 +256,8 @@ public final class TrainingBenchmark {
     }
   }
 
-  static long kilobytes(String field) {
+  /** A {@code /proc/self/status} field in KiB ({@code VmRSS}, {@code VmHWM}), or -1 where it cannot be read. */
+  public static long kilobytes(String field) {
     try {
       for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
         if (line.startsWith(field + ":")) {

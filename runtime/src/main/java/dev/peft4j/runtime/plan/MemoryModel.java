@@ -53,9 +53,9 @@ import java.util.Set;
  * activations are freed, and glibc's heap hands the freed memory to the update, so only what the update needs
  * beyond the activations adds to the peak (measured on the {@code small} model in bf16: BAdam's block 0 holds 37 MiB
  * more than LoRA r 8 q/v in weights, gradients and Adam state, and its update's temporaries are 14 MiB more than its
- * backward transients, yet its run peaked 6 MiB above LoRA's; bench/README.md). A
- * parameter that holds state but no gradient at the peak was stepped during the backward pass (layer-wise GaLore),
- * with the activations of the stages below it still held: its temporaries are priced in full.
+ * backward transients, yet its run peaked 6 MiB above LoRA's; bench/README.md). A parameter stepped during the
+ * backward pass ({@link #steppedDuringBackward}) is stepped with the activations of the stages below it still held:
+ * its temporaries are priced in full.
  *
  * <p>Nothing of the model passes through the Java heap: weights are read from the mapped file straight into
  * libtorch's memory (a 4-bit base quantized there, a layer at a time as it is read) and written from it; the heap's
@@ -149,7 +149,7 @@ public final class MemoryModel {
       state += cost.stateValues() * VALUE_BYTES;
       // the update's temporaries, or clipping's square of the gradient: the trainer frees both per parameter
       long temporaries = Math.max(cost.scratchValues(), cost.gradientValues()) * VALUE_BYTES;
-      if (cost.gradientValues() == 0 && cost.stateValues() > 0) {
+      if (steppedDuringBackward(cost)) {
         duringBackward = Math.max(duringBackward, temporaries);
       } else {
         afterBackward = Math.max(afterBackward, temporaries);
@@ -259,6 +259,11 @@ public final class MemoryModel {
    */
   static boolean trains(OptimizerCost cost) {
     return cost.gradientValues() > 0 || cost.stateValues() > 0;
+  }
+
+  /** Whether a parameter holds state but no gradient at the peak: it was stepped during the backward pass. */
+  static boolean steppedDuringBackward(OptimizerCost cost) {
+    return cost.gradientValues() == 0 && cost.stateValues() > 0;
   }
 
   /** The names of the weights stored in 4 bits. */

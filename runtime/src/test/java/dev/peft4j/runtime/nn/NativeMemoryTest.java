@@ -6,9 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import com.sun.jna.NativeLibrary;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import dev.peft4j.runtime.bench.TrainingBenchmark;
 import org.junit.jupiter.api.Test;
 
 class NativeMemoryTest {
@@ -33,7 +31,7 @@ class NativeMemoryTest {
    * the JVM allocates meanwhile).
    */
   @Test
-  void whatLibtorchFreedIsGivenBackOnRequest() throws IOException {
+  void whatLibtorchFreedIsGivenBackOnRequest() {
     assumeGlibc();
     NativeMemory.keepFreedMemory();
     try (NDManager manager = NDManager.newBaseManager()) {
@@ -41,20 +39,10 @@ class NativeMemoryTest {
         manager.ones(new Shape(1 << 18)); // 1 MiB of float32, all alive until the manager closes
       }
     }
-    long kept = residentKiB();
+    long kept = TrainingBenchmark.kilobytes("VmRSS");
 
     assertThat(NativeMemory.releaseFreed()).isTrue();
-    assertThat(kept - residentKiB()).as("KiB given back").isGreaterThanOrEqualTo(32 * 1024);
-  }
-
-  /** VmRSS of this process, in KiB. */
-  private static long residentKiB() throws IOException {
-    for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-      if (line.startsWith("VmRSS:")) {
-        return Long.parseLong(line.replaceAll("[^0-9]", ""));
-      }
-    }
-    throw new IllegalStateException("no VmRSS in /proc/self/status");
+    assertThat(kept - TrainingBenchmark.kilobytes("VmRSS")).as("KiB given back").isGreaterThanOrEqualTo(32 * 1024);
   }
 
   private static void assumeGlibc() {
